@@ -1,0 +1,76 @@
+# WaveCardio: `make run` serves the app on the embedded default; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA ?= ../shared/data/ecg
+SEED ?= 0
+CHROMIUM ?= /usr/bin/chromium
+export DJANGO_SETTINGS_MODULE ?= ecgsite.settings.dev
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: run install install-dev chromium migrate test test-fast test-services lint format bench train evaluate vendor clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt constraints.txt | $(VENV)/bin/activate
+	$(PIP) install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+chromium:  ## Debian's chromium for the browser tests (installed when missing)
+	@test -x $(CHROMIUM) || { echo "Installing Debian chromium for browser tests"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+migrate: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+run: migrate  ## serve on http://127.0.0.1:8000 with SQLite and in-process tasks
+	$(PY) manage.py bootstrap_admin --url http://$(HOST):$(PORT)/
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install-dev chromium  ## the whole suite, browser tests included (SQLite, eager tasks)
+	DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -m "not services" $(PYTEST_ARGS)
+
+test-fast: install-dev
+	DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -m "not services and not e2e and not slow" $(PYTEST_ARGS)
+
+test-services: install-dev  ## the same suite on real PostgreSQL + Redis + a Celery worker
+	./.ci/services-lane
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install-dev
+	$(PY) -m bench
+
+train: install  ## reproducible training on the real recordings (DATA=dir|ECGData.mat|WFDB root)
+	$(PY) -m classifier.training train --data $(DATA) --out models --seed $(SEED)
+
+evaluate: install
+	$(PY) -m classifier.training evaluate --data $(DATA) --seed $(SEED)
+
+vendor:  ## refresh vendored front-end assets from the npm registry
+	rm -rf var/vendor && mkdir -p var/vendor && cd var/vendor && npm pack uplot@1.6.32 --silent && tar xzf uplot-1.6.32.tgz
+	cp var/vendor/package/dist/uPlot.iife.min.js var/vendor/package/dist/uPlot.min.css var/vendor/package/LICENSE static/vendor/uplot/
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,19 @@
+"""One translation of domain errors into JSON API responses."""
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from classifier.signal import InvalidRecording
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, InvalidRecording):
+        return Response(
+            {"error": "invalid_recording", "detail": str(exc)},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"error": getattr(exc, "default_code", "error"), **response.data}
+    return response

@@ -1,0 +1,80 @@
+from rest_framework import serializers
+
+from classifier import selectors
+from classifier.models import Prediction, Recording
+from classifier.signal import SignalLimits
+
+_LIMITS = SignalLimits()
+
+
+class PredictionSerializer(serializers.ModelSerializer):
+    model_version = serializers.CharField(source="model_version.name")
+
+    class Meta:
+        model = Prediction
+        fields = [
+            "status",
+            "label",
+            "top_class",
+            "confidence",
+            "probabilities",
+            "model_version",
+            "timings_ms",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class PredictionDetailSerializer(PredictionSerializer):
+    class Meta(PredictionSerializer.Meta):
+        fields = [*PredictionSerializer.Meta.fields, "windows"]
+
+
+class RecordingSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.get_username", read_only=True)
+    prediction = serializers.SerializerMethodField()
+    prediction_serializer = PredictionSerializer
+
+    class Meta:
+        model = Recording
+        fields = [
+            "id",
+            "owner",
+            "original_filename",
+            "sha256",
+            "size_bytes",
+            "file_format",
+            "sampling_rate_hz",
+            "n_samples",
+            "duration_s",
+            "leads",
+            "uploaded_at",
+            "prediction",
+        ]
+        read_only_fields = fields
+
+    def get_prediction(self, recording) -> dict | None:
+        prediction = selectors.displayed_prediction(recording)
+        return self.prediction_serializer(prediction).data if prediction else None
+
+
+class RecordingDetailSerializer(RecordingSerializer):
+    prediction_serializer = PredictionDetailSerializer
+
+
+class RecordingUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=".npy, .json or .csv ECG recording")
+    sampling_rate_hz = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=_LIMITS.min_sampling_rate_hz,
+        max_value=_LIMITS.max_sampling_rate_hz,
+    )
+
+
+class SignalQuerySerializer(serializers.Serializer):
+    start_s = serializers.FloatField(required=False, default=0.0, min_value=0.0)
+    end_s = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0.0)
+    max_points = serializers.IntegerField(required=False, default=4000, min_value=100, max_value=20000)
+    lead = serializers.IntegerField(required=False, default=0, min_value=0)

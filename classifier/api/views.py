@@ -1,0 +1,131 @@
+"""REST API v1: thin views over the same services and selectors as the web pages."""
+
+from django.http import FileResponse, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from accounts import audit
+from accounts.audit import Action
+from accounts.permissions import api_permission
+from accounts.roles import Perm
+from classifier import plotting, selectors, services
+from classifier.api.serializers import (
+    RecordingDetailSerializer,
+    RecordingSerializer,
+    RecordingUploadSerializer,
+    SignalQuerySerializer,
+)
+
+
+class RecordingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Recordings the caller may see, with the prediction shown for each."""
+
+    permission_classes = [IsAuthenticated, api_permission(Perm.UPLOAD_RECORDING)]
+    parser_classes = [MultiPartParser, FormParser]
+    lookup_field = "pk"
+
+    def get_queryset(self):
+        return selectors.recordings_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return RecordingUploadSerializer
+        return RecordingDetailSerializer if self.action == "retrieve" else RecordingSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        recording = self.get_object()
+        audit.record(Action.RECORDING_VIEWED, request=request, target=recording)
+        return Response(RecordingDetailSerializer(recording).data)
+
+    @extend_schema(
+        request={"multipart/form-data": RecordingUploadSerializer},
+        responses={
+            201: RecordingDetailSerializer,
+            202: OpenApiResponse(RecordingDetailSerializer, "stored; prediction still running"),
+            400: OpenApiResponse(description="invalid recording, with the reason"),
+        },
+    )
+    def create(self, request):
+        upload = RecordingUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        recording = services.recording_create(
+            owner=request.user,
+            upload=upload.validated_data["file"],
+            sampling_rate_hz=upload.validated_data.get("sampling_rate_hz"),
+            request=request,
+        )
+        recording = selectors.recording_get(request.user, recording.pk)
+        prediction = selectors.displayed_prediction(recording)
+        finished = prediction is not None and prediction.is_finished
+        return Response(
+            RecordingDetailSerializer(recording).data,
+            status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED,
+        )
+
+    def perform_destroy(self, instance):
+        services.recording_delete(recording=instance, user=self.request.user, request=self.request)
+
+    @extend_schema(parameters=[SignalQuerySerializer], responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def signal(self, request, pk=None):
+        """The signal in mV for a time range, min/max-decimated to at most max_points."""
+        recording = self.get_object()
+        query = SignalQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        signal = services.recording_signal(recording)
+        params = query.validated_data
+        series = plotting.signal_series(
+            signal.samples,
+            signal.sampling_rate_hz,
+            start_s=params["start_s"],
+            end_s=params["end_s"],
+            max_points=params["max_points"],
+        )
+        return Response(
+            {
+                "sampling_rate_hz": signal.sampling_rate_hz,
+                "duration_s": signal.duration_s,
+                "lead_names": list(signal.lead_names),
+                **series,
+            }
+        )
+
+    @extend_schema(
+        parameters=[SignalQuerySerializer], responses={(200, "image/png"): OpenApiTypes.BINARY}
+    )
+    @action(detail=True, methods=["get"])
+    def scalogram(self, request, pk=None):
+        """PNG of the Morlet scalogram the model consumes, for one lead and a time range."""
+        recording = self.get_object()
+        query = SignalQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        signal = services.recording_signal(recording)
+        lead = min(params["lead"], signal.n_leads - 1)
+        png = plotting.scalogram_png(
+            signal.samples[lead],
+            selectors.scalogram_spec_for(recording),
+            start_s=params["start_s"],
+            end_s=params["end_s"],
+        )
+        return HttpResponse(png, content_type="image/png")
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def file(self, request, pk=None):
+        """The original uploaded file, byte for byte (audited)."""
+        recording = self.get_object()
+        audit.record(Action.RECORDING_DOWNLOADED, request=request, target=recording)
+        return FileResponse(
+            recording.file.open("rb"), as_attachment=True, filename=recording.original_filename
+        )

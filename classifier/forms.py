@@ -1,0 +1,22 @@
+from django import forms
+
+from classifier.signal import SignalLimits
+
+_LIMITS = SignalLimits()
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="ECG recording",
+        help_text=".npy (float, mV), .json ({\"signal\": [...], \"sampling_rate_hz\": 128}) or "
+        ".csv (one column per lead, optional header); 8 s to 24 h.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".npy,.json,.csv"}),
+    )
+    sampling_rate_hz = forms.FloatField(
+        label="Sampling rate (Hz)",
+        required=False,
+        min_value=_LIMITS.min_sampling_rate_hz,
+        max_value=_LIMITS.max_sampling_rate_hz,
+        help_text="Leave empty for 128 Hz (or the rate written in a JSON file). "
+        "Other rates are resampled to 128 Hz.",
+    )

@@ -1,0 +1,84 @@
+"""Classify ECG files from the command line with the same pipeline as the web app."""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from classifier import pipeline
+from classifier.model import CLASSES, ModelLoadError, get_model
+from classifier.services import default_model_card, signal_limits
+from classifier.signal import InvalidRecording, load_signal
+
+
+class Command(BaseCommand):
+    help = (
+        "Classify ECG files (.npy, .json, .csv). Prints one JSON object per file with --json. "
+        "Exits 2 if any file could not be classified. Decision support, not a diagnosis."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", type=Path)
+        parser.add_argument("--sampling-rate", type=float, default=None, metavar="HZ",
+                            help="sampling rate of the files (default: 128 Hz or the JSON's own)")
+        parser.add_argument("--json", action="store_true", help="one JSON object per line")
+        parser.add_argument("--model", type=Path, default=None,
+                            help="model card (.json); default: the active model version")
+
+    def handle(self, *args, files, sampling_rate, json: bool, model, **options):
+        try:
+            loaded = get_model(model or default_model_card())
+        except (ModelLoadError, OSError) as exc:
+            raise CommandError(f"cannot load the model: {exc}") from exc
+        results = [self._classify_one(path, sampling_rate, loaded) for path in files]
+        for result in results if json else []:
+            self.stdout.write(_to_json(result))
+        if not json:
+            self._print_table(results)
+        if any("error" in r for r in results):
+            sys.exit(2)
+
+    def _classify_one(self, path: Path, sampling_rate, loaded) -> dict:
+        started = time.perf_counter()
+        try:
+            limits = signal_limits()
+            if path.stat().st_size > limits.max_size_bytes:
+                raise InvalidRecording(
+                    f"file is {path.stat().st_size / 1e6:.1f} MB; "
+                    f"the limit is {limits.max_size_bytes / 1e6:.0f} MB"
+                )
+            signal = load_signal(
+                path.read_bytes(), filename=path.name, sampling_rate_hz=sampling_rate,
+                limits=limits,
+            )
+            result = pipeline.classify(signal, loaded)
+        except (InvalidRecording, ValueError, OSError) as exc:
+            return {"file": str(path), "error": str(exc)}
+        return {
+            "file": str(path),
+            "label": result.label,
+            "top_class": result.top_class,
+            "confidence": result.confidence,
+            "probabilities": result.probabilities,
+            "model_version": result.model_version,
+            "n_windows": result.n_windows,
+            "elapsed_s": round(time.perf_counter() - started, 4),
+        }
+
+    def _print_table(self, results: list[dict]) -> None:
+        header = f"{'file':40} {'label':10} " + " ".join(f"{c:>6}" for c in CLASSES) + "  windows"
+        self.stdout.write(header)
+        for r in results:
+            name = Path(r["file"]).name[:40]
+            if "error" in r:
+                self.stdout.write(f"{name:40} ERROR      {r['error']}")
+                continue
+            probs = " ".join(f"{r['probabilities'][c]:6.3f}" for c in CLASSES)
+            self.stdout.write(f"{name:40} {r['label']:10} {probs}  {r['n_windows']:7d}")
+        self.stdout.write("Decision support only: every result must be read by a clinician.")
+
+
+def _to_json(result: dict) -> str:
+    return json.dumps(result, separators=(", ", ": "))

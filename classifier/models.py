@@ -1,0 +1,123 @@
+"""Recordings, their predictions and the model versions that made them."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def recording_upload_path(instance: "Recording", filename: str) -> str:
+    """A generated name: the user's filename is kept as data, never used as a path."""
+    suffix = Path(filename).suffix.lower()
+    safe_suffix = suffix if suffix in {".npy", ".json", ".csv"} else ".bin"
+    return f"recordings/{instance.uploaded_at:%Y/%m}/{instance.id}{safe_suffix}"
+
+
+class ModelVersion(models.Model):
+    """A trained model (files under WAVECARDIO['MODELS_DIR']) and its card."""
+
+    name = models.CharField(max_length=100, unique=True)
+    card_file = models.CharField(max_length=255, help_text="model card path relative to MODELS_DIR")
+    sha256 = models.CharField(max_length=64)
+    card = models.JSONField(default=dict)
+    is_active = models.BooleanField(default=False)
+    is_shadow = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_model"
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_active=True, is_shadow=True), name="active_model_not_shadow"
+            ),
+        ]
+        permissions = [("manage_model_versions", "Can activate and shadow model versions")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def card_path(self) -> Path:
+        return Path(settings.WAVECARDIO["MODELS_DIR"]) / self.card_file
+
+
+class Recording(models.Model):
+    """An uploaded ECG: the original file (checksummed) and what validation learned of it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recordings"
+    )
+    original_filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to=recording_upload_path, max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.PositiveBigIntegerField()
+    file_format = models.CharField(max_length=8)
+    sampling_rate_hz = models.FloatField(help_text="rate of the uploaded file")
+    n_samples = models.PositiveBigIntegerField(help_text="samples per lead at the uploaded rate")
+    duration_s = models.FloatField()
+    leads = models.JSONField(default=list)
+    uploaded_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        permissions = [
+            ("upload_recording", "Can upload recordings and run the model"),
+            ("view_all_recordings", "Can read every user's recordings and predictions"),
+            ("overread_prediction", "Can record an over-read of any prediction"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.id})"
+
+    @property
+    def n_leads(self) -> int:
+        return len(self.leads)
+
+
+class Prediction(models.Model):
+    """The model's answer for one recording with one model version (decision support)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="predictions")
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="predictions"
+    )
+    is_shadow = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    label = models.CharField(max_length=16, blank=True)  # a class or "uncertain"
+    top_class = models.CharField(max_length=16, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    probabilities = models.JSONField(default=dict, blank=True)
+    windows = models.JSONField(default=list, blank=True)
+    timings_ms = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recording", "model_version"], name="one_prediction_per_model"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recording_id} {self.model_version} {self.status} {self.label}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

@@ -1,0 +1,53 @@
+"""Reads, always restricted to what the user may see."""
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.permissions import allowed
+from classifier.cwt import ScalogramSpec
+from accounts.roles import Perm
+from classifier.models import ModelVersion, Prediction, Recording
+
+
+def recordings_visible_to(user) -> QuerySet[Recording]:
+    """Own recordings for clinicians, everyone's for reviewers, none for other roles."""
+    if allowed(user, Perm.VIEW_ALL_RECORDINGS):
+        queryset = Recording.objects.all()
+    elif allowed(user, Perm.UPLOAD_RECORDING):
+        queryset = Recording.objects.filter(owner=user)
+    else:
+        queryset = Recording.objects.none()
+    shown = Prediction.objects.filter(is_shadow=False).select_related("model_version")
+    return queryset.select_related("owner").prefetch_related(
+        Prefetch("predictions", queryset=shown, to_attr="shown_predictions")
+    )
+
+
+def recording_get(user, recording_id) -> Recording:
+    """The recording if ``user`` may see it; 404 otherwise, so ids reveal nothing."""
+    return get_object_or_404(recordings_visible_to(user), pk=recording_id)
+
+
+def displayed_prediction(recording: Recording) -> Prediction | None:
+    """The newest non-shadow prediction (shadow-mode results are stored, never shown)."""
+    shown = getattr(recording, "shown_predictions", None)
+    if shown is None:
+        shown = list(recording.predictions.filter(is_shadow=False).order_by("-created_at"))
+    return shown[0] if shown else None
+
+
+def active_model_version() -> ModelVersion | None:
+    return ModelVersion.objects.filter(is_active=True).first()
+
+
+def shadow_model_versions() -> QuerySet[ModelVersion]:
+    return ModelVersion.objects.filter(is_shadow=True)
+
+
+def scalogram_spec_for(recording: Recording) -> ScalogramSpec:
+    """The preprocessing of the model whose prediction is shown (default spec before one)."""
+    prediction = displayed_prediction(recording)
+    version = prediction.model_version if prediction else active_model_version()
+    if version is None or "preprocessing" not in version.card:
+        return ScalogramSpec()
+    return ScalogramSpec.from_dict(version.card["preprocessing"]["scalogram"])

@@ -1,0 +1,299 @@
+"""State changes: uploads, predictions, deletions, model versions. Views and tasks call these."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import audit
+from accounts.audit import Action
+from accounts.permissions import check
+from accounts.roles import Perm
+from classifier import pipeline
+from classifier.model import ModelCard, ModelLoadError, get_model, sha256_of
+from classifier.models import ModelVersion, Prediction, Recording
+from classifier.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal
+from classifier.selectors import active_model_version, shadow_model_versions
+
+logger = logging.getLogger(__name__)
+
+
+def signal_limits() -> SignalLimits:
+    return SignalLimits(max_size_bytes=settings.WAVECARDIO["MAX_UPLOAD_BYTES"])
+
+
+def read_upload(upload, *, limits: SignalLimits) -> bytes:
+    """The upload's bytes, refusing oversize files before reading them into memory."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > limits.max_size_bytes:
+        raise InvalidRecording(
+            f"file is {size / 1e6:.1f} MB; the limit is {limits.max_size_bytes / 1e6:.0f} MB"
+        )
+    upload.seek(0)
+    return upload.read(limits.max_size_bytes + 1)
+
+
+def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, request=None):
+    """Validate, store (file + row in one transaction), audit and queue the prediction.
+
+    Raises InvalidRecording (nothing stored) for bad input, PermissionDenied without the role.
+    """
+    check(owner, Perm.UPLOAD_RECORDING)
+    filename = Path(getattr(upload, "name", "") or "upload").name[:255]
+    limits = signal_limits()
+    try:
+        content = read_upload(upload, limits=limits)
+        signal = load_signal(
+            content, filename=filename, sampling_rate_hz=sampling_rate_hz, limits=limits
+        )
+    except InvalidRecording as exc:
+        audit.record(
+            Action.UPLOAD_REJECTED,
+            actor=owner,
+            request=request,
+            outcome="failure",
+            details={"filename": filename, "reason": str(exc)},
+        )
+        raise
+    recording = Recording(
+        owner=owner,
+        original_filename=filename,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content),
+        file_format=signal.format,
+        sampling_rate_hz=signal.original_sampling_rate_hz,
+        n_samples=round(signal.duration_s * signal.original_sampling_rate_hz),
+        duration_s=signal.duration_s,
+        leads=list(signal.lead_names),
+        uploaded_at=timezone.now(),
+    )
+    recording.file.save(filename, ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            recording.save()
+            audit.record(
+                Action.RECORDING_UPLOADED,
+                actor=owner,
+                request=request,
+                target=recording,
+                details={"filename": filename, "sha256": recording.sha256, "size": len(content)},
+            )
+            prediction_request(recording=recording, actor=owner, request=request)
+    except Exception:
+        recording.file.storage.delete(recording.file.name)  # no orphan file without its row
+        raise
+    return recording
+
+
+def prediction_request(*, recording: Recording, actor=None, request=None) -> list[Prediction]:
+    """Queue predictions with the active model (shown) and any shadow models (stored only)."""
+    from classifier.tasks import predict_recording  # tasks import services: avoid a cycle
+
+    versions = [(v, False) for v in [active_model_version()] if v is not None]
+    versions += [(v, True) for v in shadow_model_versions()]
+    predictions = []
+    for version, is_shadow in versions:
+        prediction, created = Prediction.objects.get_or_create(
+            recording=recording, model_version=version, defaults={"is_shadow": is_shadow}
+        )
+        predictions.append(prediction)
+        if created or prediction.status == Prediction.Status.FAILED:
+            audit.record(
+                Action.PREDICTION_REQUESTED,
+                actor=actor,
+                request=request,
+                target=prediction,
+                details={"recording": str(recording.pk), "model_version": version.name},
+            )
+            transaction.on_commit(lambda pk=prediction.pk: predict_recording.delay(pk))
+    return predictions
+
+
+def recording_signal(recording: Recording) -> EcgSignal:
+    """Re-read the stored original file (the stored bytes are the source of truth)."""
+    with recording.file.open("rb") as handle:
+        content = handle.read()
+    limits = SignalLimits(max_size_bytes=max(len(content), 1))
+    return load_signal(
+        content,
+        filename=recording.original_filename,
+        sampling_rate_hz=recording.sampling_rate_hz,
+        limits=limits,
+    )
+
+
+def prediction_run(prediction_id: int) -> Prediction:
+    """Run one prediction. Idempotent: a finished prediction is returned as it is."""
+    with transaction.atomic():
+        prediction = (
+            Prediction.objects.select_for_update()
+            .select_related("recording", "model_version")
+            .get(pk=prediction_id)
+        )
+        if prediction.status == Prediction.Status.DONE:
+            return prediction
+        prediction.status = Prediction.Status.RUNNING
+        prediction.started_at = timezone.now()
+        prediction.error = ""
+        prediction.save(update_fields=["status", "started_at", "error"])
+    try:
+        model = get_model(prediction.model_version.card_path)
+        result = pipeline.classify(recording_signal(prediction.recording), model)
+    except (InvalidRecording, ModelLoadError, ValueError, OSError) as exc:
+        return _prediction_failed(prediction, str(exc))
+    prediction.status = Prediction.Status.DONE
+    prediction.label = result.label
+    prediction.top_class = result.top_class
+    prediction.confidence = result.confidence
+    prediction.probabilities = result.probabilities
+    prediction.windows = [
+        {k: getattr(w, k) for k in ("lead", "start_s", "end_s", "label", "probabilities")}
+        for w in result.windows
+    ]
+    prediction.timings_ms = result.timings_ms
+    prediction.finished_at = timezone.now()
+    with transaction.atomic():
+        prediction.save()
+        audit.record(
+            Action.PREDICTION_COMPLETED,
+            target=prediction,
+            details={
+                "recording": str(prediction.recording_id),
+                "model_version": prediction.model_version.name,
+                "label": result.label,
+                "shadow": prediction.is_shadow,
+            },
+        )
+    logger.info(
+        "prediction_done id=%s label=%s total_ms=%s",
+        prediction.pk,
+        result.label,
+        result.timings_ms.get("total"),
+    )
+    return prediction
+
+
+def _prediction_failed(prediction: Prediction, reason: str) -> Prediction:
+    prediction.status = Prediction.Status.FAILED
+    prediction.error = reason[:2000]
+    prediction.finished_at = timezone.now()
+    with transaction.atomic():
+        prediction.save(update_fields=["status", "error", "finished_at"])
+        audit.record(
+            Action.PREDICTION_FAILED,
+            target=prediction,
+            outcome="failure",
+            details={"recording": str(prediction.recording_id), "reason": reason[:500]},
+        )
+    logger.warning("prediction_failed id=%s reason=%s", prediction.pk, reason)
+    return prediction
+
+
+def recording_delete(*, recording: Recording, user, request=None) -> None:
+    """Delete the row, its predictions and the stored file; the audit event remains."""
+    file_name = recording.file.name
+    storage = recording.file.storage
+    recording_id = str(recording.pk)
+    with transaction.atomic():
+        audit.record(
+            Action.RECORDING_DELETED,
+            actor=user,
+            request=request,
+            target=recording,
+            details={"filename": recording.original_filename, "sha256": recording.sha256},
+        )
+        recording.delete()
+        transaction.on_commit(lambda: storage.delete(file_name))
+    logger.info("recording_deleted id=%s", recording_id)
+
+
+def model_versions_sync(models_dir: Path | None = None) -> list[ModelVersion]:
+    """Register every model card found in MODELS_DIR; activate the newest if none is active."""
+    models_dir = Path(models_dir or settings.WAVECARDIO["MODELS_DIR"])
+    registered = []
+    for card_path in sorted(models_dir.glob("*.json")):
+        try:
+            card = ModelCard.read(card_path)
+        except ModelLoadError:
+            logger.warning("model_card_unreadable path=%s", card_path)
+            continue
+        weights = card_path.parent / card.weights_file
+        if not weights.is_file() or sha256_of(weights) != card.weights_sha256:
+            logger.warning("model_weights_mismatch path=%s", card_path)
+            continue
+        version, _ = ModelVersion.objects.update_or_create(
+            name=card.version,
+            defaults={
+                "card_file": card_path.name,
+                "sha256": card.weights_sha256,
+                "card": json.loads(card_path.read_text()),
+            },
+        )
+        registered.append(version)
+    if registered and active_model_version() is None:
+        newest = max(registered, key=lambda v: v.card.get("created", ""))
+        model_version_activate(version=newest, user=None)
+    return registered
+
+
+def model_version_activate(*, version: ModelVersion, user, request=None) -> ModelVersion:
+    """Make ``version`` the one whose predictions are shown (audited)."""
+    if user is not None:
+        check(user, Perm.MANAGE_MODEL_VERSIONS)
+    with transaction.atomic():
+        previous = active_model_version()
+        ModelVersion.objects.filter(is_active=True).update(is_active=False)
+        version.is_active = True
+        version.is_shadow = False
+        version.activated_at = timezone.now()
+        version.save(update_fields=["is_active", "is_shadow", "activated_at"])
+        audit.record(
+            Action.MODEL_VERSION_ACTIVATED,
+            actor=user,
+            request=request,
+            target=version,
+            details={"previous": previous.name if previous else None, "version": version.name},
+        )
+    return version
+
+
+def model_version_set_shadow(*, version: ModelVersion, shadow: bool, user, request=None):
+    """Run ``version`` in shadow mode: predictions stored for comparison, never shown."""
+    if user is not None:
+        check(user, Perm.MANAGE_MODEL_VERSIONS)
+    if version.is_active and shadow:
+        raise ValueError("the active model cannot also run in shadow mode")
+    with transaction.atomic():
+        version.is_shadow = shadow
+        version.save(update_fields=["is_shadow"])
+        audit.record(
+            Action.MODEL_VERSION_SHADOWED,
+            actor=user,
+            request=request,
+            target=version,
+            details={"version": version.name, "shadow": shadow},
+        )
+    return version
+
+
+def default_model_card() -> Path:
+    """The active model's card; before any migration, the newest card in MODELS_DIR."""
+    from django.db import DatabaseError
+
+    try:
+        version = active_model_version()
+    except DatabaseError:
+        version = None
+    if version is not None:
+        return version.card_path
+    cards = sorted(Path(settings.WAVECARDIO["MODELS_DIR"]).glob("*.json"))
+    if not cards:
+        raise ModelLoadError("no model card in MODELS_DIR; run `make train`")
+    return max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))

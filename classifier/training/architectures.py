@@ -1,0 +1,93 @@
+"""Network builders. Every network outputs LOGITS (no softmax layer): serving applies
+``softmax(logits / temperature)`` with the temperature fitted on cross-validation folds.
+
+Kept deliberately small: a few dozen patients cannot support millions of parameters, and a
+shipped model must stay well under 2 MB.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import layers
+
+
+def _conv_block(x: Any, filters: int, kernel: int | tuple[int, int], pool: Any, conv: Any) -> Any:
+    """Convolution -> batch norm -> ReLU -> max-pool (2-D or 1-D depending on ``conv``)."""
+    x = conv(filters, kernel, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    return pool(x)
+
+
+def scalogram_cnn(
+    input_shape: tuple[int, int, int],
+    n_classes: int,
+    width: int = 16,
+    dropout: float = 0.3,
+) -> keras.Model:
+    """Compact 2-D CNN over one window's scalogram [n_freqs, columns, 1] -> logits.
+
+    Three conv blocks (width, 2*width, 4*width filters, 3x3) each halving frequency and
+    time, then global average pooling: the receptive field (~3 s) spans a few beats, enough
+    to see QRS shape and beat-to-beat spacing, and averaging makes it shift-invariant.
+    """
+    inputs = keras.Input(shape=input_shape, name="scalogram")
+    x = inputs
+    for multiple in (1, 2, 4):
+        x = _conv_block(x, width * multiple, 3, layers.MaxPooling2D(2), layers.Conv2D)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(dropout)(x)
+    logits = layers.Dense(n_classes, name="logits")(x)
+    return keras.Model(inputs, logits, name="scalogram_cnn")
+
+
+def demo_image_cnn(
+    input_shape: tuple[int, int, int], n_classes: int, width: int = 8, dropout: float = 0.3
+) -> keras.Model:
+    """The original demo's kind of network: a plain CNN on a 224x224 scalogram image.
+
+    A strided first layer brings 224x224 down quickly so it trains on two CPU cores.
+    """
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = layers.Conv2D(width, 5, strides=2, padding="same", activation="relu")(inputs)
+    x = layers.MaxPooling2D(2)(x)
+    for multiple in (2, 4, 4):
+        x = _conv_block(x, width * multiple, 3, layers.MaxPooling2D(2), layers.Conv2D)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(dropout)(x)
+    logits = layers.Dense(n_classes, name="logits")(x)
+    return keras.Model(inputs, logits, name="demo_image_cnn")
+
+
+def raw_signal_cnn(
+    input_shape: tuple[int, int], n_classes: int, width: int = 16, dropout: float = 0.3
+) -> keras.Model:
+    """1-D CNN over one band-passed window [n_samples, 1]: the non-wavelet baseline.
+
+    Five blocks of kernel-7 convolutions, each pooling by 2 (then by 4): the receptive field
+    grows to a few seconds, as for the scalogram CNN.
+    """
+    inputs = keras.Input(shape=input_shape, name="signal")
+    x = inputs
+    for multiple, pool in ((1, 4), (1, 2), (2, 2), (2, 2), (4, 2)):
+        x = _conv_block(x, width * multiple, 7, layers.MaxPooling1D(pool), layers.Conv1D)
+    x = layers.GlobalAveragePooling1D()(x)
+    x = layers.Dropout(dropout)(x)
+    logits = layers.Dense(n_classes, name="logits")(x)
+    return keras.Model(inputs, logits, name="raw_signal_cnn")
+
+
+def describe(model: keras.Model) -> dict[str, Any]:
+    """What the model card records about a network: name, parameters, layer summary."""
+    return {
+        "name": model.name,
+        "params": int(model.count_params()),
+        "input_shape": list(model.input_shape[1:]),
+        "layers": [
+            {"type": type(layer).__name__, "output_shape": list(layer.output.shape[1:])}
+            for layer in model.layers
+        ],
+        "output": "logits (softmax(logits / temperature) is applied at serving)",
+    }

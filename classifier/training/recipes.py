@@ -1,0 +1,158 @@
+"""Candidate recipes: preprocessing + network + training settings, compared under one CV.
+
+A :class:`Recipe` is everything needed to turn training leads into a fitted network and
+evaluation leads into window logits. Only recipes whose preprocessing is
+:func:`classifier.pipeline.model_inputs` can be served (``servable``); the others exist to be
+compared honestly against it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import zoom
+from scipy.signal import butter, sosfiltfilt
+
+from classifier.cwt import ScalogramSpec, morlet_cwt
+from classifier.pipeline import model_inputs, robust_amplitude
+from classifier.training import architectures
+from classifier.training.augment import Augmentation
+from classifier.training.dataset import (
+    Preprocess,
+    WindowSet,
+    evaluation_windows,
+    training_windows,
+)
+from classifier.training.fit import FitConfig, fit
+from classifier.training.sources import CLASSES, Lead
+
+DEMO_IMAGE_SIZE = 224
+DEMO_SCALES = np.arange(1, 129, dtype=np.float64)  # the demo's 128 PyWavelets 'morl' scales
+BANDPASS_HZ = (0.5, 40.0)  # the band the scalograms cover, so the 1-D baseline sees the same
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one candidate turns leads into window logits."""
+
+    name: str
+    description: str
+    preprocess: Preprocess
+    build: Callable[[tuple[int, ...], int], Any]  # (input shape, n_classes) -> keras.Model
+    spec: ScalogramSpec = field(default_factory=ScalogramSpec)
+    fit: FitConfig = field(default_factory=FitConfig)
+    augment: Augmentation | None = field(default_factory=Augmentation)
+    max_windows_per_lead: int = 16  # per training view: caps what one long recording weighs
+    views_per_lead: int = 4  # time-shifted, augmented views of every training lead
+    max_eval_windows_per_lead: int = 64
+
+    @property
+    def servable(self) -> bool:
+        """Whether classifier.pipeline can serve it (it only knows ``model_inputs``)."""
+        return self.preprocess is model_inputs
+
+    def with_changes(self, **changes: Any) -> Recipe:
+        return replace(self, **changes)
+
+    def train(self, leads: Sequence[Lead], seed: int, verbose: int = 0) -> Any:
+        """Fit a fresh network on augmented views of ``leads``."""
+        windows = self.training_windows(leads, seed)
+        return fit(
+            lambda: self.build(windows.inputs.shape[1:], len(CLASSES)),
+            windows.inputs,
+            windows.labels,
+            self.fit,
+            seed,
+            verbose,
+        )
+
+    def training_windows(self, leads: Sequence[Lead], seed: int) -> WindowSet:
+        return training_windows(
+            leads,
+            self.spec,
+            self.max_windows_per_lead,
+            self.views_per_lead,
+            np.random.default_rng(seed),
+            self.augment,
+            self.preprocess,
+        )
+
+    def evaluation_windows(self, leads: Sequence[Lead]) -> WindowSet:
+        return evaluation_windows(leads, self.spec, self.max_eval_windows_per_lead, self.preprocess)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "scalogram": self.spec.to_dict(),
+            "fit": self.fit.to_dict(),
+            "augmentation": self.augment.to_dict() if self.augment else None,
+            "max_windows_per_lead_per_view": self.max_windows_per_lead,
+            "views_per_lead": self.views_per_lead,
+            "max_eval_windows_per_lead": self.max_eval_windows_per_lead,
+        }
+
+
+def demo_image(samples: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
+    """The original demo's input: ONE 224x224 min-max scaled |CWT| image per recording,
+    128 Morlet scales over the recording's first window -> float32[1, 224, 224, 1]."""
+    excerpt = np.asarray(samples[: spec.window_samples], dtype=np.float64)
+    magnitude = np.abs(morlet_cwt(excerpt, DEMO_SCALES))
+    image = zoom(
+        magnitude,
+        (DEMO_IMAGE_SIZE / magnitude.shape[0], DEMO_IMAGE_SIZE / magnitude.shape[1]),
+        order=1,
+    )
+    image = (image - image.min()) / max(float(image.max() - image.min()), 1e-12)
+    return image[np.newaxis, :, :, np.newaxis].astype(np.float32)
+
+
+@functools.cache
+def _bandpass(sampling_rate_hz: float) -> np.ndarray:
+    return butter(4, BANDPASS_HZ, btype="bandpass", fs=sampling_rate_hz, output="sos")
+
+
+def bandpassed_windows(samples: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
+    """Raw-signal baseline input: 0.5-40 Hz band-pass, amplitude-normalised like
+    ``model_inputs``, cut into the same windows -> float32[n_windows, window_samples, 1]."""
+    filtered = sosfiltfilt(_bandpass(spec.sampling_rate_hz), np.asarray(samples, np.float64))
+    filtered /= max(robust_amplitude(filtered), 1e-6)
+    n_windows = len(filtered) // spec.window_samples
+    windows = filtered[: n_windows * spec.window_samples].reshape(n_windows, -1)
+    return windows[..., np.newaxis].astype(np.float32)
+
+
+WINDOWED = Recipe(
+    name="windowed-scalogram-cnn",
+    description=(
+        "8-s windows, 32 log-spaced Morlet frequencies 0.5-40 Hz x 64 columns (log envelope, "
+        "per-window z-score), compact 2-D CNN, recording = mean of window probabilities"
+    ),
+    preprocess=model_inputs,
+    build=lambda shape, n: architectures.scalogram_cnn(shape, n),
+)
+
+DEMO = Recipe(
+    name="demo-224-image-cnn",
+    description=(
+        "original demo: one 224x224 min-max |CWT| image per recording (128 Morlet scales, "
+        "first 8 s), plain CNN"
+    ),
+    preprocess=demo_image,
+    build=lambda shape, n: architectures.demo_image_cnn(shape, n),
+    max_windows_per_lead=1,
+    views_per_lead=8,
+)
+
+RAW_1D = Recipe(
+    name="raw-1d-cnn",
+    description="8-s windows of the 0.5-40 Hz band-passed signal, 1-D CNN, mean of windows",
+    preprocess=bandpassed_windows,
+    build=lambda shape, n: architectures.raw_signal_cnn(shape, n),
+)
+
+RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in (WINDOWED, DEMO, RAW_1D)}

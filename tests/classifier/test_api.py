@@ -1,0 +1,158 @@
+"""REST API v1: upload, list, detail, delete, signal and scalogram, with isolation."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from classifier.models import Recording
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/recordings/"
+
+
+def post_file(client, path, **extra):
+    with open(path, "rb") as handle:
+        return client.post(LIST, {"file": handle, **extra}, format="multipart")
+
+
+@pytest.fixture
+def api(client, clinician):
+    client.force_login(clinician)
+    return client
+
+
+def test_upload_answers_201_with_the_prediction(api, recording_path):
+    response = post_file(api, recording_path)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    recording = Recording.objects.get(pk=body["id"])
+    assert body["original_filename"] == recording_path.name
+    prediction = body["prediction"]
+    assert prediction["status"] == "done"
+    assert set(prediction["probabilities"]) == {"ARR", "CHF", "NSR"}
+    assert prediction["label"] in {"ARR", "CHF", "NSR", "uncertain"}
+    assert prediction["model_version"] == recording.predictions.get().model_version.name
+
+
+def test_upload_answers_202_while_the_prediction_runs(api, recording_path, settings):
+    from ecgsite.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "memory://"
+    try:
+        response = post_file(api, recording_path)
+    finally:
+        app.conf.task_always_eager = True
+    assert response.status_code == 202
+    assert response.json()["prediction"]["status"] == "pending"
+
+
+def test_upload_with_sampling_rate_is_resampled(api, ecg_dir, tmp_path):
+    import numpy as np
+    from scipy.signal import resample_poly
+
+    samples = np.load(ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy")
+    path = tmp_path / "at360.npy"
+    np.save(path, resample_poly(samples, 45, 16).astype(np.float32))
+    response = post_file(api, path, sampling_rate_hz="360")
+    assert response.status_code == 201
+    assert response.json()["sampling_rate_hz"] == 360
+    assert response.json()["duration_s"] == pytest.approx(60, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"this is text, not numpy", "npy"),
+        (b"", "empty"),
+    ],
+)
+def test_bad_file_answers_400_with_reason(api, tmp_path, content, message):
+    path = tmp_path / "bad.npy"
+    path.write_bytes(content)
+    response = post_file(api, path)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] in {"invalid_recording", "invalid"}
+    assert message in str(body).lower()
+    assert not Recording.objects.exists()
+
+
+def test_missing_file_answers_400(api):
+    response = api.post(LIST, {}, format="multipart")
+    assert response.status_code == 400
+    assert "file" in response.json()
+
+
+def test_list_shows_only_own_recordings(api, clinician, other_clinician, client, recording_path):
+    mine = post_file(api, recording_path).json()["id"]
+    client.force_login(other_clinician)
+    post_file(client, recording_path)
+    client.force_login(clinician)
+    ids = [r["id"] for r in client.get(LIST).json()["results"]]
+    assert ids == [mine]
+
+
+def test_other_users_recording_is_404_everywhere(api, client, other_clinician, recording_path):
+    rid = post_file(api, recording_path).json()["id"]
+    client.force_login(other_clinician)
+    for suffix in ["", "signal/", "scalogram/", "file/"]:
+        assert client.get(f"{LIST}{rid}/{suffix}").status_code == 404, suffix
+    assert client.delete(f"{LIST}{rid}/").status_code == 404
+    assert Recording.objects.filter(pk=rid).exists()
+
+
+def test_detail_embeds_windows_and_is_audited(api, recording_path):
+    rid = post_file(api, recording_path).json()["id"]
+    body = api.get(f"{LIST}{rid}/").json()
+    assert len(body["prediction"]["windows"]) == 7
+    assert body["prediction"]["windows"][0]["start_s"] == 0
+    assert AuditEvent.objects.filter(action="recording_viewed", target_id=rid).count() == 1
+
+
+def test_delete(api, recording_path):
+    rid = post_file(api, recording_path).json()["id"]
+    assert api.delete(f"{LIST}{rid}/").status_code == 204
+    assert api.get(f"{LIST}{rid}/").status_code == 404
+
+
+def test_signal_endpoint_returns_whole_recording_decimated(api, ecg_dir):
+    rid = post_file(api, ecg_dir / "recordings" / "nsrdb-16483-ECG1.npy").json()["id"]
+    body = api.get(f"{LIST}{rid}/signal/", {"max_points": 1000}).json()
+    assert body["decimated"] is True
+    assert len(body["t"]) <= 1000 and body["t"][-1] > 500  # spans the whole 512 s
+    zoomed = api.get(f"{LIST}{rid}/signal/", {"start_s": 100, "end_s": 104}).json()
+    assert zoomed["decimated"] is False and len(zoomed["t"]) == 4 * 128
+
+
+def test_signal_endpoint_rejects_bad_query(api, recording_path):
+    rid = post_file(api, recording_path).json()["id"]
+    assert api.get(f"{LIST}{rid}/signal/", {"max_points": "lots"}).status_code == 400
+
+
+def test_scalogram_is_png(api, recording_path):
+    rid = post_file(api, recording_path).json()["id"]
+    response = api.get(f"{LIST}{rid}/scalogram/", {"end_s": 16})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_download_returns_original_bytes_and_is_audited(api, recording_path):
+    rid = post_file(api, recording_path).json()["id"]
+    response = api.get(f"{LIST}{rid}/file/")
+    assert b"".join(response.streaming_content) == recording_path.read_bytes()
+    assert AuditEvent.objects.filter(action="recording_downloaded").count() == 1
+
+
+def test_anonymous_and_roleless_are_refused(client, no_role_user):
+    assert client.get(LIST).status_code == 403
+    client.force_login(no_role_user)
+    assert client.get(LIST).status_code == 403
+
+
+def test_openapi_schema_lists_recordings(client):
+    response = client.get(reverse("api-schema"), {"format": "json"})
+    assert response.status_code == 200
+    assert "/api/v1/recordings/" in response.json()["paths"]

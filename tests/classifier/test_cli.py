@@ -1,0 +1,87 @@
+"""`manage.py classify`: JSON lines per file, a clear error per bad file, exit code 2."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO
+
+
+def classify(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "classify", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "ecgsite.settings.test"},
+    )
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    np.save(folder / "pickled.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    (folder / "text.npy").write_text("hello, I am not an array\n")
+    np.save(folder / "nan.npy", np.r_[np.zeros(2000), np.nan].astype(np.float32))
+    np.save(folder / "cube.npy", np.zeros((2, 3, 2000), np.float32))
+    np.save(folder / "one.npy", np.zeros(1, np.float32))
+    return folder
+
+
+@pytest.mark.slow
+def test_json_lines_for_real_files_and_errors_for_bad_ones(ecg_dir, bad_files):
+    good = [ecg_dir / "recordings" / n for n in ("nsrdb-16273-ECG1.npy", "mitdb-100-MLII.npy")]
+    bad = {
+        "pickled.npy": "pickle",
+        "text.npy": "npy",
+        "nan.npy": "nan",
+        "cube.npy": "3-d",
+        "one.npy": "short",
+    }
+    result = classify(*map(str, good), *(str(bad_files / n) for n in bad), "--json")
+    assert result.returncode == 2, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == len(good) + len(bad)
+    for line, path in zip(lines[:2], good, strict=True):
+        assert line["file"] == str(path)
+        assert set(line) >= {"label", "probabilities", "model_version", "n_windows", "elapsed_s"}
+        assert set(line["probabilities"]) == {"ARR", "CHF", "NSR"}
+        assert line["n_windows"] >= 1
+    assert lines[1]["n_windows"] == 231112 // 1024  # a whole 30-min record, one model call
+    for line, (name, word) in zip(lines[2:], bad.items(), strict=True):
+        assert line["file"].endswith(name)
+        assert word in line["error"].lower(), line
+
+
+@pytest.mark.slow
+def test_table_output_and_exit_zero(recording_path):
+    result = classify(str(recording_path))
+    assert result.returncode == 0, result.stderr
+    assert "nsrdb-16273-ECG1.npy" in result.stdout
+    assert "Decision support" in result.stdout
+
+
+@pytest.mark.slow
+def test_sampling_rate_option(ecg_dir, tmp_path):
+    from scipy.signal import resample_poly
+
+    samples = np.load(ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy")
+    path = tmp_path / "at250.npy"
+    np.save(path, resample_poly(samples, 125, 64).astype(np.float32))
+    direct = json.loads(classify(str(ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy"), "--json").stdout)
+    resampled = json.loads(classify(str(path), "--sampling-rate", "250", "--json").stdout)
+    assert resampled["n_windows"] == direct["n_windows"]
+    assert resampled["label"] == direct["label"]
+    for name in ("ARR", "CHF", "NSR"):
+        assert resampled["probabilities"][name] == pytest.approx(direct["probabilities"][name], abs=0.05)
+
+
+def test_missing_file_is_an_error_not_a_crash(tmp_path):
+    result = classify(str(tmp_path / "nope.npy"), "--json")
+    assert result.returncode == 2
+    assert "error" in json.loads(result.stdout)

@@ -1,0 +1,144 @@
+"""Shared fixtures: real ECG data, users per role, and (services lane) a real Celery worker."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from accounts.roles import Role
+from tests.factories import UserFactory
+
+REPO = Path(__file__).resolve().parents[1]
+ECG_DIR = Path(os.environ.get("WAVECARDIO_ECG_DIR", REPO.parent / "shared" / "data" / "ecg"))
+SERVICES = os.environ.get("WAVECARDIO_SERVICES") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    if SERVICES:
+        return
+    skip = pytest.mark.skip(reason="services lane only (WAVECARDIO_SERVICES=1)")
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def ecg_dir() -> Path:
+    if not (ECG_DIR / "manifest.csv").is_file():
+        pytest.fail(f"real ECG data not found at {ECG_DIR} (set WAVECARDIO_ECG_DIR)")
+    return ECG_DIR
+
+
+@pytest.fixture(scope="session")
+def recording_path(ecg_dir) -> Path:
+    """A real 60-s MIT-BIH NSR excerpt."""
+    return ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy"
+
+
+@pytest.fixture
+def npy_bytes():
+    def make(array) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(array), allow_pickle=False)
+        return buffer.getvalue()
+
+    return make
+
+
+def _user_with(role):
+    return UserFactory(roles=[role] if role else [])
+
+
+@pytest.fixture
+def clinician(db):
+    return _user_with(Role.CLINICIAN)
+
+
+@pytest.fixture
+def other_clinician(db):
+    return _user_with(Role.CLINICIAN)
+
+
+@pytest.fixture
+def reviewer(db):
+    return _user_with(Role.REVIEWER)
+
+
+@pytest.fixture
+def auditor(db):
+    return _user_with(Role.AUDITOR)
+
+
+@pytest.fixture
+def operator_user(db):
+    return _user_with(Role.OPERATOR)
+
+
+@pytest.fixture
+def admin_user(db):
+    return _user_with(Role.ADMIN)
+
+
+@pytest.fixture
+def no_role_user(db):
+    return _user_with(None)
+
+
+@pytest.fixture
+def clinician_client(client, clinician):
+    client.force_login(clinician)
+    return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` subprocess on the services lane's Redis and test database."""
+    if not SERVICES:
+        pytest.skip("services lane only")
+    from django.db import connection
+
+    env = dict(os.environ)
+    test_db = connection.settings_dict["NAME"]
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    env.update(
+        DATABASE_URL=f"{base}/{test_db}",
+        DJANGO_SETTINGS_MODULE="ecgsite.settings.test",
+        CELERY_TASK_ALWAYS_EAGER="false",
+        WAVECARDIO_WORKER="1",
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "ecgsite", "worker", "--pool=solo",
+         "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle"],
+        cwd=REPO,
+        env=env,
+    )
+    from ecgsite.celery import app
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(f"celery worker exited with {worker.returncode}")
+        if app.control.ping(timeout=1.0):
+            break
+    else:
+        worker.terminate()
+        pytest.fail("celery worker did not answer a ping within 90 s")
+    yield worker
+    worker.terminate()
+    worker.wait(timeout=30)
+
+
+@pytest.fixture
+def real_worker(celery_worker_process, transactional_db, settings):
+    """Route tasks to the real worker (not eager) for one test."""
+    from ecgsite.celery import app
+
+    app.conf.task_always_eager = False
+    yield celery_worker_process
+    app.conf.task_always_eager = True

@@ -1,0 +1,65 @@
+"""A clinician logs in, uploads real recordings and reads the result in a real browser."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.roles import Role
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_clinician_uploads_and_sees_the_result(page, live_server, login, ecg_dir):
+    UserFactory(username="dr.lee", roles=[Role.CLINICIAN])
+    login("dr.lee")
+    expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
+
+    page.get_by_role("link", name="Upload", exact=True).click()
+    page.get_by_label("ECG recording").set_input_files(
+        str(ecg_dir / "recordings" / "nsrdb-16483-ECG1.npy")
+    )
+    page.get_by_role("button", name="Upload and classify").click()
+
+    expect(page.get_by_role("heading", name="nsrdb-16483-ECG1.npy")).to_be_visible()
+    result = page.locator("#result")
+    expect(result).to_contain_text("decision support")
+    expect(result.locator("#prediction-status")).to_contain_text("%")
+    for name in ("ARR", "CHF", "NSR"):
+        expect(result.locator("th", has_text=name)).to_be_visible()
+    expect(result).to_contain_text("Model version")
+    # The whole 512-s recording is plotted (uPlot draws a canvas), and the scalogram loads.
+    expect(page.locator("#signal-plot canvas").first).to_be_visible()
+    page.wait_for_function(
+        "() => { const i = document.getElementById('scalogram'); "
+        "return i.complete && i.naturalWidth > 0; }"
+    )
+    DOCS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    page.screenshot(path=str(DOCS / "result-page.png"), full_page=True)
+
+    # Zoom: drag across the plot; the trace is re-fetched for the range.
+    box = page.locator("#signal-plot .u-over").bounding_box()
+    with page.expect_response(lambda r: "/signal/?" in r.url and "end_s=" in r.url):
+        page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.12, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+    expect(page.locator("#scalogram-range")).not_to_contain_text("First 60 s")
+
+    page.get_by_role("link", name="Recordings").click()
+    expect(page.get_by_role("link", name="nsrdb-16483-ECG1.npy")).to_be_visible()
+
+
+def test_bad_file_shows_a_clear_error(page, live_server, login, tmp_path):
+    UserFactory(username="dr.kim", roles=[Role.CLINICIAN])
+    login("dr.kim")
+    bad = tmp_path / "scan.npy"
+    bad.write_text("this is a text file")
+    page.goto(f"{live_server.url}/recordings/upload/")
+    page.get_by_label("ECG recording").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload and classify").click()
+    expect(page.get_by_role("alert")).to_contain_text("npy")
