@@ -175,7 +175,7 @@ def scalograms(signal: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
     plan = _band_plan(n_padded, spec)
     # Zero-extended beyond Nyquist, in case a block (d = 1) is the whole spectrum.
     spectrum = scipy.fft.rfft(padded)
-    spectrum = np.pad(spectrum, (0, max(band.n_bins for band in plan) - len(spectrum)))
+    spectrum = np.pad(spectrum, (0, max(max(band.n_bins for band in plan) - len(spectrum), 0)))
     n_columns = n_windows * spec.columns_per_window
     out = np.empty((spec.n_freqs, n_columns), dtype=np.float32)
     for band in plan:
@@ -304,7 +304,7 @@ def _band_plan(n_padded: int, spec: ScalogramSpec) -> tuple[_Band, ...]:
         # Sample at the centre of each d-sample group: a delay of (d - 1) / 2 samples.
         delay = np.exp(2j * np.pi * bins * (decimation - 1) / 2 / n_padded)
         response = (
-            np.take_along_axis(filter_spectra[rows], bins, axis=1)
+            np.take_along_axis(filter_spectra[rows], np.minimum(bins, nyquist_bin), axis=1)
             * (in_band * weight * delay)
             * (n_bins / n_padded)  # ifft normalises by M, the full-rate transform by N
         )
