@@ -1,5 +1,7 @@
 """Account state changes: roles as groups with the permissions of accounts.roles."""
 
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 from accounts.roles import ROLE_PERMISSIONS, Role
@@ -7,6 +9,8 @@ from accounts.roles import ROLE_PERMISSIONS, Role
 
 def roles_sync() -> None:
     """Create one group per role holding exactly the role's permissions (idempotent)."""
+    for app_label in {p.split(".")[0] for perms in ROLE_PERMISSIONS.values() for p in perms}:
+        create_permissions(apps.get_app_config(app_label), verbosity=0)  # may not exist yet
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role.value)
         wanted = [

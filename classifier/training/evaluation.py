@@ -111,7 +111,7 @@ def _scored(
     predicted = probs.argmax(axis=1)
     scored = metrics.report(labels, predicted, classes)
     n_classes = len(classes)
-    scored["n_patients"] = int(len(np.unique(patients)))
+    scored["n_patients"] = len(np.unique(patients))
     scored["ci95"] = {
         "accuracy": metrics.patient_bootstrap_ci(
             lambda idx: metrics.accuracy(labels[idx], predicted[idx]), patients, n_resamples, seed

@@ -46,7 +46,7 @@ def report(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[str]) -> di
     n_classes = len(classes)
     matrix = confusion_matrix(y_true, y_pred, n_classes)
     return {
-        "n": int(len(y_true)),
+        "n": len(y_true),
         "accuracy": _round(accuracy(y_true, y_pred)),
         "balanced_accuracy": _round(balanced_accuracy(y_true, y_pred, n_classes)),
         "macro_f1": _round(macro_f1(y_true, y_pred, n_classes)),

@@ -23,8 +23,9 @@ def patient_labels(leads: Sequence[Lead]) -> dict[str, str]:
     labels: dict[str, str] = {}
     for lead in leads:
         if labels.setdefault(lead.patient, lead.label) != lead.label:
-            raise SplitError(f"patient {lead.patient} has leads labelled {labels[lead.patient]} "
-                             f"and {lead.label}")
+            raise SplitError(
+                f"patient {lead.patient} has leads labelled {labels[lead.patient]} and {lead.label}"
+            )
     return labels
 
 

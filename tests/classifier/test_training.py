@@ -70,8 +70,9 @@ def test_ecgdata_mat_rows_at_native_rates_match_the_shipped_recordings(
 ) -> None:
     rows = load_leads(FIXTURE_MAT, mat_rates_hz=parse_rates("A=360,N=128,C=250"))
     shipped = {lead.id: lead.samples for lead in leads}
-    expected = ["mitdb-100-MLII", "mitdb-100-V5", "nsrdb-16483-ECG1", "nsrdb-16483-ECG2",
-                "chfdb-chf02-ECG1", "chfdb-chf02-ECG2"]  # fmt: skip
+    expected = [f"mitdb-100-{x}" for x in ("MLII", "V5")]
+    expected += [f"nsrdb-16483-{x}" for x in ("ECG1", "ECG2")]
+    expected += [f"chfdb-chf02-{x}" for x in ("ECG1", "ECG2")]
     assert [row.label for row in rows] == ["ARR", "ARR", "NSR", "NSR", "CHF", "CHF"]
     assert len({row.patient for row in rows}) == 3  # consecutive rows = two leads of a record
     for row, name in zip(rows, expected, strict=True):
@@ -86,8 +87,15 @@ def test_wfdb_root_reads_each_channel_as_a_lead_of_one_patient(tmp_path: Path) -
     folder.mkdir()
     t = np.arange(360 * 12) / 360
     signal = np.stack([np.sin(2 * np.pi * 1.2 * t), 0.5 * np.cos(2 * np.pi * 1.2 * t)], axis=1)
-    wfdb.wrsamp("201", fs=360, units=["mV", "mV"], sig_name=["MLII", "V1"],
-                p_signal=signal, fmt=["212", "212"], write_dir=str(folder))  # fmt: skip
+    wfdb.wrsamp(
+        "201",
+        fs=360,
+        units=["mV", "mV"],
+        sig_name=["MLII", "V1"],
+        p_signal=signal,
+        fmt=["212", "212"],
+        write_dir=str(folder),
+    )
 
     leads = load_leads(tmp_path)
 
@@ -128,11 +136,15 @@ def test_holdout_keeps_both_leads_and_all_excerpts_together(leads: list[Lead], s
 def test_mitdb_201_and_202_share_a_fold(leads: list[Lead]) -> None:
     records = {lead.id.rsplit("-", 1)[0]: lead.patient for lead in leads}
     assert records["mitdb-201"] == records["mitdb-202"]
+    pair = [lead for lead in leads if lead.id.startswith(("mitdb-201-", "mitdb-202-"))]
+    assert len(pair) == 4
     for seed in range(10):
-        train, test = holdout_split(leads, 0.25, seed)
-        sides = {("test" if lead in test else "train") for lead in leads
-                 if lead.id.startswith(("mitdb-201-", "mitdb-202-"))}  # fmt: skip
-        assert len(sides) == 1
+        folds = patient_folds(leads, 5, seed)
+        assert (
+            len({k for k, fold in enumerate(folds) for lead in pair if lead.patient in fold}) == 1
+        )
+        _, test = holdout_split(leads, 0.25, seed)
+        assert len({lead in test for lead in pair}) == 1
 
 
 def test_a_patient_with_two_labels_is_refused(leads: list[Lead]) -> None:
@@ -149,7 +161,9 @@ def test_evaluation_windows_are_non_overlapping_and_capped(leads: list[Lead]) ->
     chosen = [lead for lead in leads if lead.id in {"mitdb-101-V1", "mitdb-101-MLII"}]
     windows = evaluation_windows(chosen, spec, max_windows_per_lead=3)
     per_lead = np.bincount(windows.lead_index)
-    assert per_lead.tolist() == [min(3, len(lead.samples) // spec.window_samples) for lead in chosen]
+    assert per_lead.tolist() == [
+        min(3, len(lead.samples) // spec.window_samples) for lead in chosen
+    ]
     assert windows.inputs.shape == (len(windows), spec.n_freqs, spec.columns_per_window, 1)
     assert windows.inputs.dtype == np.float32
     assert set(windows.labels.tolist()) == {CLASSES.index("ARR")}
@@ -177,12 +191,17 @@ def tiny_model(small_leads: list[Lead], tmp_path_factory: pytest.TempPathFactory
     )
     out = tmp_path_factory.mktemp("models")
     return train_and_write(
-        small_leads, "test", out, seed=0, version="tiny", recipe=recipe, test_fraction=0.5,
+        small_leads,
+        "test",
+        out,
+        seed=0,
+        version="tiny",
+        recipe=recipe,
+        test_fraction=0.5,
         verbose=0,
-    )  # fmt: skip
+    )
 
 
-@pytest.mark.slow
 def test_tiny_training_writes_a_loadable_model_with_a_complete_card(tiny_model) -> None:
     card = ModelCard.read(tiny_model.card_path)
     assert card.version == "tiny"
@@ -200,14 +219,13 @@ def test_tiny_training_writes_a_loadable_model_with_a_complete_card(tiny_model) 
         assert len(evaluation[level]["three_class"]["confusion_matrix"]["counts"]) == 3
 
     model = load_model(tiny_model.card_path)
-    probs = model.predict(np.zeros((2, card.spec.n_freqs, card.spec.columns_per_window, 1),
-                                   np.float32))  # fmt: skip
+    spec = card.spec
+    probs = model.predict(np.zeros((2, spec.n_freqs, spec.columns_per_window, 1), np.float32))
     assert probs.shape == (2, 3)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
     assert tiny_model.weights_path.stat().st_size < 2_000_000
 
 
-@pytest.mark.slow
 def test_tampered_weights_are_refused(tiny_model, tmp_path: Path) -> None:
     for path in (tiny_model.card_path, tiny_model.weights_path):
         shutil.copy(path, tmp_path / path.name)
