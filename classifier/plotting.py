@@ -68,9 +68,13 @@ def signal_series(
             "leads": segment.round(4).tolist(),
             "decimated": False,
         }
-    usable = (segment.shape[1] // n_buckets) * n_buckets
-    buckets = segment[:, :usable].reshape(n_leads, n_buckets, -1)
-    bucket_times = times[:usable].reshape(n_buckets, -1)
+    # Pad with the edge value up to whole buckets: duplicates never create a new extreme.
+    per_bucket = -(-segment.shape[1] // n_buckets)
+    padding = per_bucket * n_buckets - segment.shape[1]
+    segment = np.pad(segment, ((0, 0), (0, padding)), mode="edge")
+    times = np.pad(times, (0, padding), mode="edge")
+    buckets = segment.reshape(n_leads, n_buckets, per_bucket)
+    bucket_times = times.reshape(n_buckets, per_bucket)
     low, high = buckets.min(axis=2), buckets.max(axis=2)
     low_first = buckets.argmin(axis=2) <= buckets.argmax(axis=2)  # keep each bucket's order
     pairs = np.where(low_first[..., None], np.stack([low, high], 2), np.stack([high, low], 2))

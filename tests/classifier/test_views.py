@@ -2,13 +2,14 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent
 from classifier import services
 from classifier.models import Recording
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # on_commit queues the prediction
 
 
 def upload(client, path, name=None, **extra):
@@ -59,8 +60,9 @@ def test_wrong_sampling_rate_is_a_form_error(clinician_client, recording_path):
 
 
 def test_history_lists_own_recordings_only(client, clinician, other_clinician, recording_path):
-    client.force_login(other_clinician)
-    upload(client, recording_path, name="theirs.npy")
+    other = Client()
+    other.force_login(other_clinician)
+    upload(other, recording_path, name="theirs.npy")
     client.force_login(clinician)
     upload(client, recording_path, name="mine.npy")
     page = client.get(reverse("classifier:recording_list")).content.decode()

@@ -1,0 +1,83 @@
+"""Recording -> windows -> scalograms -> probabilities -> recording-level answer."""
+
+import dataclasses
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from classifier import pipeline
+from classifier.model import UNCERTAIN, DecisionRule, LoadedModel, ModelLoadError, get_model, load_model
+from classifier.signal import load_signal
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def card_path():
+    cards = sorted((REPO / "models").glob("*.json"))
+    assert cards, "a trained model must be committed under models/"
+    return max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
+
+
+@pytest.fixture(scope="module")
+def model(card_path):
+    return get_model(card_path)
+
+
+def signal_of(path):
+    return load_signal(path.read_bytes(), filename=path.name)
+
+
+def test_model_is_loaded_once_per_process(card_path, model):
+    assert get_model(card_path) is model
+
+
+def test_classify_real_recording(model, ecg_dir):
+    signal = signal_of(ecg_dir / "recordings" / "nsrdb-16483-ECG1.npy")  # 512 s
+    result = pipeline.classify(signal, model)
+    assert result.n_windows == 512 // 8
+    assert result.model_version == model.version
+    assert sum(result.probabilities.values()) == pytest.approx(1, abs=1e-4)
+    window_mean = np.mean([[w.probabilities[c] for c in model.card.classes] for w in result.windows], 0)
+    assert [result.probabilities[c] for c in model.card.classes] == pytest.approx(window_mean, abs=1e-4)
+    assert result.top_class == max(result.probabilities, key=result.probabilities.get)
+    assert result.label in (*model.card.classes, UNCERTAIN)
+    assert result.windows[1].start_s == 8 and result.windows[1].end_s == 16
+    assert {"cwt", "model", "total"} <= set(result.timings_ms)
+
+
+def test_every_lead_is_classified_in_one_batch(model, ecg_dir):
+    a = np.load(ecg_dir / "recordings" / "chfdb-chf02-ECG1.npy")
+    b = np.load(ecg_dir / "recordings" / "chfdb-chf02-ECG2.npy")
+    two = load_signal(json.dumps({"signal": [a.tolist(), b.tolist()]}).encode(), filename="x.json")
+    result = pipeline.classify(two, model)
+    per_lead = len(a) // 1024
+    assert result.n_windows == 2 * per_lead
+    assert {w.lead for w in result.windows} == {0, 1}
+
+
+def test_low_confidence_answers_uncertain(model, ecg_dir):
+    strict = dataclasses.replace(model.card, decision=DecisionRule(temperature=1.0, uncertain_below=0.999))
+    cautious = LoadedModel(strict, model._keras_model)
+    result = pipeline.classify(signal_of(ecg_dir / "recordings" / "mitdb-100-MLII.npy"), cautious)
+    assert result.label == UNCERTAIN
+    assert result.top_class in model.card.classes  # the best guess is still reported
+
+
+def test_model_inputs_ignore_gain_and_offset(ecg_dir, model):
+    samples = np.load(ecg_dir / "recordings" / "mitdb-100-MLII.npy")[:8192]
+    spec = model.card.spec
+    base = pipeline.model_inputs(samples, spec)
+    scaled = pipeline.model_inputs(samples * 7.5 + 2.0, spec)
+    assert base.shape == (8, spec.n_freqs, spec.columns_per_window, 1)
+    np.testing.assert_allclose(base, scaled, atol=1e-2)  # DC leaks slightly into 0.5 Hz
+
+
+def test_tampered_weights_are_refused(card_path, tmp_path):
+    card = json.loads(card_path.read_text())
+    shutil.copy(card_path, tmp_path / card_path.name)
+    weights = tmp_path / card["weights_file"]
+    weights.write_bytes((card_path.parent / card["weights_file"]).read_bytes() + b"x")
+    with pytest.raises(ModelLoadError, match="do not match"):
+        load_model(tmp_path / card_path.name)
