@@ -15,3 +15,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles, sender=self)
+        from accounts import signals  # noqa: F401  (auth events -> audit trail + metrics)

@@ -1,10 +1,38 @@
-"""Write audit events. One function, called by services and auth signal handlers."""
+"""Write and verify audit events. One writer, ``record``, called by services, views, the
+permission helper and the auth signal handlers.
+
+Every event is chained to the one before it: ``hash = sha256(canonical content of the event
++ previous_hash)``, so editing, deleting or reordering a stored row breaks the chain and
+``manage.py verify_audit`` names the first bad event. Appends are serialised (one chain head
+at a time) so concurrent writers can never fork the chain; see docs/audit.md.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, router, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
+
 from accounts.models import AuditEvent
+
+logger = logging.getLogger("wavecardio.audit")
+
+GENESIS_HASH = ""  # previous_hash of the first event
+CHAIN_SCHEME = "v1"  # part of every digest: a future format change cannot be confused with it
+# Key of the PostgreSQL transaction-level advisory lock that serialises appends
+# (an arbitrary 63-bit constant: "wavecard" in ASCII).
+APPEND_LOCK_KEY = 0x7761766563617264
 
 
 class Action:
@@ -32,11 +60,76 @@ class Action:
     TOKEN_CREATED = "api_token_created"
     TOKEN_REVOKED = "api_token_revoked"
     ACCESS_DENIED = "access_denied"
+    AUDIT_VIEWED = "audit_viewed"
     AUDIT_EXPORTED = "audit_exported"
+
+    @classmethod
+    def all(cls) -> list[str]:
+        return sorted(
+            value for name, value in vars(cls).items() if name.isupper() and isinstance(value, str)
+        )
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The peer address as Django sees it (REMOTE_ADDR), normalised; None if not an IP.
+
+    Behind a reverse proxy, set REMOTE_ADDR from the proxy's header in the proxy/WSGI layer
+    (e.g. gunicorn ``forwarded_allow_ips``); a client-supplied X-Forwarded-For is never trusted.
+    """
+    if request is None:
+        return None
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return None
+    # The same text the IP column gives back (IPv4-mapped IPv6 stays dotted), for the digest.
+    return clean_ipv6_address(str(address)) if address.version == 6 else str(address)
+
+
+def _json_safe(details: dict[str, Any] | None) -> dict[str, Any]:
+    """``details`` exactly as it reads back from the JSON column (so the digest matches)."""
+    return json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder))
+
+
+def _timestamp(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def event_digest(event: AuditEvent) -> str:
+    """sha256 (hex) over the event's canonical content and its ``previous_hash``.
+
+    Canonical form: a JSON object with sorted keys, no whitespace, UTF-8; timestamps in UTC
+    with microseconds. The row id is not part of it: order is proven by ``previous_hash``.
+    """
+    content = {
+        "scheme": CHAIN_SCHEME,
+        "created_at": _timestamp(event.created_at),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "ip_address": event.ip_address,
+        "user_agent": event.user_agent,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "outcome": event.outcome,
+        "details": event.details,
+        "previous_hash": event.previous_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _lock_chain_head(using: str) -> None:
+    """Serialise appends until the surrounding transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock, so the head read below and the insert are
+    one critical section and row ids follow chain order. SQLite: its database-wide write lock
+    already lets one writer at a time through (a second writer fails, it never forks).
+    """
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
 
 
 def record(
@@ -48,17 +141,119 @@ def record(
     outcome: str = AuditEvent.Outcome.SUCCESS,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event. ``target`` is a model instance (its class name and pk are stored)."""
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
-    return AuditEvent.objects.create(
+    """Append one event. ``target`` is a model instance (its class name and pk are stored).
+
+    ``details`` must never carry signal data, passwords or tokens.
+    """
+    session_user = getattr(request, "user", None)
+    if actor is None and session_user is not None and session_user.is_authenticated:
+        actor = session_user
+    event = AuditEvent(
+        created_at=timezone.now(),
         actor=actor if actor is not None and actor.pk else None,
-        actor_label=actor.get_username() if actor is not None else "",
+        actor_label=actor.get_username()[:254] if actor is not None else "",
         ip_address=client_ip(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:512] if request else ""),
-        action=action,
-        target_type=type(target).__name__ if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
+        action=action[:64],
+        target_type=type(target).__name__[:64] if target is not None else "",
+        target_id=str(target.pk)[:64] if target is not None else "",
         outcome=outcome,
-        details=details or {},
+        details=_json_safe(details),
     )
+    using = router.db_for_write(AuditEvent)
+    with transaction.atomic(using=using):
+        _lock_chain_head(using)
+        head = AuditEvent.objects.using(using).order_by("-id").values_list("hash", flat=True)
+        event.previous_hash = head.first() or GENESIS_HASH
+        event.hash = event_digest(event)
+        event.save(using=using)
+    logger.info(
+        "audit_appended id=%s action=%s outcome=%s hash=%s", event.pk, action, outcome, event.hash
+    )
+    return event
+
+
+@dataclass(frozen=True)
+class ChainVerdict:
+    """The result of checking the whole chain, oldest event first."""
+
+    checked: int
+    head_hash: str
+    bad_event_id: int | None = None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.bad_event_id is None
+
+
+def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainVerdict:
+    """Walk the chain in id order; stop at the first event whose link or digest is wrong.
+
+    - an edited row: its recomputed digest differs from its stored ``hash``;
+    - a deleted row: the next event's ``previous_hash`` names a hash no longer before it;
+    - reordered rows: an event's ``previous_hash`` is not the hash of the event before it.
+    Deleting the newest events leaves a shorter valid chain: compare ``head_hash`` with a
+    head recorded elsewhere (the ``audit_appended`` log lines) to catch that.
+    """
+    if events is None:
+        events = AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
+    expected_previous = GENESIS_HASH
+    checked = 0
+    for event in events:
+        if event.previous_hash != expected_previous:
+            return ChainVerdict(
+                checked,
+                expected_previous,
+                event.pk,
+                "previous_hash does not match the event before it "
+                "(an event was deleted or the rows were reordered)",
+            )
+        if event.hash != event_digest(event):
+            return ChainVerdict(
+                checked,
+                expected_previous,
+                event.pk,
+                "content does not match its hash (the row was edited)",
+            )
+        expected_previous = event.hash
+        checked += 1
+    return ChainVerdict(checked, expected_previous)
+
+
+def events_matching(
+    *,
+    user: str = "",
+    action: str = "",
+    outcome: str = "",
+    target_type: str = "",
+    target_id: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[AuditEvent]:
+    """Audit events filtered for the auditor UI and export, newest first.
+
+    ``user`` matches the username at the time of the event (``actor_label``, so renamed
+    accounts are found too) or the username tried in a failed login. ``since``/``until`` are inclusive
+    calendar days in the site's time zone.
+    """
+    events = AuditEvent.objects.select_related("actor").order_by("-id")
+    if user:
+        events = events.filter(Q(actor_label=user) | Q(details__username=user))
+    if action:
+        events = events.filter(action=action)
+    if outcome:
+        events = events.filter(outcome=outcome)
+    if target_type:
+        events = events.filter(target_type=target_type)
+    if target_id:
+        events = events.filter(target_id=target_id)
+    if since:
+        events = events.filter(created_at__gte=_day_start(since))
+    if until:
+        events = events.filter(created_at__lt=_day_start(until + dt.timedelta(days=1)))
+    return events
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -13,14 +14,19 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Who did what, when, to which object. Never updated or deleted by the application."""
+    """Who did what, when, to which object. Never updated or deleted by the application.
+
+    Rows form a hash chain (``accounts.audit``): each stores the hash of the event before it
+    and its own hash over its content. On PostgreSQL a trigger also rejects UPDATE, DELETE and
+    TRUNCATE of the table (migration 0002; docs/audit.md).
+    """
 
     class Outcome(models.TextChoices):
         SUCCESS = "success"
         FAILURE = "failure"
         DENIED = "denied"
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)  # part of the hash
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="audit_events",
@@ -33,13 +39,17 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=64, blank=True, db_index=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
     details = models.JSONField(default=dict, blank=True)
-    previous_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, blank=True, unique=True, null=True)
+    previous_hash = models.CharField(max_length=64, blank=True)  # "" for the first event
+    hash = models.CharField(max_length=64, unique=True)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
+        constraints = [
+            # Two events naming the same predecessor would be a fork of the chain.
+            models.UniqueConstraint(fields=["previous_hash"], name="audit_chain_no_fork"),
+        ]
         permissions = [
             ("view_audit_trail", "Can read the audit trail"),
             ("view_statistics", "Can read aggregate statistics"),

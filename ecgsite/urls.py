@@ -1,5 +1,5 @@
+from allauth.account import views as allauth_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
@@ -8,9 +8,12 @@ from accounts.views import home
 
 urlpatterns = [
     path("", home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in is allauth's (local accounts, Google, OpenID Connect, TOTP); /login/ and
+    # /logout/ are the addresses the rest of the site links to.
+    path("login/", allauth_views.login, name="login"),
+    path("logout/", allauth_views.logout, name="logout"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("recordings/", include("classifier.urls")),
     path("api/v1/", include("classifier.api.urls")),
     # The schema describes the API, never data: public, like the docs page.

@@ -1,6 +1,7 @@
 """Settings shared by every mode. Everything that differs between machines comes from the
 environment (django-environ); the small modules beside this one only change defaults."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -79,9 +80,92 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "classifier:recording_list"
+LOGIN_REDIRECT_URL = "home"  # sends each user to the first page their role opens
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+
+# --- Authentication (allauth, axes) ---
+# Sign-in: local accounts (username or email + password; the bootstrap admin) plus Google and
+# one organisation OpenID Connect provider, each shown only when its client id is set. New
+# accounts have no role until an admin grants one (accounts.services).
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "axes",
+]
+MIDDLEWARE += [
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out username+IP pairs
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# mandatory | optional | none. Production defaults to mandatory (settings/production.py).
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_SESSION_REMEMBER = False  # shared clinical workstations: no "remember me"
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[WaveCardio] "
+# Failed logins are counted by django-axes alone (one lockout, one message).
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# Who may create an account: local sign-up and first sign-in through an identity provider.
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+SSO_SIGNUP_OPEN = env.bool("SSO_SIGNUP_OPEN", default=True)
+# If set, only identity-provider accounts with a verified email in these domains may sign up.
+SSO_SIGNUP_EMAIL_DOMAINS = [d.lower() for d in env.list("SSO_SIGNUP_EMAIL_DOMAINS", default=[])]
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the identity provider vouches for its users
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never attach an IdP login to a local account
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if env("GOOGLE_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["google"] = {
+        "APPS": [
+            {"client_id": env("GOOGLE_CLIENT_ID"), "secret": env("GOOGLE_CLIENT_SECRET")},
+        ],
+        "SCOPE": ["openid", "profile", "email"],
+        "AUTH_PARAMS": {"prompt": "select_account"},
+        "OAUTH_PKCE_ENABLED": True,
+    }
+if env("OIDC_SERVER_URL", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": env("OIDC_PROVIDER_ID", default="hospital"),
+                "name": env("OIDC_PROVIDER_NAME", default="Hospital sign-in"),
+                "client_id": env("OIDC_CLIENT_ID"),
+                "secret": env("OIDC_CLIENT_SECRET"),
+                "settings": {"server_url": env("OIDC_SERVER_URL")},
+            },
+        ],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "WaveCardio"
+# Lockout: AXES_FAILURE_LIMIT failed logins for one username from one IP address lock that
+# pair for AXES_COOLOFF_MINUTES; a successful login resets the count.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.adapters.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_ENABLE_ADMIN = False
+# Sessions end when the browser closes and, at the latest, SESSION_COOKIE_AGE after login.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="WaveCardio <wavecardio@localhost>")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

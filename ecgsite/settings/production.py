@@ -22,3 +22,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Authentication: local sign-ups must prove their email address; mail leaves through the
+# site's relay (EMAIL_URL, e.g. smtp+tls://user:password@relay.hospital.org:587).
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"

@@ -41,7 +41,7 @@ def test_json_lines_for_real_files_and_errors_for_bad_ones(ecg_dir, bad_files):
         "text.npy": "npy",
         "nan.npy": "nan",
         "cube.npy": "3-d",
-        "one.npy": "short",
+        "one.npy": "at least 8 s",
     }
     result = classify(*map(str, good), *(str(bad_files / n) for n in bad), "--json")
     assert result.returncode == 2, result.stderr
