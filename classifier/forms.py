@@ -20,3 +20,12 @@ class UploadForm(forms.Form):
         help_text="Leave empty for 128 Hz (or the rate written in a JSON file). "
         "Other rates are resampled to 128 Hz.",
     )
+
+
+class OverReadForm(forms.Form):
+    label = forms.ChoiceField(
+        label="Your reading", choices=[(c, c) for c in ("ARR", "CHF", "NSR")]
+    )
+    comment = forms.CharField(
+        label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -121,3 +121,22 @@ class Prediction(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class OverRead(models.Model):
+    """A reviewer's reading of a prediction: agrees, or corrects the label, with a comment."""
+
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="overreads")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="overreads"
+    )
+    agrees = models.BooleanField()
+    label = models.CharField(max_length=16, help_text="the reviewer's label")
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {'agrees' if self.agrees else 'corrects to ' + self.label}"

@@ -51,3 +51,47 @@ def scalogram_spec_for(recording: Recording) -> ScalogramSpec:
     if version is None or "preprocessing" not in version.card:
         return ScalogramSpec()
     return ScalogramSpec.from_dict(version.card["preprocessing"]["scalogram"])
+
+
+def model_versions() -> QuerySet[ModelVersion]:
+    return ModelVersion.objects.all()
+
+
+def model_version_get(name: str) -> ModelVersion:
+    return get_object_or_404(ModelVersion, name=name)
+
+
+def _dig(data, *keys):
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def model_card_summary(card: dict) -> dict:
+    """Headline figures of a model card for side-by-side comparison (None when absent).
+
+    Cross-validated figures are preferred to a single hold-out split when the card has both.
+    """
+    evaluation = card.get("cv") or card.get("evaluation") or {}
+    rows = {}
+    for level in ("per_recording", "per_window"):
+        for task in ("arr_vs_nsr", "three_class"):
+            block = _dig(evaluation, level, task) or {}
+            rows[f"{level}.{task}"] = {
+                "accuracy": block.get("accuracy"),
+                "ci95": _dig(block, "ci95", "accuracy"),
+                "macro_f1": block.get("macro_f1"),
+                "n": block.get("n"),
+            }
+    return {
+        "method": evaluation.get("method", ""),
+        "figures": rows,
+        "ece": _dig(evaluation, "per_window", "calibration", "ece"),
+        "selective": evaluation.get("selective") or _dig(evaluation, "per_recording", "selective"),
+        "params": _dig(card, "architecture", "params"),
+        "size_bytes": card.get("weights_size_bytes"),
+        "patients": {k: v.get("patients") for k, v in (_dig(card, "data", "per_class") or {}).items()},
+        "created": card.get("created", ""),
+    }

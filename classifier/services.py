@@ -21,6 +21,7 @@ from classifier.model import ModelCard, ModelLoadError, get_model, sha256_of
 from classifier.models import ModelVersion, Prediction, Recording
 from classifier.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal
 from classifier.selectors import active_model_version, shadow_model_versions
+from monitoring import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, re
                 target=recording,
                 details={"filename": filename, "sha256": recording.sha256, "size": len(content)},
             )
+            transaction.on_commit(metrics.uploads_total.inc)
             prediction_request(recording=recording, actor=owner, request=request)
     except Exception:
         recording.file.storage.delete(recording.file.name)  # no orphan file without its row
@@ -147,6 +149,7 @@ def prediction_run(prediction_id: int) -> Prediction:
         model = get_model(prediction.model_version.card_path)
         result = pipeline.classify(recording_signal(prediction.recording), model)
     except (InvalidRecording, ModelLoadError, ValueError, OSError) as exc:
+        metrics.prediction_failures_total.labels(reason=metrics.failure_reason(exc)).inc()
         return _prediction_failed(prediction, str(exc))
     prediction.status = Prediction.Status.DONE
     prediction.label = result.label
@@ -171,6 +174,7 @@ def prediction_run(prediction_id: int) -> Prediction:
                 "shadow": prediction.is_shadow,
             },
         )
+        transaction.on_commit(lambda: metrics.observe_prediction(prediction))
     logger.info(
         "prediction_done id=%s label=%s total_ms=%s",
         prediction.pk,
@@ -297,3 +301,36 @@ def default_model_card() -> Path:
     if not cards:
         raise ModelLoadError("no model card in MODELS_DIR; run `make train`")
     return max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
+
+
+def overread_record(*, prediction: Prediction, reviewer, label: str, comment: str = "", request=None):
+    """A reviewer agrees with the shown prediction or corrects its label (audited)."""
+    from classifier.model import CLASSES
+    from classifier.models import OverRead
+
+    check(reviewer, Perm.OVERREAD_PREDICTION)
+    if prediction.status != Prediction.Status.DONE or prediction.is_shadow:
+        raise ValueError("only a finished, shown prediction can be over-read")
+    if label not in CLASSES:
+        raise ValueError(f"label must be one of {', '.join(CLASSES)}")
+    with transaction.atomic():
+        overread = OverRead.objects.create(
+            prediction=prediction,
+            reviewer=reviewer,
+            agrees=label == prediction.label,
+            label=label,
+            comment=comment.strip()[:2000],
+        )
+        audit.record(
+            Action.OVERREAD_RECORDED,
+            actor=reviewer,
+            request=request,
+            target=overread,
+            details={
+                "recording": str(prediction.recording_id),
+                "model_label": prediction.label,
+                "reviewer_label": label,
+                "agrees": overread.agrees,
+            },
+        )
+    return overread

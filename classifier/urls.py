@@ -1,13 +1,32 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from classifier import views
 
 app_name = "classifier"
 
 urlpatterns = [
-    path("", views.recording_list, name="recording_list"),
-    path("upload/", views.recording_upload, name="recording_upload"),
-    path("<uuid:recording_id>/", views.recording_detail, name="recording_detail"),
-    path("<uuid:recording_id>/download/", views.recording_download, name="recording_download"),
-    path("<uuid:recording_id>/delete/", views.recording_delete, name="recording_delete"),
+    path("recordings/", views.recording_list, name="recording_list"),
+    path("recordings/upload/", views.recording_upload, name="recording_upload"),
+    path("recordings/<uuid:recording_id>/", views.recording_detail, name="recording_detail"),
+    path(
+        "recordings/<uuid:recording_id>/download/",
+        views.recording_download,
+        name="recording_download",
+    ),
+    path(
+        "recordings/<uuid:recording_id>/delete/", views.recording_delete, name="recording_delete"
+    ),
+    path(
+        "recordings/<uuid:recording_id>/overread/",
+        views.recording_overread,
+        name="recording_overread",
+    ),
+    path("models/", views.model_version_list, name="model_version_list"),
+    path("models/active/", views.model_card, name="model_card_active"),
+    path("models/<str:name>/", views.model_card, name="model_card"),
+    re_path(
+        r"^models/(?P<name>[^/]+)/(?P<change>activate|shadow|unshadow)/$",
+        views.model_version_change,
+        name="model_version_change",
+    ),
 ]

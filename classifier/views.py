@@ -11,7 +11,7 @@ from accounts.audit import Action
 from accounts.permissions import permission_required
 from accounts.roles import Perm
 from classifier import selectors, services
-from classifier.forms import UploadForm
+from classifier.forms import OverReadForm, UploadForm
 from classifier.model import CLASSES
 from classifier.signal import InvalidRecording
 
@@ -57,8 +57,34 @@ def recording_detail(request, recording_id):
     return render(
         request,
         "classifier/recording_detail.html",
-        {"recording": recording, "prediction": prediction, "probabilities": probabilities},
+        {
+            "recording": recording,
+            "prediction": prediction,
+            "probabilities": probabilities,
+            "overreads": prediction.overreads.select_related("reviewer") if prediction else [],
+            "overread_form": OverReadForm(initial={"label": getattr(prediction, "top_class", "")}),
+        },
     )
+
+
+@permission_required(Perm.OVERREAD_PREDICTION)
+@require_POST
+def recording_overread(request, recording_id):
+    recording = selectors.recording_get(request.user, recording_id)
+    prediction = selectors.displayed_prediction(recording)
+    form = OverReadForm(request.POST)
+    if prediction is None or not form.is_valid():
+        messages.error(request, "The over-read was not recorded: choose a label.")
+    else:
+        try:
+            services.overread_record(
+                prediction=prediction, reviewer=request.user, request=request, **form.cleaned_data
+            )
+        except ValueError as exc:
+            messages.error(request, f"The over-read was not recorded: {exc}.")
+        else:
+            messages.success(request, "Over-read recorded.")
+    return redirect("classifier:recording_detail", recording_id=recording.pk)
 
 
 @permission_required(Perm.UPLOAD_RECORDING)
@@ -78,3 +104,50 @@ def recording_delete(request, recording_id):
     services.recording_delete(recording=recording, user=request.user, request=request)
     messages.success(request, f"Deleted {name}.")
     return redirect("classifier:recording_list")
+
+
+@permission_required(Perm.UPLOAD_RECORDING)
+def model_card(request, name=None):
+    """The card of a model version (default: the active one): what it was trained on,
+    how well it does on patients it never saw, and what it must not be used for."""
+    version = selectors.model_version_get(name) if name else selectors.active_model_version()
+    return render(request, "classifier/model_card.html", _card_context(version))
+
+
+@permission_required(Perm.MANAGE_MODEL_VERSIONS)
+def model_version_list(request):
+    versions = [(v, selectors.model_card_summary(v.card)) for v in selectors.model_versions()]
+    detail = selectors.model_version_get(request.GET["show"]) if "show" in request.GET else None
+    return render(
+        request,
+        "classifier/model_versions.html",
+        {"versions": versions, **(_card_context(detail) if detail else {})},
+    )
+
+
+@permission_required(Perm.MANAGE_MODEL_VERSIONS)
+@require_POST
+def model_version_change(request, name, change):
+    version = selectors.model_version_get(name)
+    try:
+        if change == "activate":
+            services.model_version_activate(version=version, user=request.user, request=request)
+        else:
+            services.model_version_set_shadow(
+                version=version, shadow=change == "shadow", user=request.user, request=request
+            )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{version.name}: {change} done.")
+    return redirect("classifier:model_version_list")
+
+
+def _card_context(version) -> dict:
+    if version is None:
+        return {"version": None}
+    return {
+        "version": version,
+        "card": version.card,
+        "summary": selectors.model_card_summary(version.card),
+    }

@@ -14,7 +14,7 @@ urlpatterns = [
     path("logout/", allauth_views.logout, name="logout"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("recordings/", include("classifier.urls")),
+    path("", include("classifier.urls")),
     path("api/v1/", include("classifier.api.urls")),
     # The schema describes the API, never data: public, like the docs page.
     path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
@@ -24,4 +24,6 @@ urlpatterns = [
         name="api-docs",
     ),
     path("admin/", admin.site.urls),
+    path("audit/", include("accounts.audit_urls")),
+    path("", include("monitoring.urls")),  # /metrics, /healthz, /readyz
 ]

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
 from classifier import selectors
-from classifier.models import Prediction, Recording
+from classifier.model import CLASSES
+from classifier.models import OverRead, Prediction, Recording
 from classifier.signal import SignalLimits
 
 _LIMITS = SignalLimits()
@@ -26,9 +27,21 @@ class PredictionSerializer(serializers.ModelSerializer):
         ]
 
 
+class OverReadSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.get_username", read_only=True)
+    label = serializers.ChoiceField(choices=CLASSES)
+
+    class Meta:
+        model = OverRead
+        fields = ["reviewer", "agrees", "label", "comment", "created_at"]
+        read_only_fields = ["reviewer", "agrees", "created_at"]
+
+
 class PredictionDetailSerializer(PredictionSerializer):
+    overreads = OverReadSerializer(many=True, read_only=True)
+
     class Meta(PredictionSerializer.Meta):
-        fields = [*PredictionSerializer.Meta.fields, "windows"]
+        fields = [*PredictionSerializer.Meta.fields, "windows", "overreads"]
 
 
 class RecordingSerializer(serializers.ModelSerializer):

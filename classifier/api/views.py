@@ -5,7 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -15,6 +16,7 @@ from accounts.permissions import api_permission
 from accounts.roles import Perm
 from classifier import plotting, selectors, services
 from classifier.api.serializers import (
+    OverReadSerializer,
     RecordingDetailSerializer,
     RecordingSerializer,
     RecordingUploadSerializer,
@@ -129,3 +131,26 @@ class RecordingViewSet(
         return FileResponse(
             recording.file.open("rb"), as_attachment=True, filename=recording.original_filename
         )
+
+    @extend_schema(request=OverReadSerializer, responses={201: OverReadSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[IsAuthenticated, api_permission(Perm.OVERREAD_PREDICTION)],
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )
+    def overread(self, request, pk=None):
+        """A reviewer agrees with or corrects the shown prediction (audited)."""
+        recording = self.get_object()
+        body = OverReadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        prediction = selectors.displayed_prediction(recording)
+        if prediction is None:
+            raise ValidationError({"detail": "this recording has no prediction to over-read"})
+        try:
+            overread = services.overread_record(
+                prediction=prediction, reviewer=request.user, request=request, **body.validated_data
+            )
+        except ValueError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        return Response(OverReadSerializer(overread).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,73 @@
+"""Admins compare, shadow and activate model versions; clinicians read the card."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from classifier.models import ModelVersion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def candidate():
+    active = ModelVersion.objects.get(is_active=True)
+    return ModelVersion.objects.create(
+        name="candidate-v2", card_file=active.card_file, sha256=active.sha256, card=active.card
+    )
+
+
+def test_admin_compares_versions(client, admin_user, candidate):
+    client.force_login(admin_user)
+    page = client.get(reverse("classifier:model_version_list")).content.decode()
+    assert "candidate-v2" in page and "Run in shadow" in page
+    assert "%" in page  # headline accuracies from the cards
+    shown = client.get(reverse("classifier:model_version_list"), {"show": "candidate-v2"})
+    assert "Limits" in shown.content.decode()
+
+
+def test_admin_shadows_then_activates(client, admin_user, candidate):
+    client.force_login(admin_user)
+    url = reverse("classifier:model_version_change", args=["candidate-v2", "shadow"])
+    assert client.post(url).status_code == 302
+    candidate.refresh_from_db()
+    assert candidate.is_shadow and not candidate.is_active
+    client.post(reverse("classifier:model_version_change", args=["candidate-v2", "activate"]))
+    candidate.refresh_from_db()
+    assert candidate.is_active and not candidate.is_shadow
+    assert ModelVersion.objects.filter(is_active=True).count() == 1
+    actions = set(AuditEvent.objects.filter(actor=admin_user).values_list("action", flat=True))
+    assert {"model_version_shadowed", "model_version_activated"} <= actions
+
+
+def test_clinician_reads_card_but_cannot_manage(client, clinician, candidate):
+    client.force_login(clinician)
+    page = client.get(reverse("classifier:model_card_active")).content.decode()
+    assert "Limits" in page and "patients" in page.lower()
+    assert client.get(reverse("classifier:model_version_list")).status_code == 403
+    url = reverse("classifier:model_version_change", args=["candidate-v2", "activate"])
+    assert client.post(url).status_code == 403
+    candidate.refresh_from_db()
+    assert not candidate.is_active
+
+
+def test_unknown_version_is_404(client, admin_user):
+    client.force_login(admin_user)
+    url = reverse("classifier:model_version_change", args=["nope", "activate"])
+    assert client.post(url).status_code == 404
+
+
+def test_model_versions_command_lists_and_activates(candidate, capsys):
+    call_command("model_versions", "--shadow", "candidate-v2")
+    out = capsys.readouterr().out
+    assert "candidate-v2" in out and "shadow" in out
+    call_command("model_versions", "--activate", "candidate-v2")
+    assert ModelVersion.objects.get(is_active=True) == candidate
+
+
+def test_model_versions_command_unknown_name(candidate):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="unknown model version"):
+        call_command("model_versions", "--activate", "nope")
