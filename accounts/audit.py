@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import ipaddress
 import json
 import logging
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
 from django.db.models import Q, QuerySet
@@ -29,7 +31,9 @@ from accounts.models import AuditEvent
 logger = logging.getLogger("wavecardio.audit")
 
 GENESIS_HASH = ""  # previous_hash of the first event
-CHAIN_SCHEME = "v1"  # part of every digest: a future format change cannot be confused with it
+# Part of every digest, so a future format change cannot be confused with these two.
+CHAIN_SCHEME = "v1"  # plain sha256
+CHAIN_SCHEME_KEYED = "v1-hmac"  # HMAC-SHA256 with AUDIT_CHAIN_KEY
 # Key of the PostgreSQL transaction-level advisory lock that serialises appends
 # (an arbitrary 63-bit constant: "wavecard" in ASCII).
 APPEND_LOCK_KEY = 0x7761766563617264
@@ -57,8 +61,8 @@ class Action:
     OVERREAD_RECORDED = "overread_recorded"
     MODEL_VERSION_ACTIVATED = "model_version_activated"
     MODEL_VERSION_SHADOWED = "model_version_shadowed"
-    TOKEN_CREATED = "api_token_created"
-    TOKEN_REVOKED = "api_token_revoked"
+    TOKEN_CREATED = "api_token_created"  # noqa: S105 (an action name, not a secret)
+    TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
     ACCESS_DENIED = "access_denied"
     AUDIT_VIEWED = "audit_viewed"
     AUDIT_EXPORTED = "audit_exported"
@@ -95,14 +99,29 @@ def _timestamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def event_digest(event: AuditEvent) -> str:
-    """sha256 (hex) over the event's canonical content and its ``previous_hash``.
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace, non-ASCII kept: one text for one value."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_keys() -> list[bytes]:
+    """AUDIT_CHAIN_KEY (signs new events) then AUDIT_CHAIN_KEY_FALLBACKS (verify older ones)."""
+    keys = [
+        getattr(settings, "AUDIT_CHAIN_KEY", ""),
+        *getattr(settings, "AUDIT_CHAIN_KEY_FALLBACKS", []),
+    ]
+    return [key.encode() for key in keys if key]
+
+
+def event_digest(event: AuditEvent, key: bytes | None = None) -> str:
+    """Hex digest over the event's canonical content and its ``previous_hash``: sha256, or
+    HMAC-SHA256 with ``key`` (then rewriting the chain needs the key, not only the database).
 
     Canonical form: a JSON object with sorted keys, no whitespace, UTF-8; timestamps in UTC
     with microseconds. The row id is not part of it: order is proven by ``previous_hash``.
     """
     content = {
-        "scheme": CHAIN_SCHEME,
+        "scheme": CHAIN_SCHEME_KEYED if key else CHAIN_SCHEME,
         "created_at": _timestamp(event.created_at),
         "actor_id": event.actor_id,
         "actor_label": event.actor_label,
@@ -115,8 +134,10 @@ def event_digest(event: AuditEvent) -> str:
         "details": event.details,
         "previous_hash": event.previous_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    data = canonical_json(content).encode("utf-8")
+    if key:
+        return hmac.new(key, data, hashlib.sha256).hexdigest()
+    return hashlib.sha256(data).hexdigest()
 
 
 def _lock_chain_head(using: str) -> None:
@@ -165,7 +186,7 @@ def record(
         _lock_chain_head(using)
         head = AuditEvent.objects.using(using).order_by("-id").values_list("hash", flat=True)
         event.previous_hash = head.first() or GENESIS_HASH
-        event.hash = event_digest(event)
+        event.hash = event_digest(event, next(iter(chain_keys()), None))
         event.save(using=using)
     logger.info(
         "audit_appended id=%s action=%s outcome=%s hash=%s", event.pk, action, outcome, event.hash
@@ -181,10 +202,20 @@ class ChainVerdict:
     head_hash: str
     bad_event_id: int | None = None
     reason: str = ""
+    keyed: int = 0  # events signed with an AUDIT_CHAIN_KEY (the rest: plain sha256)
 
     @property
     def intact(self) -> bool:
         return self.bad_event_id is None
+
+
+def _digest_matches(event: AuditEvent, keys: list[bytes], *, plain_allowed: bool) -> str | None:
+    """Which scheme's digest equals the stored hash: "keyed", "plain", or None (edited)."""
+    if any(hmac.compare_digest(event.hash, event_digest(event, key)) for key in keys):
+        return "keyed"
+    if plain_allowed and hmac.compare_digest(event.hash, event_digest(event)):
+        return "plain"
+    return None
 
 
 def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainVerdict:
@@ -193,13 +224,15 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainVerdict:
     - an edited row: its recomputed digest differs from its stored ``hash``;
     - a deleted row: the next event's ``previous_hash`` names a hash no longer before it;
     - reordered rows: an event's ``previous_hash`` is not the hash of the event before it.
-    Deleting the newest events leaves a shorter valid chain: compare ``head_hash`` with a
-    head recorded elsewhere (the ``audit_appended`` log lines) to catch that.
+    Plain-sha256 events are accepted only before the first keyed one (written before
+    AUDIT_CHAIN_KEY was set). Deleting the newest events leaves a shorter valid chain:
+    compare ``head_hash`` with a head recorded elsewhere (``audit_appended`` log lines).
     """
     if events is None:
         events = AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
+    keys = chain_keys()
     expected_previous = GENESIS_HASH
-    checked = 0
+    checked = keyed = 0
     for event in events:
         if event.previous_hash != expected_previous:
             return ChainVerdict(
@@ -208,17 +241,30 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainVerdict:
                 event.pk,
                 "previous_hash does not match the event before it "
                 "(an event was deleted or the rows were reordered)",
+                keyed,
             )
-        if event.hash != event_digest(event):
+        scheme = _digest_matches(event, keys, plain_allowed=keyed == 0)
+        if scheme is None:
             return ChainVerdict(
                 checked,
                 expected_previous,
                 event.pk,
                 "content does not match its hash (the row was edited)",
+                keyed,
             )
+        keyed += scheme == "keyed"
         expected_previous = event.hash
         checked += 1
-    return ChainVerdict(checked, expected_previous)
+        newest = event.pk
+    if keys and checked and not keyed:
+        return ChainVerdict(
+            checked,
+            expected_previous,
+            newest,
+            "no event is signed although AUDIT_CHAIN_KEY is set "
+            "(the chain was rewritten without the key, or nothing was written since it was set)",
+        )
+    return ChainVerdict(checked, expected_previous, keyed=keyed)
 
 
 def events_matching(
@@ -234,8 +280,8 @@ def events_matching(
     """Audit events filtered for the auditor UI and export, newest first.
 
     ``user`` matches the username at the time of the event (``actor_label``, so renamed
-    accounts are found too) or the username tried in a failed login. ``since``/``until`` are inclusive
-    calendar days in the site's time zone.
+    accounts are found too) or the username tried in a failed login. ``since`` and ``until``
+    are inclusive calendar days in the site's time zone.
     """
     events = AuditEvent.objects.select_related("actor").order_by("-id")
     if user:

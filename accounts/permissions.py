@@ -16,13 +16,57 @@ def allowed(user, perm: Perm) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_perm(perm))
 
 
+def check_owner(user, obj) -> None:
+    """Raise PermissionDenied unless ``user`` owns ``obj`` (it has an ``owner_id``).
+
+    For changes to objects a selector already let ``user`` read: a reviewer reads everyone's
+    recordings, but deletes only their own. Objects the user may not read answer 404 first.
+    """
+    if not (user.is_authenticated and user.is_active and obj.owner_id == user.pk):
+        raise PermissionDenied("only the owner may change this")
+
+
+# --- audit of API denials (issue 4) ---
+class AuditedPermission(BasePermission):
+    """DRF permission base: an authenticated caller refused by ``has_permission`` leaves one
+    ``access_denied`` audit event (anonymous callers get 401/403 without one)."""
+
+    def has_permission(self, request, view) -> bool:
+        granted = self.grants(request, view)
+        if not granted and request.user.is_authenticated:
+            audit_denial(request, getattr(self, "permission", "") or getattr(self, "message", ""))
+        return granted
+
+    def grants(self, request, view) -> bool:
+        raise NotImplementedError
+
+
+def audit_denial(request, permission: str) -> None:
+    """One ``access_denied`` event per request, however many permission classes refuse."""
+    from accounts import audit
+
+    if getattr(request, "_access_denial_audited", False):
+        return
+    request._access_denial_audited = True
+    audit.record(
+        audit.Action.ACCESS_DENIED,
+        request=request,
+        outcome="denied",
+        details={"path": request.path, "method": request.method, "permission": str(permission)},
+    )
+
+
+# --- end audit of API denials ---
+
+
 def api_permission(perm: Perm) -> type[BasePermission]:
-    """A DRF permission class granting access to users holding ``perm``."""
+    """A DRF permission class granting access to users holding ``perm`` (denials audited)."""
 
-    class HasPerm(BasePermission):
+    class HasPerm(AuditedPermission):
         message = f"missing permission: {perm}"
+        permission = perm
 
-        def has_permission(self, request, view) -> bool:
+        def grants(self, request, view) -> bool:
             return allowed(request.user, perm)
 
     HasPerm.__name__ = f"Has_{perm.name}"

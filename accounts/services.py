@@ -1,10 +1,31 @@
-"""Account state changes: roles as groups with the permissions of accounts.roles."""
+"""Account state changes: roles as groups with the permissions of accounts.roles, and the
+admin actions on accounts (grant, revoke, deactivate, reactivate), each audited."""
 
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+
+from allauth.usersessions.models import UserSession
 from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
 
-from accounts.roles import ROLE_PERMISSIONS, Role
+from accounts import audit
+from accounts.audit import Action
+from accounts.permissions import check
+from accounts.roles import ROLE_PERMISSIONS, Perm, Role, roles_of
+
+logger = logging.getLogger(__name__)
+
+
+class AccountChangeRefused(Exception):
+    """An account change that would break an invariant (e.g. remove the last admin)."""
 
 
 def roles_sync() -> None:
@@ -14,8 +35,8 @@ def roles_sync() -> None:
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role.value)
         wanted = [
-            Permission.objects.get(content_type__app_label=p.split(".")[0], codename=p.split(".")[1])
-            for p in perms
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codename in (p.split(".") for p in perms)
         ]
         group.permissions.set(wanted)
 
@@ -23,3 +44,152 @@ def roles_sync() -> None:
 def role_grant_bootstrap(user, role: Role) -> None:
     """Give ``role`` to ``user`` without an acting admin (installation bootstrap only)."""
     user.groups.add(Group.objects.get(name=role.value))
+
+
+def _role_names(user) -> list[str]:
+    return sorted(role.value for role in roles_of(user))
+
+
+def _lock_active_admins() -> set[int]:
+    """Ids of the active admins, locked until the transaction ends (PostgreSQL), so two
+    admins removing each other at the same moment cannot leave the site without one."""
+    User = get_user_model()
+    admins = User.objects.select_for_update().filter(groups__name=Role.ADMIN.value, is_active=True)
+    return set(admins.values_list("pk", flat=True))
+
+
+def _refuse_losing_last_admin(user) -> None:
+    if _lock_active_admins() == {user.pk}:
+        raise AccountChangeRefused(
+            f"{user.get_username()} is the last active admin; grant the admin role to "
+            "another account first"
+        )
+
+
+def _record(action: str, *, actor, user, request, before: dict, after: dict, **details) -> None:
+    audit.record(
+        action,
+        actor=actor,
+        request=request,
+        target=user,
+        details={"user": user.get_username(), "before": before, "after": after, **details},
+    )
+
+
+def role_grant(*, actor, user, role: Role, request=None) -> bool:
+    """Give ``role`` to ``user``. Returns False (and records nothing) if they already hold it."""
+    check(actor, Perm.MANAGE_ROLES)
+    role = Role(role)
+    with transaction.atomic():
+        before = _role_names(user)
+        if role.value in before:
+            return False
+        user.groups.add(Group.objects.get(name=role.value))
+        _record(
+            Action.ROLE_GRANTED,
+            actor=actor,
+            user=user,
+            request=request,
+            before={"roles": before},
+            after={"roles": _role_names(user)},
+            role=role.value,
+        )
+    logger.info("role_granted user=%s role=%s by=%s", user.pk, role.value, actor.pk)
+    return True
+
+
+def role_revoke(*, actor, user, role: Role, request=None) -> bool:
+    """Take ``role`` from ``user``. Returns False if they do not hold it.
+
+    Raises AccountChangeRefused when it would leave no active admin.
+    """
+    check(actor, Perm.MANAGE_ROLES)
+    role = Role(role)
+    with transaction.atomic():
+        before = _role_names(user)
+        if role.value not in before:
+            return False
+        if role == Role.ADMIN and user.is_active:
+            _refuse_losing_last_admin(user)
+        user.groups.remove(Group.objects.get(name=role.value))
+        _record(
+            Action.ROLE_REVOKED,
+            actor=actor,
+            user=user,
+            request=request,
+            before={"roles": before},
+            after={"roles": _role_names(user)},
+            role=role.value,
+        )
+    logger.info("role_revoked user=%s role=%s by=%s", user.pk, role.value, actor.pk)
+    return True
+
+
+def account_deactivate(*, actor, user, request=None) -> bool:
+    """Block ``user`` from signing in and end all their sessions, everywhere.
+
+    Returns False if already inactive; raises AccountChangeRefused for the last active admin.
+    Roles are kept, so reactivation restores the same access.
+    """
+    check(actor, Perm.MANAGE_ROLES)
+    with transaction.atomic():
+        if not user.is_active:
+            return False
+        if Role.ADMIN in roles_of(user):
+            _refuse_losing_last_admin(user)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        sessions_ended = sessions_end_all(user)
+        _record(
+            Action.ACCOUNT_DEACTIVATED,
+            actor=actor,
+            user=user,
+            request=request,
+            before={"is_active": True},
+            after={"is_active": False},
+            sessions_ended=sessions_ended,
+        )
+    logger.info("account_deactivated user=%s by=%s", user.pk, actor.pk)
+    return True
+
+
+def account_activate(*, actor, user, request=None) -> bool:
+    """Let a deactivated ``user`` sign in again. Returns False if already active."""
+    check(actor, Perm.MANAGE_ROLES)
+    with transaction.atomic():
+        if user.is_active:
+            return False
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        _record(
+            Action.ACCOUNT_ACTIVATED,
+            actor=actor,
+            user=user,
+            request=request,
+            before={"is_active": False},
+            after={"is_active": True},
+        )
+    logger.info("account_activated user=%s by=%s", user.pk, actor.pk)
+    return True
+
+
+def sessions_end_all(user) -> int:
+    """Delete every session of ``user`` (every browser and device); returns how many.
+
+    Sign-ins through allauth are tracked (allauth.usersessions); sessions it did not see
+    (e.g. a Django admin login) are found in the database session store.
+    """
+    tracked = list(UserSession.objects.filter(user=user))
+    for session in tracked:
+        session.end()
+    ended = {session.session_key for session in tracked}
+    if settings.SESSION_ENGINE in {
+        "django.contrib.sessions.backends.db",
+        "django.contrib.sessions.backends.cached_db",
+    }:
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        for row in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+            if row.get_decoded().get(SESSION_KEY) == str(user.pk):
+                store(row.session_key).delete()
+                ended.add(row.session_key)
+    return len(ended)

@@ -51,4 +51,9 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
 
 @receiver(user_signed_up, dispatch_uid="audit_user_signed_up")
 def on_signed_up(sender, request, user, **kwargs) -> None:
-    audit.record(Action.SIGNUP, actor=user, request=request, target=user)
+    """Local sign-up, or the first sign-in through an identity provider (its id in details)."""
+    sociallogin = kwargs.get("sociallogin")
+    provider = sociallogin.account.provider if sociallogin is not None else "local"
+    audit.record(
+        Action.SIGNUP, actor=user, request=request, target=user, details={"provider": provider}
+    )

@@ -6,4 +6,11 @@ app_name = "accounts"
 
 urlpatterns = [
     path("no-access/", views.no_access, name="no_access"),
+    path("me/", views.my_account, name="my_account"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/<int:user_id>/", views.user_detail, name="user_detail"),
+    path("users/<int:user_id>/roles/grant/", views.user_role_grant, name="user_role_grant"),
+    path("users/<int:user_id>/roles/revoke/", views.user_role_revoke, name="user_role_revoke"),
+    path("users/<int:user_id>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<int:user_id>/activate/", views.user_activate, name="user_activate"),
 ]

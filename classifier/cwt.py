@@ -38,6 +38,8 @@ _SUPPORT_SIGMAS = 4.0
 # all samples: <= 0.5 % of the scalogram's maximum (tests/classifier/test_cwt.py).
 _MIN_SAMPLES_PER_COLUMN = 4
 _MAX_STEP_PER_SCALE = 1 / 6
+# scipy.fft (pocketfft) transforms this many complex64 rows at once in SIMD lanes.
+_FFT_BATCH_ROWS = 4
 
 
 @dataclass(frozen=True)
@@ -187,19 +189,22 @@ def scalograms(signal: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
     padded = np.pad(signal[:n_used], (pad, n_padded - n_used - pad), mode="reflect")
     plan = _band_plan(n_padded, spec)
     spectrum = scipy.fft.rfft(padded)
-    # Zeros beyond Nyquist, for a block (decimation 1) as long as the whole spectrum.
-    spectrum = np.pad(spectrum, (0, max(max(band.n_bins for band in plan) - len(spectrum), 0)))
+    longest_block = max(band.n_bins for band in plan)
+    if longest_block > len(spectrum):  # full rate: zeros beyond Nyquist
+        spectrum = np.pad(spectrum, (0, longest_block - len(spectrum)))
     n_columns = n_windows * spec.columns_per_window
     out = np.empty((spec.n_freqs, n_columns), dtype=np.float32)
     for band in plan:
-        # blocks[k] is a view of spectrum[k : k + n_bins]; indexing copies one per row.
-        blocks = np.lib.stride_tricks.sliding_window_view(spectrum, band.n_bins)
-        analytic = scipy.fft.ifft(blocks[band.first_bins] * band.response, overwrite_x=True)
-        per_column = spec.column_samples // band.decimation
-        # The signal starts at sample pad; keep one more sample on each side of the columns.
-        start = pad // band.decimation - 1
+        filtered = np.empty(band.response.shape, dtype=np.complex64)
+        for row, first_bin, response in zip(filtered, band.first_bins, band.response, strict=True):
+            np.multiply(spectrum[first_bin : first_bin + band.n_bins], response, out=row)
+        analytic = scipy.fft.ifft(filtered, overwrite_x=True)
+        per_column = band.samples_per_column
+        # The signal starts at padded sample `pad`, i.e. after pad / column_samples columns;
+        # keep one more envelope sample on each side of the columns for _column_means.
+        start = pad // spec.column_samples * per_column - 1
         envelope = np.abs(analytic[:, start : start + n_columns * per_column + 2])
-        out[band.rows] = _column_means(envelope, band.decimation, per_column)
+        out[band.rows] = _column_means(envelope, per_column, spec.column_samples / per_column)
     return np.ascontiguousarray(
         out.reshape(spec.n_freqs, n_windows, spec.columns_per_window).transpose(1, 0, 2)
     )
@@ -261,20 +266,22 @@ def _cwt_filter_bank(n_fft: int, scales: tuple[float, ...]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Band:
-    """Rows computed together: same decimation d, hence the same inverse FFT size M = N / d.
+    """Rows computed together: the same number p of envelope samples per column, hence the
+    same inverse FFT size M = p * N / column_samples and sample spacing d = N / M.
 
-    For row i the envelope at full-rate sample ``d * m + (d - 1) / 2`` (the centre of the
-    m-th group of d samples of the padded signal) is
+    For row i the envelope at padded-signal time ``d * m + (d - 1) / 2`` (samples; the
+    centre of the m-th stretch of d samples) is
     ``|ifft(spectrum[first_bins[i] : first_bins[i] + n_bins] * response[i])[m]|``.
     """
 
     rows: np.ndarray  # int[n_rows]: spec rows (scales) in this band
-    decimation: int  # d: the envelope comes out at sampling_rate_hz / d
+    samples_per_column: int  # p
     n_bins: int  # M: block length and inverse FFT size
     first_bins: np.ndarray  # int[n_rows]: first rfft bin of each row's block
     response: np.ndarray  # complex64[n_rows, n_bins], read-only: filter on the block
 
 
+@functools.lru_cache(maxsize=16)
 def _edge_padding(spec: ScalogramSpec) -> int:
     """Samples reflected onto each end: whole windows covering the widest wavelet's
     _SUPPORT_SIGMAS half-support, so the circular FFT never wraps one end onto the other."""
@@ -288,31 +295,40 @@ def _band_plan(n_padded: int, spec: ScalogramSpec) -> tuple[_Band, ...]:
 
     A row's analytic response is negligible outside its pass band
     f_c * (1 +- _SUPPORT_SIGMAS / 5) (clipped at Nyquist). If a block of M contiguous bins
-    holds that band, an M-point inverse FFT of the block gives the analytic signal exactly at
-    every d-th sample (d = N / M): the block's offset only shifts the frequency, which |.|
-    discards. d is chosen by :func:`_decimation`.
+    holds that band, an M-point inverse FFT of the block gives the analytic signal exactly
+    every d = N / M samples: the block's offset only shifts the frequency, which |.|
+    discards. M is set by :func:`_samples_per_column`.
     """
     scales = spec.scales
     nyquist_bin = n_padded // 2
     centre_bins = _central_frequency() / scales * n_padded
     low = np.floor(centre_bins * (1 - _SUPPORT_SIGMAS / 5)).astype(int)
     high = np.minimum(np.ceil(centre_bins * (1 + _SUPPORT_SIGMAS / 5)), nyquist_bin).astype(int)
-    decimations = np.array(
+    needed = [
+        _samples_per_column(n_padded, spec, band_bins, scale)
+        for band_bins, scale in zip(high - low + 1, scales, strict=True)
+    ]
+    # scipy.fft vectorises across _FFT_BATCH_ROWS complex64 transforms at once, 3x cheaper
+    # per row than one at a time: give each run of that many rows the rate its most
+    # demanding row needs.
+    per_column = np.array(
         [
-            _decimation(n_padded, spec, band_bins, scale)
-            for band_bins, scale in zip(high - low + 1, scales, strict=True)
+            max(needed[first : first + _FFT_BATCH_ROWS])
+            for first in range(0, len(needed), _FFT_BATCH_ROWS)
+            for _ in needed[first : first + _FFT_BATCH_ROWS]
         ]
     )
     bands = []
-    for decimation in np.unique(decimations):
-        rows = np.flatnonzero(decimations == decimation)
-        n_bins = n_padded // decimation
+    for samples in np.unique(per_column):
+        rows = np.flatnonzero(per_column == samples)
+        n_bins = n_padded // spec.column_samples * samples
         centred = (low[rows] + high[rows] + 1 - n_bins) // 2
         first = np.clip(centred, 0, max(nyquist_bin + 1 - n_bins, 0))
         offsets = np.arange(n_bins)
-        # Advance by (d - 1) / 2 samples, so sample m is the centre of the m-th group of d:
-        # a phase of advance_per_bin * bin, split as block start + offset within the block.
-        advance_per_bin = 2 * np.pi * (decimation - 1) / 2 / n_padded
+        # Advance by (d - 1) / 2 samples so that envelope sample m is the centre of the m-th
+        # stretch of d samples: a phase of advance_per_bin * bin, factored into the phase
+        # at the block's first bin times the phase of the offset within the block.
+        advance_per_bin = np.pi * (n_padded / n_bins - 1) / n_padded
         advance_in_block = np.exp(1j * advance_per_bin * offsets)
         response = np.empty((len(rows), n_bins), dtype=np.complex64)
         for out, row, first_bin in zip(response, rows, first, strict=True):
@@ -322,7 +338,7 @@ def _band_plan(n_padded: int, spec: ScalogramSpec) -> tuple[_Band, ...]:
                 * (n_bins / n_padded)  # the M-point ifft divides by M, not N
             )
         response.flags.writeable = False
-        bands.append(_Band(rows, int(decimation), n_bins, first, response))
+        bands.append(_Band(rows, int(samples), n_bins, first, response))
     return tuple(bands)
 
 
@@ -346,38 +362,37 @@ def _analytic_morlet_response(scale: float, bins: np.ndarray, n_fft: int) -> np.
     return response
 
 
-def _decimation(n_padded: int, spec: ScalogramSpec, band_bins: int, scale: float) -> int:
-    """The largest power of two d dividing column_samples whose N / d-bin block holds
-    ``band_bins`` bins, and with d <= max(column_samples / _MIN_SAMPLES_PER_COLUMN,
-    scale * _MAX_STEP_PER_SCALE): the envelope changes on a time scale of ``scale`` samples,
-    so slow rows need fewer samples per column for the same accuracy of the column mean."""
-    max_step = max(spec.column_samples / _MIN_SAMPLES_PER_COLUMN, scale * _MAX_STEP_PER_SCALE)
-    decimation = 1
-    while (
-        spec.column_samples % (2 * decimation) == 0
-        and n_padded // (2 * decimation) >= band_bins
-        and 2 * decimation <= max_step
-    ):
-        decimation *= 2
-    return decimation
+def _samples_per_column(n_padded: int, spec: ScalogramSpec, band_bins: int, scale: float) -> int:
+    """Envelope samples per column for a row whose pass band spans ``band_bins`` bins.
+
+    Enough that the M-bin block holds the band, and enough for an accurate column mean:
+    at least _MIN_SAMPLES_PER_COLUMN, or one every scale * _MAX_STEP_PER_SCALE samples if
+    that is fewer (the envelope changes on a time scale of ``scale`` samples, so slow rows
+    need fewer). Never more than column_samples, the full rate.
+    """
+    for_band = -(-band_bins * spec.column_samples // n_padded)  # ceil division
+    spacing = max(spec.column_samples / _MIN_SAMPLES_PER_COLUMN, scale * _MAX_STEP_PER_SCALE)
+    for_mean = int(np.ceil(spec.column_samples / spacing))
+    return min(max(for_band, for_mean), spec.column_samples)
 
 
-def _column_means(envelope: np.ndarray, decimation: int, per_column: int) -> np.ndarray:
+def _column_means(envelope: np.ndarray, per_column: int, spacing: float) -> np.ndarray:
     """float32[n_rows, n_columns]: the mean of each column's full-rate envelope samples,
-    from the envelope at the centres of its groups of d = ``decimation`` samples.
+    from ``per_column`` = p samples per column, every d = ``spacing`` samples, at the
+    centres of the column's p stretches of d samples.
 
-    ``envelope``: float32[n_rows, n_columns * per_column + 2], one extra sample on each side.
-    A group's mean is its centre value e plus (d**2 - 1) / 24 * e'' for a smooth envelope;
-    with e'' from second differences of neighbouring centres, the corrections within a
-    column telescope to its two ends. Exact for d = 1.
+    ``envelope``: float32[n_rows, n_columns * p + 2], one extra sample on each side.
+    The mean of a stretch's samples is its centre value e plus (d**2 - 1) / 24 * e'' for a
+    smooth envelope (midpoint rule); estimating e'' by second differences of the centres,
+    the corrections within a column telescope to its two ends. Exact for d = 1.
     """
     n_rows, n_columns = len(envelope), (envelope.shape[1] - 2) // per_column
     inner = envelope[:, 1:-1].reshape(n_rows, n_columns, per_column)
     sums = inner @ np.ones(per_column, dtype=np.float32)  # faster than sum() on a short axis
-    if decimation > 1:
+    if spacing > 1:
         before, after = envelope[:, 0:-2:per_column], envelope[:, per_column + 1 :: per_column]
         ends = (before - inner[..., 0]) + (after - inner[..., -1])
-        sums += ends * np.float32((decimation**2 - 1) / (24 * decimation**2))
+        sums += ends * np.float32((spacing**2 - 1) / (24 * spacing**2))
     return sums * np.float32(1 / per_column)
 
 

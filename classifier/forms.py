@@ -8,7 +8,7 @@ _LIMITS = SignalLimits()
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="ECG recording",
-        help_text=".npy (float, mV), .json ({\"signal\": [...], \"sampling_rate_hz\": 128}) or "
+        help_text='.npy (float, mV), .json ({"signal": [...], "sampling_rate_hz": 128}) or '
         ".csv (one column per lead, optional header); 8 s to 24 h.",
         widget=forms.ClearableFileInput(attrs={"accept": ".npy,.json,.csv"}),
     )
@@ -23,9 +23,7 @@ class UploadForm(forms.Form):
 
 
 class OverReadForm(forms.Form):
-    label = forms.ChoiceField(
-        label="Your reading", choices=[(c, c) for c in ("ARR", "CHF", "NSR")]
-    )
+    label = forms.ChoiceField(label="Your reading", choices=[(c, c) for c in ("ARR", "CHF", "NSR")])
     comment = forms.CharField(
         label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

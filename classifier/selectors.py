@@ -4,8 +4,8 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.permissions import allowed
-from classifier.cwt import ScalogramSpec
 from accounts.roles import Perm
+from classifier.cwt import ScalogramSpec
 from classifier.models import ModelVersion, Prediction, Recording
 
 
@@ -92,6 +92,8 @@ def model_card_summary(card: dict) -> dict:
         "selective": evaluation.get("selective") or _dig(evaluation, "per_recording", "selective"),
         "params": _dig(card, "architecture", "params"),
         "size_bytes": card.get("weights_size_bytes"),
-        "patients": {k: v.get("patients") for k, v in (_dig(card, "data", "per_class") or {}).items()},
+        "patients": {
+            k: v.get("patients") for k, v in (_dig(card, "data", "per_class") or {}).items()
+        },
         "created": card.get("created", ""),
     }

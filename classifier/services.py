@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.audit import Action
-from accounts.permissions import check
+from accounts.permissions import check, check_owner
 from accounts.roles import Perm
 from classifier import pipeline
 from classifier.model import ModelCard, ModelLoadError, get_model, sha256_of
 from classifier.models import ModelVersion, Prediction, Recording
-from classifier.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal
 from classifier.selectors import active_model_version, shadow_model_versions
+from classifier.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal
 from monitoring import metrics
 
 logger = logging.getLogger(__name__)
@@ -201,7 +201,11 @@ def _prediction_failed(prediction: Prediction, reason: str) -> Prediction:
 
 
 def recording_delete(*, recording: Recording, user, request=None) -> None:
-    """Delete the row, its predictions and the stored file; the audit event remains."""
+    """Delete the row, its predictions and the stored file; the audit event remains.
+
+    Only the owner deletes: a reviewer may read everyone's recordings, not remove them.
+    """
+    check_owner(user, recording)
     file_name = recording.file.name
     storage = recording.file.storage
     recording_id = str(recording.pk)
@@ -303,7 +307,9 @@ def default_model_card() -> Path:
     return max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
 
 
-def overread_record(*, prediction: Prediction, reviewer, label: str, comment: str = "", request=None):
+def overread_record(
+    *, prediction: Prediction, reviewer, label: str, comment: str = "", request=None
+):
     """A reviewer agrees with the shown prediction or corrects its label (audited)."""
     from classifier.model import CLASSES
     from classifier.models import OverRead

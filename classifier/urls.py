@@ -13,9 +13,7 @@ urlpatterns = [
         views.recording_download,
         name="recording_download",
     ),
-    path(
-        "recordings/<uuid:recording_id>/delete/", views.recording_delete, name="recording_delete"
-    ),
+    path("recordings/<uuid:recording_id>/delete/", views.recording_delete, name="recording_delete"),
     path(
         "recordings/<uuid:recording_id>/overread/",
         views.recording_overread,

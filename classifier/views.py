@@ -51,9 +51,11 @@ def recording_detail(request, recording_id):
     recording = selectors.recording_get(request.user, recording_id)
     audit.record(Action.RECORDING_VIEWED, request=request, target=recording)
     prediction = selectors.displayed_prediction(recording)
-    probabilities = [
-        (name, (prediction.probabilities or {}).get(name)) for name in CLASSES
-    ] if prediction else []
+    probabilities = (
+        [(name, (prediction.probabilities or {}).get(name)) for name in CLASSES]
+        if prediction
+        else []
+    )
     return render(
         request,
         "classifier/recording_detail.html",

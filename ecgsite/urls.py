@@ -1,10 +1,14 @@
 from allauth.account import views as allauth_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from accounts.views import home
+
+# The admin site signs in through allauth as well (lockout, TOTP), never its own form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", home, name="home"),
@@ -17,7 +21,11 @@ urlpatterns = [
     path("", include("classifier.urls")),
     path("api/v1/", include("classifier.api.urls")),
     # The schema describes the API, never data: public, like the docs page.
-    path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    path(
+        "api/v1/schema/",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny]),
+        name="api-schema",
+    ),
     path(
         "api/v1/docs/",
         SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),

@@ -26,6 +26,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits (allauth per IP, axes) live in the cache: no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def ecg_dir() -> Path:
     if not (ECG_DIR / "manifest.csv").is_file():
@@ -113,8 +123,19 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         WAVECARDIO_WORKER="1",
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ecgsite", "worker", "--pool=solo",
-         "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ecgsite",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
         cwd=REPO,
         env=env,
     )

@@ -49,7 +49,7 @@ def _run_on_postgresql(sql):
         if schema_editor.connection.vendor != "postgresql":
             return
         table = apps.get_model("accounts", "AuditEvent")._meta.db_table
-        schema_editor.execute(sql.format(table=table))
+        schema_editor.execute(sql.format(table=table), params=None)  # "%" is PL/pgSQL here
 
     return run
 

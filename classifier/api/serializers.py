@@ -89,5 +89,7 @@ class RecordingUploadSerializer(serializers.Serializer):
 class SignalQuerySerializer(serializers.Serializer):
     start_s = serializers.FloatField(required=False, default=0.0, min_value=0.0)
     end_s = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0.0)
-    max_points = serializers.IntegerField(required=False, default=4000, min_value=100, max_value=20000)
+    max_points = serializers.IntegerField(
+        required=False, default=4000, min_value=100, max_value=20000
+    )
     lead = serializers.IntegerField(required=False, default=0, min_value=0)

@@ -1,6 +1,10 @@
-"""Command line: ``python -m classifier.training train --data DIR --out models/ --seed 0``.
+"""Command line for training and evaluating the WaveCardio classifier.
 
-Errors in the data (unknown layout, inconsistent labels) exit with code 2 and a message.
+    python -m classifier.training train --data DIR --out models/ --seed 0 [--version NAME]
+    python -m classifier.training evaluate --data DIR --card models/NAME.json
+
+``--data`` is a folder with manifest.csv, a MathWorks ECGData .mat file or a PhysioNet WFDB
+root (mitdb/ chfdb/ nsrdb/). Errors in the data exit with code 2 and a message.
 """
 
 from __future__ import annotations
@@ -19,29 +23,49 @@ from classifier.training.sources import (
     parse_rates,
 )
 from classifier.training.split import SplitError
+from classifier.training.study import run_study, write_into_card
 from classifier.training.train import DEFAULT_VERSION, train_and_write
+
+FIGURES_DIR = Path("docs/model")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m classifier.training", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train the shipped model and write its card")
-    train.add_argument(
+    parser = argparse.ArgumentParser(
+        prog="python -m classifier.training",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
         "--data",
         type=Path,
         default=None,
         help=f"folder with manifest.csv, an ECGData .mat file, or a WFDB root "
         f"(default: ${DATA_ENV_VAR} or ../shared/data/ecg)",
     )
-    train.add_argument("--out", type=Path, default=Path("models"))
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--version", default=DEFAULT_VERSION)
-    train.add_argument(
+    common.add_argument(
         "--mat-rates",
         default=None,
         help="sampling rate per class of an ECGData .mat, e.g. A=360,N=128,C=250 (default 128)",
     )
+    common.add_argument("--seed", type=int, default=0)
+    common.add_argument("--folds", type=int, default=5, help="patient-grouped CV folds")
+    common.add_argument("--bootstrap", type=int, default=1000, help="patient resamples for CIs")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser(
+        "train", parents=[common], help="cross-validate, train on all patients, write model+card"
+    )
+    train.add_argument("--out", type=Path, default=Path("models"))
+    train.add_argument("--version", default=DEFAULT_VERSION)
     train.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        parents=[common],
+        help="cross-validate every candidate and the shortcut control; write the card's cv",
+    )
+    evaluate.add_argument("--card", type=Path, default=Path("models") / f"{DEFAULT_VERSION}.json")
     return parser
 
 
@@ -51,19 +75,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         leads = load_leads(data, mat_rates_hz=parse_rates(args.mat_rates))
         print(f"read {len(leads)} recordings of {len({x.patient for x in leads})} patients")
-        result = train_and_write(
-            leads,
-            str(data),
-            args.out,
-            seed=args.seed,
-            version=args.version,
-            verbose=0 if args.quiet else 2,
-        )
+        if args.command == "train":
+            result = train_and_write(
+                leads,
+                str(data),
+                args.out,
+                seed=args.seed,
+                version=args.version,
+                n_folds=args.folds,
+                n_resamples=args.bootstrap,
+                verbose=0 if args.quiet else 2,
+            )
+            summary = {"card": str(result.card_path), **_headline(result.card["evaluation"])}
+        else:
+            if not args.card.is_file():
+                raise DataSourceError(f"no model card at {args.card}: run train first")
+            figure = FIGURES_DIR / f"reliability-{args.card.stem}.png"
+            cv = run_study(
+                leads,
+                str(data),
+                seed=args.seed,
+                n_folds=args.folds,
+                n_resamples=args.bootstrap,
+                figure_path=figure,
+            )
+            write_into_card(args.card, cv)
+            summary = {
+                "card": str(args.card),
+                "targets": cv["targets"],
+                "shortcut_verdict": cv["shortcut_verdict"],
+            }
     except (DataSourceError, SplitError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    evaluation = result.card["evaluation"]
-    print(json.dumps({"card": str(result.card_path), **_headline(evaluation)}, indent=2))
+    print(json.dumps(summary, indent=2))
     return 0
 
 

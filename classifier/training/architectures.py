@@ -43,6 +43,35 @@ def scalogram_cnn(
     return keras.Model(inputs, logits, name="scalogram_cnn")
 
 
+def rhythm_cnn(
+    input_shape: tuple[int, int, int],
+    n_classes: int,
+    width: int = 16,
+    dropout: float = 0.3,
+) -> keras.Model:
+    """2-D conv blocks for beat shape, then dilated 1-D convs over time for rhythm.
+
+    The 2-D blocks pool frequency more than time, so the time axis keeps 4 Hz resolution;
+    frequency is then folded into channels and three dilated convolutions (dilation 1, 2, 4)
+    reach across the whole 8-s window, letting the network compare several RR intervals
+    (irregularity, ectopic beats) instead of one or two beats.
+    """
+    inputs = keras.Input(shape=input_shape, name="scalogram")
+    x = _conv_block(inputs, width, 3, layers.MaxPooling2D((2, 1)), layers.Conv2D)
+    x = _conv_block(x, 2 * width, 3, layers.MaxPooling2D((2, 2)), layers.Conv2D)
+    x = _conv_block(x, 2 * width, 3, layers.MaxPooling2D((2, 1)), layers.Conv2D)
+    x = layers.Permute((2, 1, 3))(x)  # (time, frequency, channels)
+    x = layers.Reshape((x.shape[1], x.shape[2] * x.shape[3]))(x)
+    for dilation in (1, 2, 4):
+        x = layers.Conv1D(3 * width, 3, padding="same", dilation_rate=dilation, use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    x = layers.Concatenate()([layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)])
+    x = layers.Dropout(dropout)(x)
+    logits = layers.Dense(n_classes, name="logits")(x)
+    return keras.Model(inputs, logits, name="rhythm_cnn")
+
+
 def demo_image_cnn(
     input_shape: tuple[int, int, int], n_classes: int, width: int = 8, dropout: float = 0.3
 ) -> keras.Model:
@@ -77,6 +106,17 @@ def raw_signal_cnn(
     x = layers.Dropout(dropout)(x)
     logits = layers.Dense(n_classes, name="logits")(x)
     return keras.Model(inputs, logits, name="raw_signal_cnn")
+
+
+def average_logits(members: list[keras.Model]) -> keras.Model:
+    """One model whose logits are the mean of the members' logits (a seed ensemble)."""
+    inputs = keras.Input(shape=members[0].input_shape[1:], name="input")
+    renamed = [
+        keras.Model(member.input, member.output, name=f"member_{index}")
+        for index, member in enumerate(members)
+    ]
+    logits = layers.Average(name="logits")([member(inputs) for member in renamed])
+    return keras.Model(inputs, logits, name=f"ensemble_of_{len(members)}_{members[0].name}")
 
 
 def describe(model: keras.Model) -> dict[str, Any]:

@@ -106,5 +106,17 @@ def weights_fields(weights: Path) -> dict[str, Any]:
     }
 
 
+def preprocessing_code_sha256() -> dict[str, str]:
+    """sha256 of the source files that turn a signal into model inputs: if they change after
+    training, the served inputs may no longer be what the model was trained and scored on."""
+    import classifier.cwt
+    import classifier.pipeline
+
+    return {
+        f"classifier/{Path(module.__file__).name}": sha256_of(Path(module.__file__))
+        for module in (classifier.cwt, classifier.pipeline)
+    }
+
+
 def now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -33,10 +33,11 @@ class HeldOut:
     logits: np.ndarray
     windows: WindowSet
 
-    def window_probs(self, temperature: float) -> np.ndarray:
-        return softmax(self.logits / temperature)
+    def window_probs(self, temperature: float | np.ndarray) -> np.ndarray:
+        """``temperature``: one value, or float[n_windows] (cross-fitted, one per fold)."""
+        return softmax(self.logits / np.reshape(temperature, (-1, 1)))
 
-    def recording_probs(self, temperature: float) -> tuple[np.ndarray, np.ndarray]:
+    def recording_probs(self, temperature: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(probabilities float32[n_rec, n_classes], lead indices int[n_rec]) of the leads
         that have at least one window."""
         probs = self.window_probs(temperature)
@@ -50,24 +51,30 @@ class HeldOut:
 
 def summarise(
     held_out: HeldOut,
-    temperature: float,
-    uncertain_below: float,
+    temperature: float | np.ndarray,
+    uncertain_below: float | np.ndarray,
     classes: Sequence[str] = CLASSES,
     n_resamples: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Per-window and per-recording metrics (three-class and ARR-vs-NSR), patient-bootstrap
-    intervals, calibration and the effect of the ``uncertain`` outcome."""
+    intervals, calibration and the effect of the ``uncertain`` outcome.
+
+    ``temperature`` is one value or float[n_windows]; ``uncertain_below`` one value or
+    float[n_leads]: cross-validation passes values fitted without the item's own fold.
+    """
     windows = held_out.windows
     window_probs = held_out.window_probs(temperature)
     rec_probs, rec_leads = held_out.recording_probs(temperature)
     rec_labels = windows.lead_labels[rec_leads]
     rec_patients = held_out.patients_of_leads(rec_leads)
+    rec_threshold = np.broadcast_to(uncertain_below, (len(windows.leads),))[rec_leads]
+    arr_nsr = np.isin(rec_labels, [classes.index(name) for name in ARR_VS_NSR])
     levels = {
         "per_window": (window_probs, windows.labels, windows.patients),
         "per_recording": (rec_probs, rec_labels, rec_patients),
     }
-    out: dict[str, Any] = {"temperature": temperature, "uncertain_below": uncertain_below}
+    out: dict[str, Any] = {}
     for level, (probs, labels, patients) in levels.items():
         out[level] = {
             "three_class": _scored(probs, labels, patients, classes, n_resamples, seed),
@@ -80,9 +87,10 @@ def summarise(
             },
         }
     out["per_recording"]["with_uncertain"] = {
-        "three_class": answered_accuracy(rec_probs, rec_labels, rec_patients, uncertain_below),
+        "three_class": answered_accuracy(rec_probs, rec_labels, rec_patients, rec_threshold),
+        # served three-class answers, on the ARR and NSR recordings only
         "arr_vs_nsr": answered_accuracy(
-            *_two_class(rec_probs, rec_labels, rec_patients, classes), uncertain_below
+            rec_probs[arr_nsr], rec_labels[arr_nsr], rec_patients[arr_nsr], rec_threshold[arr_nsr]
         ),
     }
     return out
@@ -91,7 +99,7 @@ def summarise(
 def _two_class(
     probs: np.ndarray, labels: np.ndarray, patients: np.ndarray, classes: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Restrict to ARR and NSR recordings/windows and renormalise over those two classes."""
+    """Restrict to ARR and NSR items and renormalise over those two classes."""
     columns = [classes.index(name) for name in ARR_VS_NSR]
     keep = np.isin(labels, columns)
     two = probs[keep][:, columns]
@@ -136,11 +144,11 @@ def answered_accuracy(
     probs: np.ndarray,
     labels: np.ndarray,
     patients: np.ndarray,
-    uncertain_below: float,
+    uncertain_below: float | np.ndarray,
     n_resamples: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Share answered (top probability >= threshold) and accuracy on the answered ones."""
+    """Share answered (top probability >= threshold, as served) and accuracy on those."""
     answered = probs.max(axis=1) >= uncertain_below
     correct = probs.argmax(axis=1) == labels
 

@@ -34,8 +34,8 @@ def patient_folds(leads: Sequence[Lead], n_folds: int, seed: int) -> list[set[st
 
     Patients of each class are shuffled and dealt round-robin, continuing the deal across
     classes, so every fold gets about the same number of patients of every class. The rarest
-    class is dealt first, so a class with fewer patients than folds (CHF: two) lands in the
-    first folds, and a holdout split (fold 0) always tests on one of its patients.
+    class is dealt first, so a class with fewer patients than folds (CHF: two) lands in
+    distinct folds: cross-validation then tests it leave-one-patient-out.
     """
     if n_folds < 2:
         raise SplitError("need at least two folds")
@@ -52,16 +52,7 @@ def patient_folds(leads: Sequence[Lead], n_folds: int, seed: int) -> list[set[st
     return folds
 
 
-def holdout_split(
-    leads: Sequence[Lead], test_fraction: float, seed: int
-) -> tuple[list[Lead], list[Lead]]:
-    """(train, test) leads with about ``test_fraction`` of each class's patients in test."""
-    n_folds = max(2, round(1.0 / test_fraction))
-    test_patients = patient_folds(leads, n_folds, seed)[0]
-    train = [lead for lead in leads if lead.patient not in test_patients]
-    test = [lead for lead in leads if lead.patient in test_patients]
-    return train, test
-
-
-def leads_in(leads: Sequence[Lead], patients: set[str]) -> list[Lead]:
-    return [lead for lead in leads if lead.patient in patients]
+def fold_index(patients: Sequence[str], folds: Sequence[set[str]]) -> np.ndarray:
+    """int[n]: the fold of every item, given the patient of every item."""
+    fold_of = {patient: k for k, fold in enumerate(folds) for patient in fold}
+    return np.array([fold_of[patient] for patient in patients], dtype=np.int64)

@@ -3,6 +3,7 @@ environment (django-environ); the small modules beside this one only change defa
 
 import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -89,6 +90,7 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # one organisation OpenID Connect provider, each shown only when its client id is set. New
 # accounts have no role until an admin grants one (accounts.services).
 INSTALLED_APPS += [
+    "django.contrib.humanize",  # allauth's session list
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -150,8 +152,19 @@ if env("OIDC_SERVER_URL", default=""):
         ],
         "OAUTH_PKCE_ENABLED": True,
     }
+# The sign-in buttons POST here and are redirected to the identity provider: the browser's
+# CSP form-action must allow the provider's origin (or the redirect is blocked).
+SSO_FORM_ACTION_ORIGINS = (
+    ["https://accounts.google.com"] if "google" in SOCIALACCOUNT_PROVIDERS else []
+)
+if env("OIDC_SERVER_URL", default=""):
+    _oidc_server = urlsplit(env("OIDC_SERVER_URL"))
+    SSO_FORM_ACTION_ORIGINS.append(f"{_oidc_server.scheme}://{_oidc_server.netloc}")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "WaveCardio"
+# Accounts are vetted by an admin before they get a role, and the bootstrap admin has no
+# email address: let everyone protect their account with TOTP without a verified email.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 # Lockout: AXES_FAILURE_LIMIT failed logins for one username from one IP address lock that
 # pair for AXES_COOLOFF_MINUTES; a successful login resets the count.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -246,7 +259,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", *SSO_FORM_ACTION_ORIGINS],  # sign-in leaves for the IdP
     }
 }
 X_FRAME_OPTIONS = "DENY"
@@ -268,3 +281,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Audit trail --- (docs/audit.md) With AUDIT_CHAIN_KEY set, the hash chain is an
+# HMAC-SHA256 chain: rewriting it then needs this key, not only database access. Keep it
+# outside the database; on rotation move the old key to AUDIT_CHAIN_KEY_FALLBACKS.
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
+AUDIT_CHAIN_KEY_FALLBACKS = env.list("AUDIT_CHAIN_KEY_FALLBACKS", default=[])
+
+# --- Monitoring ---
+# /metrics, /healthz, /readyz (monitoring/). /metrics answers the operator's bearer token
+# (METRICS_BEARER_TOKEN, compared in constant time; unset = token access off) or a session
+# with accounts.view_metrics. Under gunicorn + Celery, set PROMETHEUS_MULTIPROC_DIR (an
+# empty directory shared by every process of the host) so /metrics sums all processes.
+INSTALLED_APPS += ["monitoring"]
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")

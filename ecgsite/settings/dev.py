@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "dev-only-insecure-key-not-for-production")
 os.environ.setdefault("DEBUG", "true")
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: F403
 
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

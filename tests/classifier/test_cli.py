@@ -73,12 +73,16 @@ def test_sampling_rate_option(ecg_dir, tmp_path):
     samples = np.load(ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy")
     path = tmp_path / "at250.npy"
     np.save(path, resample_poly(samples, 125, 64).astype(np.float32))
-    direct = json.loads(classify(str(ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy"), "--json").stdout)
+    direct = json.loads(
+        classify(str(ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy"), "--json").stdout
+    )
     resampled = json.loads(classify(str(path), "--sampling-rate", "250", "--json").stdout)
     assert resampled["n_windows"] == direct["n_windows"]
     assert resampled["label"] == direct["label"]
     for name in ("ARR", "CHF", "NSR"):
-        assert resampled["probabilities"][name] == pytest.approx(direct["probabilities"][name], abs=0.05)
+        assert resampled["probabilities"][name] == pytest.approx(
+            direct["probabilities"][name], abs=0.05
+        )
 
 
 def test_missing_file_is_an_error_not_a_crash(tmp_path):

@@ -50,7 +50,9 @@ def test_reviewer_agrees_through_the_api(client, reviewer, recording):
 def test_bad_label_is_refused(client, reviewer, recording):
     client.force_login(reviewer)
     response = client.post(
-        f"/api/v1/recordings/{recording.pk}/overread/", {"label": "MI"}, content_type="application/json"
+        f"/api/v1/recordings/{recording.pk}/overread/",
+        {"label": "MI"},
+        content_type="application/json",
     )
     assert response.status_code == 400
     assert not OverRead.objects.exists()

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from classifier import pipeline
-from classifier.model import UNCERTAIN, DecisionRule, LoadedModel, ModelLoadError, get_model, load_model
+from classifier.model import (
+    UNCERTAIN,
+    DecisionRule,
+    LoadedModel,
+    ModelLoadError,
+    get_model,
+    load_model,
+)
 from classifier.signal import load_signal
 from tests.conftest import REPO
 
@@ -39,8 +46,12 @@ def test_classify_real_recording(model, ecg_dir):
     assert result.n_windows == 512 // 8
     assert result.model_version == model.version
     assert sum(result.probabilities.values()) == pytest.approx(1, abs=1e-4)
-    window_mean = np.mean([[w.probabilities[c] for c in model.card.classes] for w in result.windows], 0)
-    assert [result.probabilities[c] for c in model.card.classes] == pytest.approx(window_mean, abs=1e-4)
+    window_mean = np.mean(
+        [[w.probabilities[c] for c in model.card.classes] for w in result.windows], 0
+    )
+    assert [result.probabilities[c] for c in model.card.classes] == pytest.approx(
+        window_mean, abs=1e-4
+    )
     assert result.top_class == max(result.probabilities, key=result.probabilities.get)
     assert result.label in (*model.card.classes, UNCERTAIN)
     assert result.windows[1].start_s == 8 and result.windows[1].end_s == 16
@@ -58,7 +69,9 @@ def test_every_lead_is_classified_in_one_batch(model, ecg_dir):
 
 
 def test_low_confidence_answers_uncertain(model, ecg_dir):
-    strict = dataclasses.replace(model.card, decision=DecisionRule(temperature=1.0, uncertain_below=0.999))
+    strict = dataclasses.replace(
+        model.card, decision=DecisionRule(temperature=1.0, uncertain_below=0.999)
+    )
     cautious = LoadedModel(strict, model._keras_model)
     result = pipeline.classify(signal_of(ecg_dir / "recordings" / "mitdb-100-MLII.npy"), cautious)
     assert result.label == UNCERTAIN

@@ -95,7 +95,9 @@ def test_prediction_failure_is_stored_with_reason(clinician, recording_path):
     assert AuditEvent.objects.filter(action="prediction_failed", outcome="failure").count() == 1
 
 
-def test_delete_removes_row_predictions_and_file(clinician, recording_path, django_capture_on_commit_callbacks):
+def test_delete_removes_row_predictions_and_file(
+    clinician, recording_path, django_capture_on_commit_callbacks
+):
     recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
     storage, name = recording.file.storage, recording.file.name
     with django_capture_on_commit_callbacks(execute=True):

@@ -13,13 +13,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import wfdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier.model import ModelCard, ModelLoadError, load_model
+from classifier.training.crossval import choose_threshold
 from classifier.training.dataset import evaluation_windows, training_windows
+from classifier.training.evaluation import answered_accuracy
 from classifier.training.fit import FitConfig
-from classifier.training.recipes import WINDOWED
+from classifier.training.metrics import (
+    expected_calibration_error,
+    fit_temperature,
+    patient_bootstrap_ci,
+)
+from classifier.training.recipes import RAW_1D, WINDOWED
+from classifier.training.shortcut import FEATURES, equipment_features
 from classifier.training.sources import (
     CLASSES,
     DataSourceError,
@@ -28,7 +37,8 @@ from classifier.training.sources import (
     load_leads,
     parse_rates,
 )
-from classifier.training.split import SplitError, holdout_split, patient_folds
+from classifier.training.split import SplitError, fold_index, patient_folds
+from classifier.training.study import run_study, write_into_card
 from classifier.training.train import train_and_write
 
 DATA = default_data_dir()
@@ -46,7 +56,7 @@ def _short(lead: Lead, seconds: float) -> Lead:
 
 @pytest.fixture(scope="module")
 def small_leads(leads: list[Lead]) -> list[Lead]:
-    """Two patients per class, at most 20 s each: enough for a holdout split, fast."""
+    """Two patients per class, at most 20 s each: enough for two-fold CV, fast."""
     chosen: list[Lead] = []
     for label in CLASSES:
         patients = sorted({lead.patient for lead in leads if lead.label == label})[:2]
@@ -82,7 +92,6 @@ def test_ecgdata_mat_rows_at_native_rates_match_the_shipped_recordings(
 
 
 def test_wfdb_root_reads_each_channel_as_a_lead_of_one_patient(tmp_path: Path) -> None:
-    wfdb = pytest.importorskip("wfdb")
     folder = tmp_path / "mitdb"
     folder.mkdir()
     t = np.arange(360 * 12) / 360
@@ -126,11 +135,14 @@ def test_folds_never_put_a_patient_in_two_folds(leads: list[Lead], seed: int, n_
 
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
-def test_holdout_keeps_both_leads_and_all_excerpts_together(leads: list[Lead], seed: int):
-    train, test = holdout_split(leads, 0.25, seed)
-    assert {lead.patient for lead in train}.isdisjoint({lead.patient for lead in test})
-    assert len(train) + len(test) == len(leads)
-    assert {lead.label for lead in test} == set(CLASSES)  # rarest class dealt first
+def test_folds_are_stratified_and_chf_is_leave_one_patient_out(leads: list[Lead], seed: int):
+    folds = patient_folds(leads, 5, seed)
+    labels = {lead.patient: lead.label for lead in leads}
+    chf_folds = [k for k, fold in enumerate(folds) for p in fold if labels[p] == "CHF"]
+    assert len(set(chf_folds)) == 2
+    for label in ("ARR", "NSR"):
+        sizes = [sum(labels[p] == label for p in fold) for fold in folds]
+        assert max(sizes) - min(sizes) <= 1
 
 
 def test_mitdb_201_and_202_share_a_fold(leads: list[Lead]) -> None:
@@ -140,11 +152,7 @@ def test_mitdb_201_and_202_share_a_fold(leads: list[Lead]) -> None:
     assert len(pair) == 4
     for seed in range(10):
         folds = patient_folds(leads, 5, seed)
-        assert (
-            len({k for k, fold in enumerate(folds) for lead in pair if lead.patient in fold}) == 1
-        )
-        _, test = holdout_split(leads, 0.25, seed)
-        assert len({lead in test for lead in pair}) == 1
+        assert len(set(fold_index([lead.patient for lead in pair], folds).tolist())) == 1
 
 
 def test_a_patient_with_two_labels_is_refused(leads: list[Lead]) -> None:
@@ -197,7 +205,8 @@ def tiny_model(small_leads: list[Lead], tmp_path_factory: pytest.TempPathFactory
         seed=0,
         version="tiny",
         recipe=recipe,
-        test_fraction=0.5,
+        n_folds=2,
+        n_resamples=20,
         verbose=0,
     )
 
@@ -214,9 +223,11 @@ def test_tiny_training_writes_a_loadable_model_with_a_complete_card(tiny_model) 
     assert "not a diagnosis" in raw["intended_use"]
     assert any("CHF" in limit for limit in raw["limits"])
     evaluation = raw["evaluation"]
-    assert set(evaluation["test_patients"]).isdisjoint(raw["training"]["patients"])
     for level in ("per_window", "per_recording"):
         assert len(evaluation[level]["three_class"]["confusion_matrix"]["counts"]) == 3
+        assert evaluation[level]["arr_vs_nsr"]["ci95"]["accuracy"]
+    assert raw["decision"]["temperature"] == card.decision.temperature > 0
+    assert 0 < card.decision.uncertain_below <= 1
 
     model = load_model(tiny_model.card_path)
     spec = card.spec
@@ -233,3 +244,95 @@ def test_tampered_weights_are_refused(tiny_model, tmp_path: Path) -> None:
         handle.write(b"\0")
     with pytest.raises(ModelLoadError, match="do not match"):
         load_model(tmp_path / tiny_model.card_path.name)
+
+
+def test_training_is_deterministic_given_a_seed(small_leads: list[Lead]) -> None:
+    recipe = WINDOWED.with_changes(
+        fit=FitConfig(epochs=1, batch_size=16), max_windows_per_lead=1, views_per_lead=1
+    )
+    first, second = (recipe.train(small_leads, seed=3).get_weights() for _ in range(2))
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# --- metrics, calibration, decision rule -----------------------------------------------------
+
+
+def test_bootstrap_resamples_patients_not_windows() -> None:
+    correct = np.array([1] * 50 + [0] * 50)  # patient a: all right, patient b: all wrong
+    patients = np.array(["a"] * 50 + ["b"] * 50)
+    low, high = patient_bootstrap_ci(lambda idx: float(correct[idx].mean()), patients, 400)
+    assert (low, high) == (0.0, 1.0)  # a window bootstrap would give about 0.40-0.60
+    assert patient_bootstrap_ci(lambda idx: 1.0, patients, 50) == (1.0, 1.0)
+
+
+def test_temperature_recovers_an_overconfident_scale() -> None:
+    rng = np.random.default_rng(0)
+    calibrated = rng.normal(0, 1.5, (4000, 3))
+    p = np.exp(calibrated) / np.exp(calibrated).sum(axis=1, keepdims=True)
+    labels = np.array([rng.choice(3, p=row) for row in p])
+    assert fit_temperature(4.0 * calibrated, labels) == pytest.approx(4.0, rel=0.15)
+    assert expected_calibration_error(p, labels) < 0.05
+
+
+def test_threshold_is_the_lowest_reaching_the_target_accuracy() -> None:
+    top = np.array([0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.55, 0.5, 0.45, 0.4])
+    probs = np.stack([top, (1 - top) / 2, (1 - top) / 2], axis=1)
+    labels = np.array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1])  # wrong once top < 0.55
+    assert choose_threshold(probs, labels, target_accuracy=0.95, min_answered=0.5) == 0.55
+    # unreachable while answering 90 %: the most accurate feasible threshold instead
+    assert choose_threshold(probs, labels, target_accuracy=0.99, min_answered=0.9) == 0.45
+
+
+def test_uncertain_recordings_are_not_counted_as_answers() -> None:
+    probs = np.array([[0.9, 0.05, 0.05], [0.5, 0.1, 0.4], [0.2, 0.1, 0.7]])
+    labels = np.array([0, 2, 2])
+    patients = np.array(["a", "b", "c"])
+    result = answered_accuracy(probs, labels, patients, 0.6, n_resamples=20)
+    assert result["answered_fraction"] == pytest.approx(2 / 3, abs=1e-3)
+    assert result["accuracy_on_answered"] == 1.0  # the wrong one (0.5) said "uncertain"
+    assert answered_accuracy(probs, labels, patients, 0.0, n_resamples=20)[
+        "accuracy_on_answered"
+    ] == pytest.approx(2 / 3, abs=1e-3)
+
+
+def test_equipment_features_are_finite_per_window(leads: list[Lead]) -> None:
+    lead = next(x for x in leads if x.id == "mitdb-101-MLII")
+    features = equipment_features(lead.samples, WINDOWED.spec)
+    assert features.shape == (len(lead.samples) // WINDOWED.spec.window_samples, len(FEATURES))
+    assert np.isfinite(features).all() and (features >= 0).all()
+
+
+@pytest.mark.slow
+def test_evaluate_writes_candidates_shortcut_and_figure_into_the_card(
+    small_leads: list[Lead], tiny_model, tmp_path: Path
+) -> None:
+    quick = {"fit": FitConfig(epochs=1, batch_size=16), "max_windows_per_lead": 1}
+    candidates = (
+        WINDOWED.with_changes(views_per_lead=1, **quick),
+        RAW_1D.with_changes(name="raw", views_per_lead=1, **quick),
+    )
+    for path in (tiny_model.card_path, tiny_model.weights_path):
+        shutil.copy(path, tmp_path / path.name)
+    card_path = tmp_path / tiny_model.card_path.name
+    figure = tmp_path / "reliability.png"
+
+    cv = run_study(
+        small_leads,
+        "test",
+        n_folds=2,
+        candidates=candidates,
+        shipped=candidates[0],
+        n_resamples=20,
+        figure_path=figure,
+    )
+    write_into_card(card_path, cv)
+
+    raw = json.loads(card_path.read_text())
+    assert [row["candidate"] for row in raw["cv"]["candidates"]] == [WINDOWED.name, "raw"]
+    assert raw["cv"]["candidates"][0]["servable"] is True
+    assert "gradient_boosting" in raw["cv"]["shortcut_control"]
+    assert set(raw["cv"]["targets"]) >= {"arr_vs_nsr_per_recording_accuracy"}
+    assert any("CHF" in line for line in raw["cv"]["limits"])
+    assert figure.read_bytes().startswith(b"\x89PNG")
+    assert load_model(card_path).version == "tiny"  # weights untouched

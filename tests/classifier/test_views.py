@@ -77,7 +77,9 @@ def test_other_users_result_page_is_404(client, clinician, other_clinician, reco
     client.force_login(clinician)
     for name in ("recording_detail", "recording_download"):
         assert client.get(reverse(f"classifier:{name}", args=[recording.pk])).status_code == 404
-    assert client.post(reverse("classifier:recording_delete", args=[recording.pk])).status_code == 404
+    assert (
+        client.post(reverse("classifier:recording_delete", args=[recording.pk])).status_code == 404
+    )
 
 
 def test_reviewer_sees_everyones_recordings(client, reviewer, clinician, recording_path):
@@ -85,7 +87,9 @@ def test_reviewer_sees_everyones_recordings(client, reviewer, clinician, recordi
         owner=clinician, upload=SimpleUploadedFile("c.npy", recording_path.read_bytes())
     )
     client.force_login(reviewer)
-    assert client.get(reverse("classifier:recording_detail", args=[recording.pk])).status_code == 200
+    assert (
+        client.get(reverse("classifier:recording_detail", args=[recording.pk])).status_code == 200
+    )
 
 
 def test_download_and_delete(clinician_client, recording_path):
@@ -93,7 +97,12 @@ def test_download_and_delete(clinician_client, recording_path):
     recording = Recording.objects.get()
     response = clinician_client.get(reverse("classifier:recording_download", args=[recording.pk]))
     assert b"".join(response.streaming_content) == recording_path.read_bytes()
-    assert clinician_client.get(reverse("classifier:recording_delete", args=[recording.pk])).status_code == 405
+    assert (
+        clinician_client.get(
+            reverse("classifier:recording_delete", args=[recording.pk])
+        ).status_code
+        == 405
+    )
     response = clinician_client.post(reverse("classifier:recording_delete", args=[recording.pk]))
     assert response.status_code == 302 and not Recording.objects.exists()
     assert AuditEvent.objects.filter(action="recording_downloaded").count() == 1

@@ -29,11 +29,16 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+FACTORY_PASSWORD = "correct horse battery"  # tests.factories.UserFactory's password
+
+
 @pytest.fixture
 def login(page, live_server):
-    def log_in(username: str, password: str = "correct horse battery") -> None:
+    """Sign in through the login page (allauth's form: username or email, and password)."""
+
+    def log_in(username: str, password: str = FACTORY_PASSWORD) -> None:
         page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(username)
+        page.get_by_label("Username or email").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
 

@@ -20,7 +20,9 @@ class Command(BaseCommand):
     help = "Create the local admin account (admin + clinician roles) if it does not exist."
 
     def add_arguments(self, parser):
-        parser.add_argument("--username", default=os.environ.get("WAVECARDIO_ADMIN_USERNAME", "admin"))
+        parser.add_argument(
+            "--username", default=os.environ.get("WAVECARDIO_ADMIN_USERNAME", "admin")
+        )
         parser.add_argument("--url", default="http://127.0.0.1:8000/")
 
     def handle(self, *args, username: str, url: str, **options):

@@ -21,11 +21,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", type=Path)
-        parser.add_argument("--sampling-rate", type=float, default=None, metavar="HZ",
-                            help="sampling rate of the files (default: 128 Hz or the JSON's own)")
+        parser.add_argument(
+            "--sampling-rate",
+            type=float,
+            default=None,
+            metavar="HZ",
+            help="sampling rate of the files (default: 128 Hz or the JSON's own)",
+        )
         parser.add_argument("--json", action="store_true", help="one JSON object per line")
-        parser.add_argument("--model", type=Path, default=None,
-                            help="model card (.json); default: the active model version")
+        parser.add_argument(
+            "--model",
+            type=Path,
+            default=None,
+            help="model card (.json); default: the active model version",
+        )
 
     def handle(self, *args, files, sampling_rate, json: bool, model, **options):
         try:
@@ -50,7 +59,9 @@ class Command(BaseCommand):
                     f"the limit is {limits.max_size_bytes / 1e6:.0f} MB"
                 )
             signal = load_signal(
-                path.read_bytes(), filename=path.name, sampling_rate_hz=sampling_rate,
+                path.read_bytes(),
+                filename=path.name,
+                sampling_rate_hz=sampling_rate,
                 limits=limits,
             )
             result = pipeline.classify(signal, loaded)

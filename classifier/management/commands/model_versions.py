@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "List model versions (--sync registers cards in MODELS_DIR; --activate/--shadow NAME)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--sync", action="store_true", help="register cards found in MODELS_DIR")
+        parser.add_argument(
+            "--sync", action="store_true", help="register cards found in MODELS_DIR"
+        )
         parser.add_argument("--activate", metavar="NAME")
         parser.add_argument("--shadow", metavar="NAME", help="run NAME in shadow mode")
         parser.add_argument("--unshadow", metavar="NAME")
@@ -23,15 +25,16 @@ class Command(BaseCommand):
         for name, flag in ((shadow, True), (unshadow, False)):
             if name:
                 try:
-                    services.model_version_set_shadow(version=self._get(name), shadow=flag, user=None)
+                    services.model_version_set_shadow(
+                        version=self._get(name), shadow=flag, user=None
+                    )
                 except ValueError as exc:
                     raise CommandError(str(exc)) from exc
         self.stdout.write(f"{'version':32} {'state':8} {'predictions':>11}  sha256")
         for version in ModelVersion.objects.all():
             state = "active" if version.is_active else "shadow" if version.is_shadow else "-"
-            self.stdout.write(
-                f"{version.name:32} {state:8} {version.predictions.count():>11}  {version.sha256[:16]}"
-            )
+            count = version.predictions.count()
+            self.stdout.write(f"{version.name:32} {state:8} {count:>11}  {version.sha256[:16]}")
 
     def _get(self, name: str) -> ModelVersion:
         try:

@@ -1,0 +1,145 @@
+"""WaveCardio's Prometheus metrics (prometheus-client), defined once for every process.
+
+Web workers (gunicorn) and Celery workers each update their own copy; with
+``PROMETHEUS_MULTIPROC_DIR`` set (before the first import of prometheus_client) the values
+go to files in that directory and ``/metrics`` sums them over every process
+(``monitoring.views``). Values that describe the database rather than a process (the active
+model, the prediction backlog) are computed at scrape time by ``DatabaseCollector``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+logger = logging.getLogger(__name__)
+
+LABELS = ("ARR", "CHF", "NSR", "uncertain")  # the model's classes + its refusal to answer
+STAGES = ("load", "cwt", "model", "total")
+LOGIN_OUTCOMES = ("success", "failure", "locked_out")
+FAILURE_REASONS = (
+    "invalid_recording", "model_unavailable", "unclassifiable_signal", "storage_error",
+    "worker_error",
+)  # fmt: skip
+
+uploads_total = Counter(
+    "wavecardio_uploads_total", "Recordings accepted and stored (rejected uploads excluded)."
+)
+predictions_total = Counter(
+    "wavecardio_predictions_total",
+    "Predictions completed by the active model, by the answer shown (shadow models excluded).",
+    ["label"],
+)
+prediction_failures_total = Counter(
+    "wavecardio_prediction_failures_total",
+    "Predictions that ended failed, by reason.",
+    ["reason"],
+)
+inference_seconds = Histogram(
+    "wavecardio_inference_seconds",
+    "Time of one prediction by stage: load = getting the model and reading the stored "
+    "recording, cwt = scalograms, model = network, total = cwt + model + aggregation.",
+    ["stage"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0),
+)
+model_confidence = Histogram(
+    "wavecardio_model_confidence",
+    "Top class probability of completed predictions by the active model.",
+    buckets=(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
+)
+logins_total = Counter("wavecardio_logins_total", "Login attempts by outcome.", ["outcome"])
+
+for _label in LABELS:  # every series exists from the start, so rate() and absent() work
+    predictions_total.labels(label=_label)
+for _stage in STAGES:
+    inference_seconds.labels(stage=_stage)
+for _outcome in LOGIN_OUTCOMES:
+    logins_total.labels(outcome=_outcome)
+for _reason in FAILURE_REASONS:
+    prediction_failures_total.labels(reason=_reason)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A short, bounded label value for why a prediction failed."""
+    from classifier.model import ModelLoadError
+    from classifier.signal import InvalidRecording
+
+    if isinstance(exc, InvalidRecording):
+        return "invalid_recording"
+    if isinstance(exc, ModelLoadError):
+        return "model_unavailable"
+    if isinstance(exc, ValueError):
+        return "unclassifiable_signal"
+    if isinstance(exc, OSError):
+        return "storage_error"
+    return "worker_error"
+
+
+def observe_prediction(prediction) -> None:
+    """Record a completed ``classifier.models.Prediction`` (its label, confidence, timings)."""
+    timings_s = {k: v / 1e3 for k, v in (prediction.timings_ms or {}).items()}
+    for stage in ("cwt", "model", "total"):
+        if stage in timings_s:
+            inference_seconds.labels(stage=stage).observe(timings_s[stage])
+    if prediction.started_at and prediction.finished_at and "total" in timings_s:
+        wall_s = (prediction.finished_at - prediction.started_at).total_seconds()
+        inference_seconds.labels(stage="load").observe(max(wall_s - timings_s["total"], 0.0))
+    if prediction.is_shadow:
+        return
+    predictions_total.labels(label=prediction.label).inc()
+    if prediction.confidence is not None:
+        model_confidence.observe(prediction.confidence)
+
+
+class DatabaseCollector:
+    """Scrape-time gauges read from the database (one query each, cheap indexes)."""
+
+    def collect(self) -> Iterator[Metric]:
+        from django.db import DatabaseError
+        from django.db.models import Count
+
+        from classifier.models import ModelVersion, Prediction
+
+        up = GaugeMetricFamily(
+            "wavecardio_metrics_database_up",
+            "1 if the database could be read for this scrape's database-derived metrics.",
+        )
+        try:
+            active = list(
+                ModelVersion.objects.filter(is_active=True).values_list("name", flat=True)
+            )
+            counts = dict(
+                Prediction.objects.filter(
+                    status__in=[Prediction.Status.PENDING, Prediction.Status.RUNNING]
+                )
+                .order_by()
+                .values("status")
+                .annotate(n=Count("id"))
+                .values_list("status", "n")
+            )
+        except DatabaseError:
+            logger.warning("metrics_database_unavailable", exc_info=True)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        info = GaugeMetricFamily(
+            "wavecardio_active_model_info",
+            "The model version whose predictions are shown (value is always 1).",
+            labels=["version"],
+        )
+        for name in active:
+            info.add_metric([name], 1)
+        yield info
+        pending = GaugeMetricFamily(
+            "wavecardio_predictions_pending",
+            "Predictions not finished yet (queue backlog), by status.",
+            labels=["status"],
+        )
+        for status in (Prediction.Status.PENDING, Prediction.Status.RUNNING):
+            pending.add_metric([status.value], counts.get(status.value, 0))
+        yield pending
