@@ -38,13 +38,19 @@ class Command(BaseCommand):
                 password_file.chmod(0o600)
         for role in (Role.ADMIN, Role.CLINICIAN):
             role_grant_bootstrap(user, role)
+        shown_from_file = False
         if "WAVECARDIO_ADMIN_PASSWORD" in os.environ:
             shown = "the value of WAVECARDIO_ADMIN_PASSWORD"
         elif password_file.exists():
             shown = password_file.read_text().strip()
+            shown_from_file = True
         else:
             shown = "(unchanged; set it with `manage.py changepassword " + username + "`)"
+        rule = "=" * 64
         self.stdout.write(
-            self.style.SUCCESS(f"\nWaveCardio is starting at {url}\n")
+            f"\n{rule}\n"
+            + self.style.SUCCESS(f"  WaveCardio is starting at {url}\n")
             + f"  Log in as: {username}\n  Password:  {shown}\n"
+            + ("  (kept in var/admin-password.txt)\n" if shown_from_file else "")
+            + f"{rule}\n"
         )
