@@ -17,6 +17,7 @@ Pure NumPy/SciPy/PyWavelets, no Django. Units: ``signal`` is ``float[n_samples]`
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
@@ -40,6 +41,8 @@ _MIN_SAMPLES_PER_COLUMN = 4
 _MAX_STEP_PER_SCALE = 1 / 6
 # scipy.fft (pocketfft) transforms this many complex64 rows at once in SIMD lanes.
 _FFT_BATCH_ROWS = 4
+# Per-thread work arrays kept between scalograms() calls: at most this large each.
+_SCRATCH_MAX_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -188,26 +191,26 @@ def scalograms(signal: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
     )
     padded = np.pad(signal[:n_used], (pad, n_padded - n_used - pad), mode="reflect")
     plan = _band_plan(n_padded, spec)
-    spectrum = scipy.fft.rfft(padded)
-    longest_block = max(band.n_bins for band in plan)
-    if longest_block > len(spectrum):  # full rate: zeros beyond Nyquist
-        spectrum = np.pad(spectrum, (0, longest_block - len(spectrum)))
-    n_columns = n_windows * spec.columns_per_window
-    out = np.empty((spec.n_freqs, n_columns), dtype=np.float32)
+    n_bins = n_padded // 2 + 1
+    # Zeros beyond Nyquist, read only at full rate, by a block as long as the spectrum.
+    spectrum = _scratch("spectrum", max(max(band.n_bins for band in plan), n_bins), np.complex64)
+    np.fft.rfft(padded, out=spectrum[:n_bins])
+    spectrum[n_bins:] = 0
+    out = np.empty((n_windows, spec.n_freqs, spec.columns_per_window), dtype=np.float32)
     for band in plan:
-        filtered = np.empty(band.response.shape, dtype=np.complex64)
-        for row, first_bin, response in zip(filtered, band.first_bins, band.response, strict=True):
-            np.multiply(spectrum[first_bin : first_bin + band.n_bins], response, out=row)
-        analytic = scipy.fft.ifft(filtered, overwrite_x=True)
         per_column = band.samples_per_column
-        # The signal starts at padded sample `pad`, i.e. after pad / column_samples columns;
-        # keep one more envelope sample on each side of the columns for _column_means.
-        start = pad // spec.column_samples * per_column - 1
-        envelope = np.abs(analytic[:, start : start + n_columns * per_column + 2])
-        out[band.rows] = _column_means(envelope, per_column, spec.column_samples / per_column)
-    return np.ascontiguousarray(
-        out.reshape(spec.n_freqs, n_windows, spec.columns_per_window).transpose(1, 0, 2)
-    )
+        # The signal starts at padded sample `pad`, after pad / column_samples columns; keep
+        # one more envelope sample on each side of the columns for _column_means.
+        first = pad // spec.column_samples * per_column - 1
+        envelope = _band_envelope(
+            spectrum,
+            band,
+            first,
+            n_windows * spec.window_samples // spec.column_samples * per_column + 2,
+        )
+        means = _column_means(envelope, per_column, spec.column_samples / per_column)
+        out[:, band.rows] = means.reshape(len(band.rows), n_windows, -1).transpose(1, 0, 2)
+    return out
 
 
 # --- PyWavelets-compatible filters for morlet_cwt --------------------------------------------
@@ -394,6 +397,37 @@ def _column_means(envelope: np.ndarray, per_column: int, spacing: float) -> np.n
         ends = (before - inner[..., 0]) + (after - inner[..., -1])
         sums += ends * np.float32((spacing**2 - 1) / (24 * spacing**2))
     return sums * np.float32(1 / per_column)
+
+
+def _band_envelope(spectrum: np.ndarray, band: _Band, first: int, length: int) -> np.ndarray:
+    """float32[n_rows, length]: envelope samples first .. first + length - 1 of the band's
+    rows (a scratch array, valid until the next call)."""
+    filtered = _scratch("filtered", band.response.size, np.complex64).reshape(band.response.shape)
+    for row, first_bin, response in zip(filtered, band.first_bins, band.response, strict=True):
+        np.multiply(spectrum[first_bin : first_bin + band.n_bins], response, out=row)
+    analytic = scipy.fft.ifft(filtered, overwrite_x=True)[:, first : first + length]
+    envelope = _scratch("envelope", analytic.size, np.float32).reshape(analytic.shape)
+    return np.abs(analytic, out=envelope)
+
+
+_scratch_buffers = threading.local()
+
+
+def _scratch(name: str, size: int, dtype: type[np.generic]) -> np.ndarray:
+    """A 1-D ``dtype`` work array of ``size`` elements, reused by this thread across calls
+    (up to _SCRATCH_MAX_BYTES; larger ones are allocated afresh).
+
+    Why: scalograms() needs a few MB of temporaries per call, and glibc returns freed blocks
+    that large to the kernel, so fresh ones cost ~750-1800 page faults per call, 2-3 ms,
+    as much as the transform itself. Never handed to callers.
+    """
+    if size * np.dtype(dtype).itemsize > _SCRATCH_MAX_BYTES:
+        return np.empty(size, dtype=dtype)
+    buffer = getattr(_scratch_buffers, name, None)
+    if buffer is None or buffer.size < size or buffer.dtype != dtype:
+        buffer = np.empty(size, dtype=dtype)
+        setattr(_scratch_buffers, name, buffer)
+    return buffer[:size]
 
 
 def _as_signal(signal: np.ndarray, dtype: type[np.floating]) -> np.ndarray:
