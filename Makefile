@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= ecgsite.settings.dev
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run install install-dev chromium migrate test test-fast test-services lint format bench train evaluate vendor clean
+.PHONY: run install install-dev system-tools migrate test test-fast test-services lint format bench train evaluate vendor clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,13 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-chromium:  ## Debian's chromium for the browser tests (installed when missing)
-	@test -x $(CHROMIUM) || { echo "Installing Debian chromium for browser tests"; \
-	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+
+system-tools:  ## Debian's chromium (browser tests) and promtool (alert rule tests), when missing
+	@test -x $(CHROMIUM) || { echo "Installing Debian chromium"; $(APT) update -qq && \
+	  $(APT) install -y -qq chromium chromium-driver >/dev/null; }
+	@command -v promtool >/dev/null || { echo "Installing Debian prometheus (promtool)"; \
+	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends prometheus >/dev/null; }
 
 migrate: install
 	mkdir -p var
@@ -42,7 +45,7 @@ run: migrate  ## serve on http://127.0.0.1:8000 with SQLite and in-process tasks
 	$(PY) manage.py bootstrap_admin --url http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev chromium  ## the whole suite, browser tests included (SQLite, eager tasks)
+test: install-dev system-tools  ## the whole suite, browser tests included (SQLite, eager tasks)
 	DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -m "not services" $(PYTEST_ARGS)
 
 test-fast: install-dev
