@@ -17,7 +17,6 @@ Pure NumPy/SciPy/PyWavelets, no Django. Units: ``signal`` is ``float[n_samples]`
 from __future__ import annotations
 
 import functools
-import threading
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
@@ -41,8 +40,6 @@ _MIN_SAMPLES_PER_COLUMN = 4
 _MAX_STEP_PER_SCALE = 1 / 6
 # scipy.fft (pocketfft) transforms this many complex64 rows at once in SIMD lanes.
 _FFT_BATCH_ROWS = 4
-# Per-thread work arrays kept between scalograms() calls: at most this large each.
-_SCRATCH_MAX_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -191,22 +188,18 @@ def scalograms(signal: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
     )
     padded = np.pad(signal[:n_used], (pad, n_padded - n_used - pad), mode="reflect")
     plan = _band_plan(n_padded, spec)
-    n_bins = n_padded // 2 + 1
-    # Zeros beyond Nyquist, read only at full rate, by a block as long as the spectrum.
-    spectrum = _scratch("spectrum", max(max(band.n_bins for band in plan), n_bins), np.complex64)
-    np.fft.rfft(padded, out=spectrum[:n_bins])
-    spectrum[n_bins:] = 0
+    spectrum = scipy.fft.rfft(padded)
+    longest_block = max(band.n_bins for band in plan)
+    if longest_block > len(spectrum):  # full rate: zeros beyond Nyquist
+        spectrum = np.pad(spectrum, (0, longest_block - len(spectrum)))
+    n_columns = n_windows * spec.columns_per_window
+    pad_columns = pad // spec.column_samples
     out = np.empty((n_windows, spec.n_freqs, spec.columns_per_window), dtype=np.float32)
     for band in plan:
         per_column = band.samples_per_column
-        # The signal starts at padded sample `pad`, after pad / column_samples columns; keep
-        # one more envelope sample on each side of the columns for _column_means.
-        first = pad // spec.column_samples * per_column - 1
+        # The signal's columns, plus one envelope sample on each side for _column_means.
         envelope = _band_envelope(
-            spectrum,
-            band,
-            first,
-            n_windows * spec.window_samples // spec.column_samples * per_column + 2,
+            spectrum, band, first=pad_columns * per_column - 1, length=n_columns * per_column + 2
         )
         means = _column_means(envelope, per_column, spec.column_samples / per_column)
         out[:, band.rows] = means.reshape(len(band.rows), n_windows, -1).transpose(1, 0, 2)
@@ -353,10 +346,10 @@ def _analytic_morlet_response(scale: float, bins: np.ndarray, n_fft: int) -> np.
     ``g(u) = exp(-u**2 / 2)`` and w is in rad/sample. Its analytic signal keeps the positive
     frequencies, doubled: ``sqrt(2 pi s) * g(s w - 5)`` (the mirror term, below exp(-12.5),
     is dropped), with DC and Nyquist halved and nothing above Nyquist. This is the exact
-    continuous Morlet, smooth and Gaussian; pywt's integrated-wavelet filters approximate it
-    (at f_c within 3 % for scales >= 6, 15 % at the smallest scale 2.6 of the default spec,
-    where pywt's one-sample box-averaging attenuates) and add broadband discretisation noise
-    outside the pass band, which this filter leaves out.
+    continuous Morlet, smooth and Gaussian. pywt's integrated-wavelet filters approximate it:
+    at f_c within 3 % for scales >= 6, but 17 % smaller at scale 2.6 (40 Hz at 128 Hz),
+    where pywt averages the wavelet over whole samples; and they add broadband
+    discretisation noise outside the pass band, which this filter leaves out.
     """
     omega = 2 * np.pi * bins / n_fft
     response = np.sqrt(2 * np.pi * scale) * np.exp(-((scale * omega - 5) ** 2) / 2)
@@ -379,6 +372,16 @@ def _samples_per_column(n_padded: int, spec: ScalogramSpec, band_bins: int, scal
     return min(max(for_band, for_mean), spec.column_samples)
 
 
+def _band_envelope(spectrum: np.ndarray, band: _Band, first: int, length: int) -> np.ndarray:
+    """float32[n_rows, length]: envelope samples first .. first + length - 1 of the band's
+    rows, from the padded signal's rfft ``spectrum``."""
+    filtered = np.empty(band.response.shape, dtype=np.complex64)
+    for row, first_bin, response in zip(filtered, band.first_bins, band.response, strict=True):
+        np.multiply(spectrum[first_bin : first_bin + band.n_bins], response, out=row)
+    analytic = scipy.fft.ifft(filtered, overwrite_x=True)
+    return np.abs(analytic[:, first : first + length])
+
+
 def _column_means(envelope: np.ndarray, per_column: int, spacing: float) -> np.ndarray:
     """float32[n_rows, n_columns]: the mean of each column's full-rate envelope samples,
     from ``per_column`` = p samples per column, every d = ``spacing`` samples, at the
@@ -397,37 +400,6 @@ def _column_means(envelope: np.ndarray, per_column: int, spacing: float) -> np.n
         ends = (before - inner[..., 0]) + (after - inner[..., -1])
         sums += ends * np.float32((spacing**2 - 1) / (24 * spacing**2))
     return sums * np.float32(1 / per_column)
-
-
-def _band_envelope(spectrum: np.ndarray, band: _Band, first: int, length: int) -> np.ndarray:
-    """float32[n_rows, length]: envelope samples first .. first + length - 1 of the band's
-    rows (a scratch array, valid until the next call)."""
-    filtered = _scratch("filtered", band.response.size, np.complex64).reshape(band.response.shape)
-    for row, first_bin, response in zip(filtered, band.first_bins, band.response, strict=True):
-        np.multiply(spectrum[first_bin : first_bin + band.n_bins], response, out=row)
-    analytic = scipy.fft.ifft(filtered, overwrite_x=True)[:, first : first + length]
-    envelope = _scratch("envelope", analytic.size, np.float32).reshape(analytic.shape)
-    return np.abs(analytic, out=envelope)
-
-
-_scratch_buffers = threading.local()
-
-
-def _scratch(name: str, size: int, dtype: type[np.generic]) -> np.ndarray:
-    """A 1-D ``dtype`` work array of ``size`` elements, reused by this thread across calls
-    (up to _SCRATCH_MAX_BYTES; larger ones are allocated afresh).
-
-    Why: scalograms() needs a few MB of temporaries per call, and glibc returns freed blocks
-    that large to the kernel, so fresh ones cost ~750-1800 page faults per call, 2-3 ms,
-    as much as the transform itself. Never handed to callers.
-    """
-    if size * np.dtype(dtype).itemsize > _SCRATCH_MAX_BYTES:
-        return np.empty(size, dtype=dtype)
-    buffer = getattr(_scratch_buffers, name, None)
-    if buffer is None or buffer.size < size or buffer.dtype != dtype:
-        buffer = np.empty(size, dtype=dtype)
-        setattr(_scratch_buffers, name, buffer)
-    return buffer[:size]
 
 
 def _as_signal(signal: np.ndarray, dtype: type[np.floating]) -> np.ndarray:

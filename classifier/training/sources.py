@@ -108,17 +108,21 @@ def read_ecgdata_mat(
     rates_hz: Mapping[str, float] | None = None,
     adc_gain_per_mv: float = 200.0,
 ) -> list[Lead]:
-    """MathWorks' ``ECGData.mat``: ``Data`` [rows, samples] in ADC units, ``Labels`` per row.
+    """MathWorks' ``ECGData.mat``: ``Data`` [rows, samples], ``Labels`` (A/C/N or ARR/CHF/NSR).
 
-    The file stores no sampling rate and no patient: ``rates_hz`` maps a class to the rate of
-    its rows (MathWorks' file is 128 Hz throughout, the default), and consecutive rows of the
-    same class are taken as the two leads of one record, so they form one patient group.
+    Integer ``Data`` is taken as ADC units (``adc_gain_per_mv`` per mV, MIT-BIH's 200);
+    floating-point ``Data`` as millivolts already. The file stores no sampling rate and no
+    patient: ``rates_hz`` maps a class to the rate of its rows (MathWorks' file is 128 Hz
+    throughout, the default), and consecutive rows of the same class are taken as the two
+    leads of one record, so they form one patient group.
     """
     from scipy.io import loadmat
 
     try:
         struct = loadmat(path, simplify_cells=True)["ECGData"]
-        data = np.asarray(struct["Data"], dtype=np.float64)
+        raw = np.asarray(struct["Data"])
+        gain = adc_gain_per_mv if np.issubdtype(raw.dtype, np.integer) else 1.0
+        data = raw.astype(np.float64) / gain
         labels = [_label(str(label)) for label in np.atleast_1d(struct["Labels"])]
     except (KeyError, ValueError, TypeError, OSError) as exc:
         raise DataSourceError(f"{path} is not an ECGData.mat file: {exc}") from exc
@@ -139,7 +143,7 @@ def read_ecgdata_mat(
                 patient=f"ecgdata-{label}-{pair}",
                 database="ECGData.mat",
                 lead=f"row{row}",
-                samples=_resampled(data[row] / adc_gain_per_mv, rates[label]),
+                samples=_resampled(data[row], rates[label]),
             )
         )
     return leads

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier.model import ModelCard, ModelLoadError, load_model
+from classifier.training.architectures import average_logits, rhythm_cnn
 from classifier.training.crossval import choose_threshold
 from classifier.training.dataset import evaluation_windows, training_windows
 from classifier.training.evaluation import answered_accuracy
@@ -27,7 +28,7 @@ from classifier.training.metrics import (
     fit_temperature,
     patient_bootstrap_ci,
 )
-from classifier.training.recipes import RAW_1D, WINDOWED
+from classifier.training.recipes import RAW_1D, SHIPPED, WINDOWED
 from classifier.training.shortcut import FEATURES, equipment_features
 from classifier.training.sources import (
     CLASSES,
@@ -194,8 +195,12 @@ def test_training_windows_are_reproducible_given_a_seed(small_leads: list[Lead])
 
 @pytest.fixture(scope="module")
 def tiny_model(small_leads: list[Lead], tmp_path_factory: pytest.TempPathFactory):
-    recipe = WINDOWED.with_changes(
-        fit=FitConfig(epochs=1, batch_size=16), max_windows_per_lead=1, views_per_lead=1
+    """The shipped recipe (one network instead of an ensemble), one epoch on a few windows."""
+    recipe = SHIPPED.with_changes(
+        fit=FitConfig(epochs=1, batch_size=16),
+        max_windows_per_lead=1,
+        views_per_lead=1,
+        ensemble_size=1,
     )
     out = tmp_path_factory.mktemp("models")
     return train_and_write(
@@ -211,11 +216,12 @@ def tiny_model(small_leads: list[Lead], tmp_path_factory: pytest.TempPathFactory
     )
 
 
+@pytest.mark.slow
 def test_tiny_training_writes_a_loadable_model_with_a_complete_card(tiny_model) -> None:
     card = ModelCard.read(tiny_model.card_path)
     assert card.version == "tiny"
     assert card.classes == CLASSES
-    assert card.spec == WINDOWED.spec
+    assert card.spec == SHIPPED.spec
     raw = json.loads(tiny_model.card_path.read_text())
     for key in ("data", "evaluation", "limits", "citations", "architecture", "intended_use"):
         assert raw[key]
@@ -237,6 +243,7 @@ def test_tiny_training_writes_a_loadable_model_with_a_complete_card(tiny_model) 
     assert tiny_model.weights_path.stat().st_size < 2_000_000
 
 
+@pytest.mark.slow
 def test_tampered_weights_are_refused(tiny_model, tmp_path: Path) -> None:
     for path in (tiny_model.card_path, tiny_model.weights_path):
         shutil.copy(path, tmp_path / path.name)
@@ -253,6 +260,21 @@ def test_training_is_deterministic_given_a_seed(small_leads: list[Lead]) -> None
     first, second = (recipe.train(small_leads, seed=3).get_weights() for _ in range(2))
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_ensemble_is_one_loadable_model_averaging_its_members(tmp_path: Path) -> None:
+    import keras
+
+    keras.utils.set_random_seed(0)
+    spec = SHIPPED.spec
+    shape = (spec.n_freqs, spec.columns_per_window, 1)
+    members = [rhythm_cnn(shape, len(CLASSES)) for _ in range(2)]
+    ensemble = average_logits(members)
+    ensemble.save(tmp_path / "ensemble.keras")
+    loaded = keras.models.load_model(tmp_path / "ensemble.keras", compile=False)
+    inputs = np.random.default_rng(0).normal(size=(3, *shape)).astype(np.float32)
+    expected = np.mean([np.asarray(member(inputs)) for member in members], axis=0)
+    np.testing.assert_allclose(np.asarray(loaded(inputs)), expected, rtol=1e-5, atol=1e-6)
 
 
 # --- metrics, calibration, decision rule -----------------------------------------------------
