@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= ecgsite.settings.dev
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run install install-dev system-tools migrate test test-fast test-services lint format bench train evaluate vendor clean
+.PHONY: run install install-dev system-tools migrate screenshots test test-fast test-services lint format bench train evaluate vendor clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ run: migrate  ## serve on http://127.0.0.1:8000 with SQLite and in-process tasks
 
 test: install-dev system-tools  ## the whole suite, browser tests included (SQLite, eager tasks)
 	DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -m "not services" $(PYTEST_ARGS)
+
+screenshots: install-dev system-tools  ## refresh the screenshots in docs/ from the browser tests
+	WAVECARDIO_SCREENSHOTS=$(CURDIR)/docs DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -m e2e -q
 
 test-fast: install-dev
 	DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -m "not services and not e2e and not slow" $(PYTEST_ARGS)

@@ -92,6 +92,21 @@ def test_ecgdata_mat_rows_at_native_rates_match_the_shipped_recordings(
         np.testing.assert_allclose(row.samples[inner], reference[inner], atol=0.02)
 
 
+def test_ecgdata_mat_in_millivolts_at_128_hz_is_read_as_is(tmp_path: Path) -> None:
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(0)
+    data = rng.normal(0, 0.3, (4, 1280))  # floating point: already mV, MathWorks' layout
+    labels = np.array(["ARR", "ARR", "NSR", "CHF"], dtype=object)
+    savemat(tmp_path / "ECGData.mat", {"ECGData": {"Data": data, "Labels": labels}})
+
+    rows = load_leads(tmp_path / "ECGData.mat")
+
+    assert [row.label for row in rows] == ["ARR", "ARR", "NSR", "CHF"]
+    assert len({row.patient for row in rows}) == 3
+    np.testing.assert_allclose(rows[2].samples, data[2], atol=1e-6)
+
+
 def test_wfdb_root_reads_each_channel_as_a_lead_of_one_patient(tmp_path: Path) -> None:
     folder = tmp_path / "mitdb"
     folder.mkdir()

@@ -43,3 +43,15 @@ def login(page, live_server):
         page.get_by_role("button", name="Log in").click()
 
     return log_in
+
+
+@pytest.fixture
+def screenshot(page):
+    """Save a full-page screenshot into $WAVECARDIO_SCREENSHOTS (`make screenshots`: docs/)."""
+    folder = os.environ.get("WAVECARDIO_SCREENSHOTS")
+
+    def take(name: str) -> None:
+        if folder:
+            page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+    return take

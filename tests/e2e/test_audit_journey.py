@@ -2,7 +2,6 @@
 
 import csv
 import io
-import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,7 +15,9 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_auditor_filters_and_exports_the_trail(page, live_server, login, recording_path):
+def test_auditor_filters_and_exports_the_trail(
+    page, live_server, login, recording_path, screenshot
+):
     clinician = UserFactory(username="dr.osei", roles=[Role.CLINICIAN])
     UserFactory(username="m.auditor", roles=[Role.AUDITOR])
     recording = services.recording_create(
@@ -32,8 +33,7 @@ def test_auditor_filters_and_exports_the_trail(page, live_server, login, recordi
     rows = page.locator("table.audit tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(f"Recording {recording.pk}")
-    if os.environ.get("WAVECARDIO_SCREENSHOTS"):
-        page.screenshot(path=os.environ["WAVECARDIO_SCREENSHOTS"], full_page=True)
+    screenshot("audit-trail")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()

@@ -1,7 +1,5 @@
 """A clinician logs in, uploads real recordings and reads the result in a real browser."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
@@ -10,10 +8,8 @@ from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
-
-def test_clinician_uploads_and_sees_the_result(page, live_server, login, ecg_dir):
+def test_clinician_uploads_and_sees_the_result(page, live_server, login, ecg_dir, screenshot):
     UserFactory(username="dr.lee", roles=[Role.CLINICIAN])
     login("dr.lee")
     expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
@@ -37,9 +33,8 @@ def test_clinician_uploads_and_sees_the_result(page, live_server, login, ecg_dir
         "() => { const i = document.getElementById('scalogram'); "
         "return i.complete && i.naturalWidth > 0; }"
     )
-    DOCS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 1400})
-    page.screenshot(path=str(DOCS / "result-page.png"), full_page=True)
+    screenshot("result-page")
 
     # Zoom: drag across the plot; the trace is re-fetched for the range.
     box = page.locator("#signal-plot .u-over").bounding_box()
