@@ -65,6 +65,11 @@ def recording_detail(request, recording_id):
             "probabilities": probabilities,
             "overreads": prediction.overreads.select_related("reviewer") if prediction else [],
             "overread_form": OverReadForm(initial={"label": getattr(prediction, "top_class", "")}),
+            "training_patients": (
+                selectors.model_card_summary(prediction.model_version.card)["patients"]
+                if prediction
+                else {}
+            ),
         },
     )
 

@@ -112,3 +112,13 @@ def test_auditor_cannot_open_recordings_and_denial_is_audited(client, auditor):
     client.force_login(auditor)
     assert client.get(reverse("classifier:recording_upload")).status_code == 403
     assert AuditEvent.objects.filter(action="access_denied", outcome="denied").count() == 1
+
+
+def test_result_page_states_the_models_limits(clinician_client, recording_path):
+    upload(clinician_client, recording_path)
+    recording = Recording.objects.get()
+    page = clinician_client.get(
+        reverse("classifier:recording_detail", args=[recording.pk])
+    ).content.decode()
+    assert "2 CHF" in page  # patients per class, from the model card
+    assert "never seen children" in page
