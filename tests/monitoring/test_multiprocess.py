@@ -8,6 +8,7 @@ import textwrap
 import pytest
 import requests
 
+from classifier.models import ModelVersion
 from tests.conftest import REPO
 from tests.monitoring.processes import base_env, gunicorn, log_in, manage, pids_with_files
 from tests.monitoring.promtext import samples, value
@@ -42,7 +43,8 @@ def test_metrics_view_sums_the_files_of_two_processes(client, settings, tmp_path
     assert value(found, "wavecardio_predictions_total", label="ARR") == 1
     assert value(found, "wavecardio_inference_seconds_count", stage="total") == 2
     assert value(found, "wavecardio_inference_seconds_bucket", stage="total", le="0.25") == 2
-    assert value(found, "wavecardio_active_model_info", version="wavecardio-cnn-v1") == 1
+    active = ModelVersion.objects.get(is_active=True).name
+    assert value(found, "wavecardio_active_model_info", version=active) == 1
 
 
 @pytest.mark.slow
