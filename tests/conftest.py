@@ -61,43 +61,23 @@ def npy_bytes():
     return make
 
 
-def _user_with(role):
-    return UserFactory(roles=[role] if role else [])
+def _user_fixture(role: Role | None):
+    """A fixture creating a fresh user holding ``role`` (None: a new account, no role)."""
+
+    @pytest.fixture
+    def user(db):
+        return UserFactory(roles=[role] if role else [])
+
+    return user
 
 
-@pytest.fixture
-def clinician(db):
-    return _user_with(Role.CLINICIAN)
-
-
-@pytest.fixture
-def other_clinician(db):
-    return _user_with(Role.CLINICIAN)
-
-
-@pytest.fixture
-def reviewer(db):
-    return _user_with(Role.REVIEWER)
-
-
-@pytest.fixture
-def auditor(db):
-    return _user_with(Role.AUDITOR)
-
-
-@pytest.fixture
-def operator_user(db):
-    return _user_with(Role.OPERATOR)
-
-
-@pytest.fixture
-def admin_user(db):
-    return _user_with(Role.ADMIN)
-
-
-@pytest.fixture
-def no_role_user(db):
-    return _user_with(None)
+clinician = _user_fixture(Role.CLINICIAN)
+other_clinician = _user_fixture(Role.CLINICIAN)
+reviewer = _user_fixture(Role.REVIEWER)
+auditor = _user_fixture(Role.AUDITOR)
+operator_user = _user_fixture(Role.OPERATOR)
+admin_user = _user_fixture(Role.ADMIN)
+no_role_user = _user_fixture(None)
 
 
 @pytest.fixture

@@ -16,17 +16,6 @@ pytestmark = pytest.mark.django_db(transaction=True)  # on_commit queues the pre
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def fresh_login_rate_limits():
-    """allauth counts login attempts per address in the cache: start clean and leave clean,
-    so the many logins here never rate-limit another test."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def only(action: str, **filters) -> AuditEvent:
     events = list(AuditEvent.objects.filter(action=action, **filters))
     assert len(events) == 1, f"{action}: {len(events)} events"

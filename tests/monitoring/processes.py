@@ -109,3 +109,11 @@ def log_in(session: requests.Session, base: str, username: str, password: str) -
 
 def pids_with_files(directory: Path) -> set[str]:
     return {p.stem.rsplit("_", 1)[-1] for p in directory.glob("*.db")}
+
+
+def scrape(url: str, token: str) -> tuple[requests.Response, requests.Response]:
+    """(/metrics with the operator token, /metrics anonymous) from a running server."""
+    authorised = requests.get(
+        f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    return authorised, requests.get(f"{url}/metrics", timeout=30)

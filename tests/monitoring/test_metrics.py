@@ -12,17 +12,6 @@ TOKEN = "operator-scrape-token-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
-def fresh_login_rate_limits():
-    """allauth counts login attempts per address in the cache: start clean and leave clean,
-    so the many logins here never rate-limit another test."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def operator_token(settings):
     settings.METRICS_BEARER_TOKEN = TOKEN
 

@@ -10,7 +10,7 @@ import requests
 from django.db import connection
 
 from classifier.models import Prediction
-from tests.monitoring.processes import base_env, celery_worker, csrf_token, gunicorn, log_in
+from tests.monitoring.processes import base_env, celery_worker, csrf_token, gunicorn, log_in, scrape
 from tests.monitoring.promtext import samples, value
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -70,13 +70,10 @@ def test_web_and_worker_processes_are_scraped_together(
             assert response.status_code == 202, response.text  # the web did not classify
         predictions = wait_for_predictions(UPLOADS)
         time.sleep(1)  # the worker records metrics right after committing the row
-        scrape = requests.get(
-            f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
-        )
-        anonymous = requests.get(f"{url}/metrics", timeout=30)
+        scraped, anonymous = scrape(url, TOKEN)
     assert anonymous.status_code == 401
-    assert scrape.status_code == 200
-    found = samples(scrape.text)
+    assert scraped.status_code == 200
+    found = samples(scraped.text)
     assert all(p.status == "done" for p in predictions)
     assert value(found, "wavecardio_uploads_total") == UPLOADS
     assert value(found, "wavecardio_logins_total", outcome="success") == 1

@@ -10,7 +10,7 @@ import requests
 
 from classifier.models import ModelVersion
 from tests.conftest import REPO
-from tests.monitoring.processes import base_env, gunicorn, log_in, manage, pids_with_files
+from tests.monitoring.processes import base_env, gunicorn, log_in, manage, pids_with_files, scrape
 from tests.monitoring.promtext import samples, value
 
 TOKEN = "operator-scrape-token-0123456789abcdef"
@@ -64,13 +64,10 @@ def test_gunicorn_workers_are_summed_even_after_they_exit(tmp_path):
     with gunicorn(env, workers=2, max_requests=6) as url:
         for n in range(attempts):  # a new name each time: no lockout
             assert log_in(requests.Session(), url, f"nobody{n}", "wrong-password") == 200
-        scrape = requests.get(
-            f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
-        )
-        anonymous = requests.get(f"{url}/metrics", timeout=30)
+        scraped, anonymous = scrape(url, TOKEN)
     assert anonymous.status_code == 401
-    assert scrape.status_code == 200
-    found = samples(scrape.text)
+    assert scraped.status_code == 200
+    found = samples(scraped.text)
     assert value(found, "wavecardio_logins_total", outcome="failure") == attempts
     assert value(found, "wavecardio_logins_total", outcome="success") == 0
     assert len(pids_with_files(metrics_dir)) >= 3  # workers were replaced; their counts kept

@@ -1,0 +1,87 @@
+"""Smoke tests of the benchmark code with tiny sizes (no timing assertions)."""
+
+import numpy as np
+import pytest
+
+from bench import reference_pipeline, stages
+from bench.__main__ import long_recordings, newest_card, parse_args, report
+
+
+def test_reference_image_is_the_demos_224_square(ecg_dir):
+    signal = np.load(ecg_dir / "recordings" / "mitdb-100-MLII.npy")[:512]
+    image = reference_pipeline.reference_image(signal)
+    assert image.shape == (224, 224) and image.dtype == np.float32
+    assert image.min() >= 0.0 and image.max() <= 1.0
+    coefficients = reference_pipeline.reference_cwt(signal)
+    assert coefficients.shape == (128, 512)
+
+
+def test_cwt_stage_measures_every_method_and_the_error(ecg_dir):
+    recordings = [str(p) for p in long_recordings(ecg_dir, 2048)[:1]]
+    result = stages.cwt(recordings=recordings, n_samples=2048, runs=2, card=str(newest_card()))
+    for name in ("ours_model_inputs", "pywt_cwt_conv", "pywt_cwt_fft", "reference_cwt_resize"):
+        assert result[name]["runs"] == 2
+        assert result[name]["min_ms"] <= result[name]["median_ms"] <= result[name]["max_ms"]
+    assert result["morlet_cwt_max_rel_error"] < 1e-5
+
+
+def test_throughput_stage_classifies_every_recording(ecg_dir):
+    recordings = [str(p) for p in long_recordings(ecg_dir, 65536)[:1]]
+    result = stages.throughput(
+        recordings=recordings,
+        n_samples=1024,
+        n_recordings=5,
+        card=str(newest_card()),
+        per_call=2,
+        repeats=1,
+    )
+    assert result["recordings"] == 5 and result["recordings_per_s"] > 0
+
+
+def test_long_recordings_come_from_the_manifest(ecg_dir):
+    found = long_recordings(ecg_dir, 65536)
+    assert found and all(np.load(p, mmap_mode="r").shape[0] >= 65536 for p in found)
+
+
+def test_quick_mode_never_runs_the_web_test():
+    assert "web" not in parse_args(["--quick"]).sections
+    with pytest.raises(SystemExit):
+        parse_args(["--sections", "cwt,nonsense"])
+
+
+def test_report_is_a_dated_markdown_table_with_targets():
+    stats = {"median_ms": 2.0, "min_ms": 1.0, "max_ms": 3.0, "runs": 5}
+    figures = {
+        "card": "m.json",
+        "n_samples": 65536,
+        "recordings": 10,
+        "cwt": {
+            "ours_model_inputs": stats,
+            "pywt_cwt_conv": {**stats, "median_ms": 900.0},
+            "pywt_cwt_fft": {**stats, "median_ms": 300.0},
+            "reference_cwt_resize": {**stats, "median_ms": 1000.0},
+            "morlet_cwt_max_rel_error": 1e-7,
+        },
+        "web": {
+            "clients": 16,
+            "duration_s": 60,
+            "web_workers": 2,
+            "celery_concurrency": 2,
+            "p50_ms": 300.0,
+            "p95_ms": 1500.0,
+            "throughput_per_s": 10.0,
+            "completed": 600,
+            "errors": 0,
+        },
+    }
+    info = {
+        "date": "2026-11-25 17:00 UTC",
+        "cpu": "CPU",
+        "cores": 2,
+        "python": "3.11",
+        "load_average": (1.0, 1.0, 1.0),
+    }
+    text = report(figures, info, (2.0, 2.0, 2.0))
+    assert text.startswith("## 2026-11-25 17:00 UTC: CPU, 2 cores")
+    assert "| 500x | ≥ 100x | met |" in text
+    assert "p95 1500 ms" in text and "**missed**" in text

@@ -1,0 +1,59 @@
+"""classifier.export: Keras -> LiteRT, adopted only if equivalent on every recording."""
+
+import json
+import shutil
+
+import pytest
+
+from classifier import export
+from classifier.model import load_model, sha256_of
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, ecg_dir):
+    """A copy of the shipped model exported against a few real recordings."""
+    cards = sorted((REPO / "models").glob("*.json"))
+    card_path = max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
+    folder = tmp_path_factory.mktemp("model")
+    card = json.loads(card_path.read_text())
+    card.pop("serving", None)
+    shutil.copy(card_path.parent / card["weights_file"], folder / card["weights_file"])
+    (folder / card_path.name).write_text(json.dumps(card))
+    data = folder / "ecg"
+    (data / "recordings").mkdir(parents=True)
+    for name in ("mitdb-100-MLII.npy", "nsrdb-16273-ECG1.npy", "chfdb-chf01-ECG1.npy"):
+        shutil.copy(ecg_dir / "recordings" / name, data / "recordings" / name)
+    code = export.main([str(folder / card_path.name), "--data", str(data)])
+    return folder / card_path.name, code
+
+
+def test_export_writes_a_verified_serving_record(exported):
+    card_path, code = exported
+    assert code == 0
+    card = json.loads(card_path.read_text())
+    serving = card["serving"]
+    tflite = card_path.parent / serving["file"]
+    assert serving["runtime"] == "litert"
+    assert serving["sha256"] == sha256_of(tflite)
+    assert serving["keras_sha256"] == card["weights_sha256"]
+    assert serving["labels_identical"] is True
+    assert serving["max_abs_prob_diff_vs_keras"] <= 1e-4
+    assert serving["n_recordings"] == 3
+    assert load_model(card_path).runtime == "litert"
+
+
+def test_a_failed_check_leaves_the_card_on_keras(exported, tmp_path, monkeypatch, ecg_dir):
+    card_path, _ = exported
+    for path in card_path.parent.glob("*.keras"):
+        shutil.copy(path, tmp_path / path.name)
+    shutil.copy(card_path, tmp_path / card_path.name)
+    data = tmp_path / "ecg" / "recordings"
+    data.mkdir(parents=True)
+    shutil.copy(ecg_dir / "recordings" / "mitdb-100-MLII.npy", data / "mitdb-100-MLII.npy")
+    failing = export.Equivalence(1, 8, max_abs_prob_diff=0.5, labels_identical=False)
+    monkeypatch.setattr(export, "compare", lambda *args: failing)
+    assert export.main([str(tmp_path / card_path.name), "--data", str(tmp_path / "ecg")]) == 1
+    assert "serving" not in json.loads((tmp_path / card_path.name).read_text())
+    assert not list(tmp_path.glob("*.tflite"))
+    assert load_model(tmp_path / card_path.name).runtime == "keras"

@@ -1,0 +1,103 @@
+"""Model loading: the verified LiteRT export is served, anything doubtful falls back to Keras."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from classifier import pipeline
+from classifier.model import LiteRTBackend, LoadedModel, ModelLoadError, load_model
+from classifier.signal import load_signal
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def card_path():
+    cards = sorted((REPO / "models").glob("*.json"))
+    assert cards, "a trained model must be committed under models/"
+    return max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
+
+
+@pytest.fixture(scope="module")
+def served(card_path):
+    return load_model(card_path)
+
+
+def _copy_model(card_path, folder, edit=None):
+    """The model's files in ``folder``; ``edit(card_dict)`` changes the copied card."""
+    card = json.loads(card_path.read_text())
+    for name in {card["weights_file"], (card.get("serving") or {}).get("file")} - {None}:
+        shutil.copy(card_path.parent / name, folder / name)
+    if edit:
+        edit(card)
+    target = folder / card_path.name
+    target.write_text(json.dumps(card))
+    return target
+
+
+def _has_litert_export(card_path) -> bool:
+    return (json.loads(card_path.read_text()).get("serving") or {}).get("runtime") == "litert"
+
+
+def test_the_verified_litert_export_is_served(card_path, served):
+    if not _has_litert_export(card_path):
+        pytest.skip("this model has no LiteRT export (python -m classifier.export)")
+    assert served.runtime == "litert"
+
+
+def test_served_model_gives_keras_answers_on_real_recordings(card_path, served, ecg_dir):
+    keras_model = load_model(card_path, runtime="keras")
+    assert keras_model.runtime == "keras"
+    for name in ("mitdb-100-MLII.npy", "nsrdb-16273-ECG1.npy", "chfdb-chf02-ECG1.npy"):
+        path = ecg_dir / "recordings" / name
+        signal = load_signal(path.read_bytes(), filename=name)
+        want, got = pipeline.classify(signal, keras_model), pipeline.classify(signal, served)
+        assert got.label == want.label
+        for cls, p in want.probabilities.items():
+            assert got.probabilities[cls] == pytest.approx(p, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda card: card["serving"].update(sha256="0" * 64),  # export file changed
+        lambda card: card["serving"].update(keras_sha256="0" * 64),  # other weights
+        lambda card: card["serving"].update(max_abs_prob_diff_vs_keras=0.01),  # too far
+        lambda card: card["serving"].update(labels_identical=False),
+        lambda card: card["serving"].pop("file"),
+    ],
+    ids=["tampered-export", "other-weights", "not-equivalent", "labels-differ", "malformed"],
+)
+def test_a_doubtful_export_falls_back_to_keras(card_path, tmp_path, edit):
+    if not _has_litert_export(card_path):
+        pytest.skip("this model has no LiteRT export")
+    model = load_model(_copy_model(card_path, tmp_path, edit))
+    assert model.runtime == "keras"
+    with pytest.raises(ModelLoadError, match="LiteRT"):
+        load_model(_copy_model(card_path, tmp_path, edit), runtime="litert")
+
+
+def test_litert_backend_serves_each_thread_and_batch_size(card_path, served):
+    if served.runtime != "litert":
+        pytest.skip("this model has no LiteRT export")
+    from concurrent.futures import ThreadPoolExecutor
+
+    spec = served.card.spec
+    rng = np.random.default_rng(0)
+    batches = [rng.normal(size=(n, spec.n_freqs, spec.columns_per_window, 1)) for n in (1, 7, 3)]
+    batches = [b.astype(np.float32) for b in batches]
+    alone = [served.predict(b) for b in batches]
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(served.predict, batches * 2))
+    for got, want in zip(together, alone * 2, strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+    assert served.predict(batches[0][:0]).shape == (0, len(served.card.classes))
+
+
+def test_a_loaded_model_can_carry_another_card(served):
+    """Tests and tools re-wrap a backend with a changed card (e.g. a stricter threshold)."""
+    again = LoadedModel(served.card, served.backend)
+    assert again.backend is served.backend
+    if isinstance(served.backend, LiteRTBackend):
+        assert again.runtime == "litert"
