@@ -20,7 +20,7 @@ from classifier import pipeline
 from classifier.model import ModelCard, ModelLoadError, get_model, sha256_of
 from classifier.models import ModelVersion, Prediction, Recording
 from classifier.selectors import active_model_version, shadow_model_versions
-from classifier.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal
+from classifier.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
 from monitoring import metrics
 
 logger = logging.getLogger(__name__)
@@ -30,13 +30,25 @@ def signal_limits() -> SignalLimits:
     return SignalLimits(max_size_bytes=settings.WAVECARDIO["MAX_UPLOAD_BYTES"])
 
 
+_MULTIPART_OVERHEAD_BYTES = 64 * 1024  # form fields and boundaries around the file
+
+
+def check_request_size(content_length: str | int | None) -> None:
+    """Refuse an upload from its Content-Length, before any of the body is read or spooled."""
+    limit = signal_limits().max_size_bytes
+    try:
+        size = int(content_length or 0)
+    except ValueError:
+        return
+    if size > limit + _MULTIPART_OVERHEAD_BYTES:
+        raise too_large(size, limit)
+
+
 def read_upload(upload, *, limits: SignalLimits) -> bytes:
     """The upload's bytes, refusing oversize files before reading them into memory."""
     size = getattr(upload, "size", None)
     if size is not None and size > limits.max_size_bytes:
-        raise InvalidRecording(
-            f"file is {size / 1e6:.1f} MB; the limit is {limits.max_size_bytes / 1e6:.0f} MB"
-        )
+        raise too_large(size, limits.max_size_bytes)
     upload.seek(0)
     return upload.read(limits.max_size_bytes + 1)
 

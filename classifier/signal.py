@@ -78,6 +78,10 @@ class InvalidRecording(ValueError):
     """User-facing message: says exactly what is wrong and, where useful, how to fix it."""
 
 
+class RecordingTooLarge(InvalidRecording):
+    """The file is over the size limit (HTTP 413 at the web edges)."""
+
+
 @dataclass(frozen=True)
 class SignalLimits:
     """Bounds an upload must respect; the defaults are what the web app and API enforce."""
@@ -214,18 +218,18 @@ def _read_bounded(source: bytes | BinaryIO, max_size_bytes: int) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
         size_bytes = memoryview(source).nbytes
         if size_bytes > max_size_bytes:
-            raise _too_big(size_bytes, max_size_bytes)
+            raise too_large(size_bytes, max_size_bytes)
         return bytes(source)
     start, size_bytes = _position_and_remaining_size(source)
     if size_bytes is not None and size_bytes > max_size_bytes:
-        raise _too_big(size_bytes, max_size_bytes)
+        raise too_large(size_bytes, max_size_bytes)
     data = source.read(max_size_bytes + 1)
     if start is not None:
         source.seek(start)
     if not isinstance(data, bytes | bytearray):
         raise TypeError("load_signal needs bytes or a file opened in binary mode")
     if len(data) > max_size_bytes:
-        raise _too_big(None, max_size_bytes)
+        raise too_large(None, max_size_bytes)
     return bytes(data)
 
 
@@ -241,14 +245,15 @@ def _position_and_remaining_size(source: BinaryIO) -> tuple[int | None, int | No
     return start, end - start
 
 
-def _too_big(size_bytes: int | None, max_size_bytes: int) -> InvalidRecording:
+def too_large(size_bytes: int | None, max_size_bytes: int) -> RecordingTooLarge:
+    """The error for a file of ``size_bytes`` (None: unknown, but over) above the limit."""
     limit = _describe_size(max_size_bytes)
     if size_bytes is None:
-        return InvalidRecording(f"the file is larger than {limit}, the limit")
+        return RecordingTooLarge(f"the file is larger than {limit}, the limit")
     size = _describe_size(size_bytes)
     if size == limit:
         size, limit = f"{size_bytes:,} bytes", f"{max_size_bytes:,} bytes"
-    return InvalidRecording(f"the file is {size}; the limit is {limit}")
+    return RecordingTooLarge(f"the file is {size}; the limit is {limit}")
 
 
 def _describe_size(size_bytes: int) -> str:

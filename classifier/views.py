@@ -28,6 +28,14 @@ def recording_list(request):
 @permission_required(Perm.UPLOAD_RECORDING)
 @require_http_methods(["GET", "POST"])
 def recording_upload(request):
+    if request.method == "POST":
+        try:
+            services.check_request_size(request.META.get("CONTENT_LENGTH"))
+        except InvalidRecording as exc:
+            form = UploadForm(data={})  # the body is never parsed: the error is the only one
+            form.errors.clear()
+            form.errors["file"] = form.error_class([str(exc)])
+            return render(request, "classifier/upload.html", {"form": form}, status=413)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

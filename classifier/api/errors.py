@@ -4,10 +4,15 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from classifier.signal import InvalidRecording
+from classifier.signal import InvalidRecording, RecordingTooLarge
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RecordingTooLarge):
+        return Response(
+            {"error": "upload_too_large", "detail": str(exc)},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, InvalidRecording):
         return Response(
             {"error": "invalid_recording", "detail": str(exc)},

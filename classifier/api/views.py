@@ -55,9 +55,11 @@ class RecordingViewSet(
             201: RecordingDetailSerializer,
             202: OpenApiResponse(RecordingDetailSerializer, "stored; prediction still running"),
             400: OpenApiResponse(description="invalid recording, with the reason"),
+            413: OpenApiResponse(description="file over the upload size limit"),
         },
     )
     def create(self, request):
+        services.check_request_size(request.META.get("CONTENT_LENGTH"))
         upload = RecordingUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         recording = services.recording_create(

@@ -156,3 +156,15 @@ def test_openapi_schema_lists_recordings(client):
     response = client.get(reverse("api-schema"), {"format": "json"})
     assert response.status_code == 200
     assert "/api/v1/recordings/" in response.json()["paths"]
+
+
+def test_oversize_upload_is_refused_from_its_content_length(api, settings, tmp_path):
+    settings.WAVECARDIO = {**settings.WAVECARDIO, "MAX_UPLOAD_BYTES": 1000}
+    path = tmp_path / "big.npy"
+    path.write_bytes(b"\x93NUMPY" + b"0" * 200_000)
+    response = post_file(api, path)
+    assert response.status_code == 413
+    body = response.json()
+    assert body["error"] == "upload_too_large"
+    assert body["detail"].endswith("KB; the limit is 1000 bytes")  # from Content-Length
+    assert not Recording.objects.exists()

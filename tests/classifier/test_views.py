@@ -122,3 +122,13 @@ def test_result_page_states_the_models_limits(clinician_client, recording_path):
     ).content.decode()
     assert "2 CHF" in page  # patients per class, from the model card
     assert "never seen children" in page
+
+
+def test_oversize_upload_gets_a_clear_message(clinician_client, settings, tmp_path):
+    settings.WAVECARDIO = {**settings.WAVECARDIO, "MAX_UPLOAD_BYTES": 1000}
+    path = tmp_path / "big.npy"
+    path.write_bytes(b"0" * 200_000)
+    response = upload(clinician_client, path)
+    assert response.status_code == 413
+    assert "the limit is" in response.content.decode()
+    assert not Recording.objects.exists()
