@@ -8,6 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA ?= ../shared/data/ecg
 SEED ?= 0
+MODEL_VERSION ?= wavecardio-cnn-v2
 CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= ecgsite.settings.dev
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -68,11 +69,14 @@ format: install-dev
 bench: install-dev
 	$(PY) -m bench
 
-train: install  ## reproducible training on the real recordings (DATA=dir|ECGData.mat|WFDB root)
-	$(PY) -m classifier.training train --data $(DATA) --out models --seed $(SEED)
+train: install  ## reproducible training (DATA=dir with manifest.csv | ECGData.mat | WFDB root)
+	$(PY) -m classifier.training train --data $(DATA) --out models --seed $(SEED) \
+	  --version $(MODEL_VERSION) $(if $(MAT_RATES),--mat-rates $(MAT_RATES))
+	$(PY) -m classifier.export models/$(MODEL_VERSION).json
 
-evaluate: install
-	$(PY) -m classifier.training evaluate --data $(DATA) --seed $(SEED)
+evaluate: install  ## patient-grouped cross-validation report, written into the model card
+	$(PY) -m classifier.training evaluate --data $(DATA) --card models/$(MODEL_VERSION).json \
+	  --seed $(SEED)
 
 vendor:  ## refresh vendored front-end assets from the npm registry
 	rm -rf var/vendor && mkdir -p var/vendor && cd var/vendor && npm pack uplot@1.6.32 --silent && tar xzf uplot-1.6.32.tgz

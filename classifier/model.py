@@ -3,13 +3,16 @@
 A model is two files in one folder: ``<version>.keras`` (the weights) and ``<version>.json``
 (its model card: preprocessing parameters, decision rule, metrics, limits, sha256 of the
 weights). The card travels with the weights so a prediction is always made with the
-preprocessing the model was trained with. Pure Python: no Django here.
+preprocessing the model was trained with. When ``python -m classifier.export`` has proved a
+LiteRT copy (``<version>.tflite``) equivalent, the card says so under ``serving`` and that
+copy is served instead: same answers, without importing TensorFlow. Pure Python: no Django.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,25 +77,92 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-class LoadedModel:
-    """A Keras model plus its card. ``predict`` maps model inputs to calibrated probabilities."""
+SERVING_RUNTIME_LITERT = "litert"
+# A LiteRT export is served only if its probabilities stayed this close to the Keras model's
+# on every test recording (classifier.export writes the measured figure into the card).
+SERVING_MAX_ABS_PROB_DIFF = 1e-4
 
-    def __init__(self, card: ModelCard, keras_model: Any) -> None:
-        self.card = card
-        self._keras_model = keras_model
+
+class KerasBackend:
+    """Runs a Keras model: float32[b, f, c, 1] -> float32[b, n_classes] logits."""
+
+    runtime = "keras"
+
+    def __init__(self, keras_model: Any) -> None:
+        self.keras_model = keras_model
         self._lock = threading.Lock()  # Keras models are not safe for concurrent calls
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        with self._lock:
+            out = self.keras_model(inputs, training=False)
+        return np.asarray(out, dtype=np.float32)
+
+
+class LiteRTBackend:
+    """Runs a LiteRT (TFLite) flatbuffer with XNNPACK: same contract as KerasBackend.
+
+    An interpreter is not thread-safe, so each thread gets its own (built on first use);
+    threads then run in parallel. An interpreter keeps its tensors allocated for the last
+    batch size and re-allocates only when the batch size changes.
+    """
+
+    runtime = SERVING_RUNTIME_LITERT
+
+    def __init__(self, model_bytes: bytes, num_threads: int = 1) -> None:
+        from ai_edge_litert.interpreter import Interpreter  # deferred: optional dependency
+
+        self._interpreter_class = Interpreter
+        self._model_bytes = model_bytes
+        self._num_threads = num_threads
+        self._local = threading.local()
+        self._interpreter()  # fail now, not at the first request, if the file is unusable
+
+    def _interpreter(self):
+        local = self._local
+        if not hasattr(local, "interpreter"):
+            local.interpreter = self._interpreter_class(
+                model_content=self._model_bytes, num_threads=self._num_threads
+            )
+            local.input = local.interpreter.get_input_details()[0]["index"]
+            local.output = local.interpreter.get_output_details()[0]["index"]
+            local.shape = None
+        return local
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        local = self._interpreter()
+        inputs = np.ascontiguousarray(inputs, dtype=np.float32)
+        if local.shape != inputs.shape:
+            local.interpreter.resize_tensor_input(local.input, inputs.shape, strict=False)
+            local.interpreter.allocate_tensors()
+            local.shape = inputs.shape
+        local.interpreter.set_tensor(local.input, inputs)
+        local.interpreter.invoke()
+        return local.interpreter.get_tensor(local.output).astype(np.float32, copy=True)
+
+
+class LoadedModel:
+    """A model backend plus its card. ``predict`` maps model inputs to calibrated
+    probabilities. ``backend`` is a KerasBackend, a LiteRTBackend, or a bare Keras model."""
+
+    def __init__(self, card: ModelCard, backend: Any) -> None:
+        self.card = card
+        if not isinstance(backend, KerasBackend | LiteRTBackend):
+            backend = KerasBackend(backend)
+        self.backend = backend
 
     @property
     def version(self) -> str:
         return self.card.version
 
+    @property
+    def runtime(self) -> str:
+        return self.backend.runtime
+
     def logits(self, inputs: np.ndarray) -> np.ndarray:
         """float32[b, f, c, 1] -> float32[b, n_classes] logits (before temperature)."""
         if len(inputs) == 0:
             return np.zeros((0, len(self.card.classes)), dtype=np.float32)
-        with self._lock:
-            out = self._keras_model(inputs, training=False)
-        return np.asarray(out, dtype=np.float32)
+        return self.backend(inputs)
 
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         """float32[b, f, c, 1] -> float32[b, n_classes] temperature-scaled probabilities."""
@@ -105,8 +175,47 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
-def load_model(card_path: Path | str) -> LoadedModel:
-    """Load the model described by ``card_path`` (the .json card), verifying its sha256."""
+def verified_serving_file(card: ModelCard, folder: Path) -> Path | None:
+    """The card's LiteRT export if it is usable: written for these very weights, checked
+    against them (``max_abs_prob_diff_vs_keras`` within SERVING_MAX_ABS_PROB_DIFF, identical
+    labels) and intact (sha256). None otherwise: the caller serves the Keras model."""
+    serving = card.raw.get("serving")
+    if not isinstance(serving, dict) or serving.get("runtime") != SERVING_RUNTIME_LITERT:
+        return None
+    try:
+        path = folder / Path(str(serving["file"])).name
+        verified = (
+            serving["keras_sha256"] == card.weights_sha256
+            and float(serving["max_abs_prob_diff_vs_keras"]) <= SERVING_MAX_ABS_PROB_DIFF
+            and serving["labels_identical"] is True
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not verified or not path.is_file() or sha256_of(path) != serving.get("sha256"):
+        return None
+    return path
+
+
+def default_inference_threads() -> int:
+    """LiteRT threads per interpreter: WAVECARDIO_INFERENCE_THREADS, else every core.
+
+    Set it to 1 when several worker processes share the cores (Celery prefork, gunicorn).
+    """
+    return max(1, int(os.environ.get("WAVECARDIO_INFERENCE_THREADS", os.cpu_count() or 1)))
+
+
+def load_model(
+    card_path: Path | str, *, runtime: str | None = None, num_threads: int | None = None
+) -> LoadedModel:
+    """Load the model described by ``card_path`` (the .json card), verifying its sha256.
+
+    Serves the card's verified LiteRT export when there is one and ``ai_edge_litert`` is
+    installed (no TensorFlow import then), else the Keras weights. ``runtime="keras"``
+    forces Keras; ``runtime="litert"`` requires the export (ModelLoadError without it).
+    ``num_threads``: LiteRT threads per interpreter (one interpreter per calling thread);
+    default :func:`default_inference_threads`.
+    """
+    num_threads = num_threads or default_inference_threads()
     card_path = Path(card_path)
     card = ModelCard.read(card_path)
     weights = card_path.parent / card.weights_file
@@ -118,10 +227,21 @@ def load_model(card_path: Path | str) -> LoadedModel:
             f"model weights {weights.name} do not match their card "
             f"(sha256 {actual[:12]}… != {card.weights_sha256[:12]}…)"
         )
-    import keras  # deferred: importing TensorFlow costs seconds, only pay it when loading
+    backend = None
+    if runtime in (None, SERVING_RUNTIME_LITERT):
+        serving_file = verified_serving_file(card, card_path.parent)
+        if serving_file is not None:
+            try:
+                backend = LiteRTBackend(serving_file.read_bytes(), num_threads=num_threads)
+            except ImportError:
+                backend = None
+        if backend is None and runtime == SERVING_RUNTIME_LITERT:
+            raise ModelLoadError(f"{card_path.name} has no usable, verified LiteRT export")
+    if backend is None:
+        import keras  # deferred: importing TensorFlow costs seconds, only pay it when loading
 
-    keras_model = keras.models.load_model(weights, compile=False)
-    model = LoadedModel(card, keras_model)
+        backend = KerasBackend(keras.models.load_model(weights, compile=False))
+    model = LoadedModel(card, backend)
     spec = card.spec
     model.predict(np.zeros((1, spec.n_freqs, spec.columns_per_window, 1), np.float32))  # warm up
     return model

@@ -79,33 +79,70 @@ def classify(signal: EcgSignal, model: LoadedModel) -> ClassificationResult:
     The recording-level probabilities are the mean of the window probabilities; the answer is
     ``uncertain`` when the top probability is under the model card's threshold.
     """
-    card = model.card
-    spec = card.spec
-    started = time.perf_counter()
-    per_lead = [model_inputs(lead, spec) for lead in signal.samples]
-    inputs = np.concatenate(per_lead) if per_lead else np.zeros((0,), np.float32)
-    after_cwt = time.perf_counter()
-    if len(inputs) == 0:
-        raise ValueError("recording is shorter than one analysis window")
-    window_probs = model.predict(inputs)
-    after_model = time.perf_counter()
+    return classify_many([signal], model)[0]
 
-    classes = card.classes
-    threshold = card.decision.uncertain_below
-    windows = []
-    for lead_index, lead_inputs in enumerate(per_lead):
-        offset = sum(len(x) for x in per_lead[:lead_index])
-        for k in range(len(lead_inputs)):
+
+def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[ClassificationResult]:
+    """:func:`classify` for several recordings, with all their windows in one model call.
+
+    Each result equals ``classify(signal, model)``; ``timings_ms["model"]`` is the shared
+    model call. Raises ValueError if any recording is shorter than one analysis window.
+    """
+    spec = model.card.spec
+    per_recording, cwt_ms = [], []
+    for signal in signals:
+        started = time.perf_counter()
+        per_lead = [model_inputs(lead, spec) for lead in signal.samples]
+        cwt_ms.append((time.perf_counter() - started) * 1e3)
+        if sum(len(x) for x in per_lead) == 0:
+            raise ValueError("recording is shorter than one analysis window")
+        per_recording.append(per_lead)
+    if not per_recording:
+        return []
+    started = time.perf_counter()
+    window_probs = model.predict(np.concatenate([x for lead in per_recording for x in lead]))
+    model_ms = (time.perf_counter() - started) * 1e3
+    results, offset = [], 0
+    for per_lead, recording_cwt_ms in zip(per_recording, cwt_ms, strict=True):
+        n_windows = sum(len(x) for x in per_lead)
+        results.append(
+            _result(
+                model,
+                [len(x) for x in per_lead],
+                window_probs[offset : offset + n_windows],
+                {
+                    "cwt": round(recording_cwt_ms, 3),
+                    "model": round(model_ms, 3),
+                    "total": round(recording_cwt_ms + model_ms, 3),
+                },
+            )
+        )
+        offset += n_windows
+    return results
+
+
+def _result(
+    model: LoadedModel,
+    windows_per_lead: list[int],
+    window_probs: np.ndarray,
+    timings_ms: dict[str, float],
+) -> ClassificationResult:
+    card = model.card
+    classes, threshold, window_s = card.classes, card.decision.uncertain_below, card.spec.window_s
+    windows, offset = [], 0
+    for lead_index, n_windows in enumerate(windows_per_lead):
+        for k in range(n_windows):
             probs = window_probs[offset + k]
             windows.append(
                 WindowResult(
                     lead=lead_index,
-                    start_s=k * spec.window_s,
-                    end_s=(k + 1) * spec.window_s,
+                    start_s=k * window_s,
+                    end_s=(k + 1) * window_s,
                     label=_decide(probs, classes, threshold),
                     probabilities=_as_dict(probs, classes),
                 )
             )
+        offset += n_windows
     recording_probs = window_probs.mean(axis=0)
     top = int(np.argmax(recording_probs))
     return ClassificationResult(
@@ -115,11 +152,7 @@ def classify(signal: EcgSignal, model: LoadedModel) -> ClassificationResult:
         probabilities=_as_dict(recording_probs, classes),
         windows=windows,
         model_version=model.version,
-        timings_ms={
-            "cwt": round((after_cwt - started) * 1e3, 3),
-            "model": round((after_model - after_cwt) * 1e3, 3),
-            "total": round((time.perf_counter() - started) * 1e3, 3),
-        },
+        timings_ms=timings_ms,
     )
 
 

@@ -24,7 +24,6 @@ from pathlib import PurePath
 from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
-from scipy.signal import resample_poly
 
 REFERENCE_RATE_HZ: float = 128.0
 """The rate every signal is resampled to; the CWT scales and the CNN were built for it."""
@@ -200,6 +199,8 @@ def to_reference_rate(samples: np.ndarray, sampling_rate_hz: float) -> np.ndarra
         return np.ascontiguousarray(samples_2d, dtype=np.float32)
     if ratio == 0:
         raise InvalidRecording(f"the sampling rate {rate_hz:g} Hz is too high to resample")
+    from scipy.signal import resample_poly  # deferred: scipy.signal costs ~1 s to import
+
     resampled = resample_poly(
         np.asarray(samples_2d, dtype=np.float64),
         ratio.numerator,

@@ -1,11 +1,29 @@
 """Celery tasks: thin wrappers over services."""
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.db import OperationalError
 
 from classifier import services
+from classifier.model import ModelLoadError, get_model
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def predict_recording(prediction_id: int) -> str:
     return services.prediction_run(prediction_id).status
+
+
+@worker_process_init.connect
+def load_active_model(**kwargs) -> None:
+    """Each worker process loads and warms the active model before its first task, so no
+    prediction pays for it. A failure is logged; the tasks then report it per prediction."""
+    try:
+        model = get_model(services.default_model_card())
+    except (ModelLoadError, OSError, OperationalError) as exc:
+        logger.warning("model_preload_failed error=%s", exc)
+        return
+    logger.info("model_preloaded version=%s runtime=%s", model.version, model.runtime)

@@ -167,6 +167,7 @@ RULES: list[Rule] = [
     ),
     Rule("recording-file", RECORDING_API),
     Rule("recording-signal", RECORDING_API),
+    Rule("recording-prediction-status", RECORDING_API),
     Rule("recording-scalogram", RECORDING_API),
     Rule(
         "recording-overread",

@@ -76,6 +76,11 @@ class RecordingDetailSerializer(RecordingSerializer):
     prediction_serializer = PredictionDetailSerializer
 
 
+class RecordingStatusSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=[*Prediction.Status.values, "none"])
+
+
 class RecordingUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=".npy, .json or .csv ECG recording")
     sampling_rate_hz = serializers.FloatField(

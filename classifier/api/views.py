@@ -19,6 +19,7 @@ from classifier.api.serializers import (
     OverReadSerializer,
     RecordingDetailSerializer,
     RecordingSerializer,
+    RecordingStatusSerializer,
     RecordingUploadSerializer,
     SignalQuerySerializer,
 )
@@ -78,6 +79,18 @@ class RecordingViewSet(
 
     def perform_destroy(self, instance):
         services.recording_delete(recording=instance, user=self.request.user, request=self.request)
+
+    @extend_schema(responses={200: RecordingStatusSerializer})
+    @action(detail=True, methods=["get"], url_path="status")
+    def prediction_status(self, request, pk=None):
+        """The shown prediction's status only: cheap to poll, no clinical content."""
+        recording = self.get_object()
+        prediction = selectors.displayed_prediction(recording)
+        return Response(
+            RecordingStatusSerializer(
+                {"id": recording.pk, "status": prediction.status if prediction else "none"}
+            ).data
+        )
 
     @extend_schema(parameters=[SignalQuerySerializer], responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from classifier.training.study import run_study, write_into_card
 from classifier.training.train import DEFAULT_VERSION, train_and_write
 
 FIGURES_DIR = Path("docs/model")
+PROGRESS_LOGGER = "classifier.training"  # parent of every module logger of this package
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,10 +73,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _show_progress()
     data = args.data or default_data_dir()
     try:
         leads = load_leads(data, mat_rates_hz=parse_rates(args.mat_rates))
-        print(f"read {len(leads)} recordings of {len({x.patient for x in leads})} patients")
+        logging.getLogger(PROGRESS_LOGGER).info(
+            "read %d recordings of %d patients", len(leads), len({x.patient for x in leads})
+        )
         if args.command == "train":
             result = train_and_write(
                 leads,
@@ -110,6 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def _show_progress() -> None:
+    """Progress of this package's loggers on stdout, as plain lines."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    package = logging.getLogger(PROGRESS_LOGGER)
+    package.addHandler(handler)
+    package.setLevel(logging.INFO)
 
 
 def _headline(evaluation: dict) -> dict:

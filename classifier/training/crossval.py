@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from classifier.training.fit import logits_of
 from classifier.training.recipes import Recipe
 from classifier.training.sources import CLASSES, Lead
 from classifier.training.split import fold_index, patient_folds
+
+logger = logging.getLogger(__name__)
 
 TARGET_ANSWERED_ACCURACY = 0.95
 MIN_ANSWERED_FRACTION = 0.70
@@ -148,7 +151,6 @@ def cross_validate(
     leads: Sequence[Lead],
     n_folds: int = 5,
     seed: int = 0,
-    log: bool = True,
     probes: Mapping[str, Callable[[np.ndarray], np.ndarray]] | None = None,
 ) -> CrossValidation:
     """Train ``n_folds`` networks, each without one fold's patients, and score that fold.
@@ -170,13 +172,15 @@ def cross_validate(
         logits[scored] = logits_of(model, windows.inputs[scored])
         for name, probe in probes.items():
             probe_logits[name][scored] = logits_of(model, probe(windows.inputs[scored]))
-        if log:
-            accuracy = np.mean(logits[scored].argmax(axis=1) == windows.labels[scored])
-            print(
-                f"  {recipe.name} fold {k + 1}/{n_folds}: {len(folds[k])} patients, "
-                f"window accuracy {accuracy:.3f} ({time.perf_counter() - started:.0f} s)",
-                flush=True,
-            )
+        logger.info(
+            "  %s fold %d/%d: %d patients, window accuracy %.3f (%.0f s)",
+            recipe.name,
+            k + 1,
+            n_folds,
+            len(folds[k]),
+            np.mean(logits[scored].argmax(axis=1) == windows.labels[scored]),
+            time.perf_counter() - started,
+        )
     return CrossValidation(
         recipe=recipe,
         held_out=HeldOut(logits, windows),

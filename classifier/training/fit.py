@@ -82,7 +82,7 @@ def fit(
         shuffle=True,
         verbose=verbose,
     )
-    logger.info("fit.done", extra={"windows": len(labels), "params": model.count_params()})
+    logger.debug("fit.done", extra={"windows": len(labels), "params": model.count_params()})
     return model
 
 

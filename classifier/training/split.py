@@ -37,9 +37,9 @@ def patient_folds(leads: Sequence[Lead], n_folds: int, seed: int) -> list[set[st
     class is dealt first, so a class with fewer patients than folds (CHF: two) lands in
     distinct folds: cross-validation then tests it leave-one-patient-out.
     """
-    if n_folds < 2:
-        raise SplitError("need at least two folds")
     labels = patient_labels(leads)
+    if not 2 <= n_folds <= len(labels):
+        raise SplitError(f"cannot deal {len(labels)} patients into {n_folds} folds (need 2..n)")
     rng = np.random.default_rng(seed)
     folds: list[set[str]] = [set() for _ in range(n_folds)]
     dealt = 0

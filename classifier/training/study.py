@@ -7,6 +7,7 @@ card (``cv`` section), with the reliability diagram under ``docs/model/``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from classifier.training.recipes import CANDIDATES, SHIPPED, Recipe
 from classifier.training.report import format_table, plot_reliability, table_row
 from classifier.training.shortcut import shortcut_control
 from classifier.training.sources import Lead
+
+logger = logging.getLogger(__name__)
 
 # Issue 6 acceptance targets (ARR vs NSR, patient-grouped CV).
 TARGETS = {
@@ -70,11 +73,11 @@ def run_study(
     """Cross-validate every candidate and the shortcut control; return the card's ``cv``."""
     reports = {}
     for recipe in candidates:
-        print(f"cross-validating {recipe.name} ({n_folds} patient-grouped folds)", flush=True)
+        logger.info("cross-validating %s (%d patient-grouped folds)", recipe.name, n_folds)
         probes = band_occlusion_probes(recipe.spec) if recipe is shipped else None
         result = cross_validate(recipe, leads, n_folds, seed, probes=probes)
         reports[recipe.name] = result.report(n_resamples)
-    print("cross-validating the equipment-only shortcut control", flush=True)
+    logger.info("cross-validating the equipment-only shortcut control")
     control = shortcut_control(
         leads, shipped.spec, shipped.max_eval_windows_per_lead, n_folds, seed, n_resamples
     )
@@ -83,7 +86,7 @@ def run_study(
         table_row(f"shortcut control: {name.replace('_', ' ')}", control[name])
         for name in ("gradient_boosting", "logistic_regression")
     ]
-    print(format_table(rows + control_rows), flush=True)
+    logger.info("%s", format_table(rows + control_rows))
 
     shipped_report = reports[shipped.name]
     if figure_path is not None:

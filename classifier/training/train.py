@@ -9,6 +9,7 @@ candidates and the shortcut control to the same card.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from classifier.training.architectures import describe
 from classifier.training.crossval import cross_validate
 from classifier.training.recipes import SHIPPED, Recipe
 from classifier.training.sources import CLASSES, Lead
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_VERSION = "wavecardio-cnn-v2"
 
@@ -45,9 +48,10 @@ def train_and_write(
     ``<version>.json`` into ``out_dir``."""
     if not recipe.servable:
         raise ValueError(f"recipe {recipe.name} cannot be served by classifier.pipeline")
-    print(f"cross-validating {recipe.name} ({n_folds} patient-grouped folds)", flush=True)
+    preprocessing_code = cards.preprocessing_code_sha256()  # what this process trains with
+    logger.info("cross-validating %s (%d patient-grouped folds)", recipe.name, n_folds)
     cv = cross_validate(recipe, leads, n_folds, seed).report(n_resamples)
-    print(f"training the shipped network on all {len(leads)} recordings", flush=True)
+    logger.info("training the shipped network on all %d recordings", len(leads))
     model = recipe.train(leads, seed, verbose)
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +67,7 @@ def train_and_write(
             "function": "classifier.pipeline.model_inputs",
             "scalogram": recipe.spec.to_dict(),
             "input": "one lead, mV, resampled to 128 Hz by classifier.signal",
-            "code_sha256": cards.preprocessing_code_sha256(),
+            "code_sha256": preprocessing_code,
         },
         "decision": {
             **cv["decision"],

@@ -6,7 +6,7 @@
   if (!root) return;
   const signalUrl = root.dataset.signalUrl;
   const scalogramUrl = root.dataset.scalogramUrl;
-  const apiUrl = root.dataset.apiUrl;
+  const statusUrl = root.dataset.statusUrl;
   const duration = parseFloat(root.dataset.durationS);
   const plotEl = document.getElementById("signal-plot");
   const leadSelect = document.getElementById("lead-select");
@@ -61,10 +61,10 @@
     const status = root.dataset.status;
     if (status !== "pending" && status !== "running") return;
     setTimeout(async function () {
-      const response = await fetch(apiUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const response = await fetch(statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (response.ok) {
         const data = await response.json();
-        if (data.prediction && data.prediction.status !== status) { window.location.reload(); return; }
+        if (data.status !== status) { window.location.reload(); return; }
       }
       poll();
     }, 1500);

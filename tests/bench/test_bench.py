@@ -82,6 +82,6 @@ def test_report_is_a_dated_markdown_table_with_targets():
         "load_average": (1.0, 1.0, 1.0),
     }
     text = report(figures, info, (2.0, 2.0, 2.0))
-    assert text.startswith("## 2026-11-25 17:00 UTC: CPU, 2 cores")
+    assert text.startswith("### 2026-11-25 17:00 UTC: CPU, 2 cores")
     assert "| 500x | ≥ 100x | met |" in text
     assert "p95 1500 ms" in text and "**missed**" in text

@@ -168,3 +168,12 @@ def test_oversize_upload_is_refused_from_its_content_length(api, settings, tmp_p
     assert body["error"] == "upload_too_large"
     assert body["detail"].endswith("KB; the limit is 1000 bytes")  # from Content-Length
     assert not Recording.objects.exists()
+
+
+def test_status_endpoint_is_cheap_and_not_audited(api, recording_path, client, other_clinician):
+    rid = post_file(api, recording_path).json()["id"]
+    before = AuditEvent.objects.count()
+    assert api.get(f"{LIST}{rid}/status/").json() == {"id": rid, "status": "done"}
+    assert AuditEvent.objects.count() == before
+    client.force_login(other_clinician)
+    assert client.get(f"{LIST}{rid}/status/").status_code == 404

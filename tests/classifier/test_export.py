@@ -53,6 +53,8 @@ def test_a_failed_check_leaves_the_card_on_keras(exported, tmp_path, monkeypatch
     shutil.copy(ecg_dir / "recordings" / "mitdb-100-MLII.npy", data / "mitdb-100-MLII.npy")
     failing = export.Equivalence(1, 8, max_abs_prob_diff=0.5, labels_identical=False)
     monkeypatch.setattr(export, "compare", lambda *args: failing)
+    flatbuffer = next(card_path.parent.glob("*.tflite")).read_bytes()
+    monkeypatch.setattr(export, "convert_to_litert", lambda keras_model: flatbuffer)
     assert export.main([str(tmp_path / card_path.name), "--data", str(tmp_path / "ecg")]) == 1
     assert "serving" not in json.loads((tmp_path / card_path.name).read_text())
     assert not list(tmp_path.glob("*.tflite"))

@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from classifier import pipeline
-from classifier.model import LiteRTBackend, LoadedModel, ModelLoadError, load_model
+from classifier.model import (
+    LiteRTBackend,
+    LoadedModel,
+    ModelCard,
+    ModelLoadError,
+    load_model,
+    verified_serving_file,
+)
 from classifier.signal import load_signal
 from tests.conftest import REPO
 
@@ -49,7 +56,7 @@ def test_the_verified_litert_export_is_served(card_path, served):
 def test_served_model_gives_keras_answers_on_real_recordings(card_path, served, ecg_dir):
     keras_model = load_model(card_path, runtime="keras")
     assert keras_model.runtime == "keras"
-    for name in ("mitdb-100-MLII.npy", "nsrdb-16273-ECG1.npy", "chfdb-chf02-ECG1.npy"):
+    for name in ("nsrdb-16273-ECG1.npy", "chfdb-chf01-ECG1.npy", "mitdb-101-V1.npy"):
         path = ecg_dir / "recordings" / name
         signal = load_signal(path.read_bytes(), filename=name)
         want, got = pipeline.classify(signal, keras_model), pipeline.classify(signal, served)
@@ -69,13 +76,18 @@ def test_served_model_gives_keras_answers_on_real_recordings(card_path, served, 
     ],
     ids=["tampered-export", "other-weights", "not-equivalent", "labels-differ", "malformed"],
 )
-def test_a_doubtful_export_falls_back_to_keras(card_path, tmp_path, edit):
+def test_a_doubtful_export_is_not_served(card_path, tmp_path, edit):
     if not _has_litert_export(card_path):
         pytest.skip("this model has no LiteRT export")
-    model = load_model(_copy_model(card_path, tmp_path, edit))
-    assert model.runtime == "keras"
+    doubtful = _copy_model(card_path, tmp_path, edit)
+    assert verified_serving_file(ModelCard.read(doubtful), tmp_path) is None
     with pytest.raises(ModelLoadError, match="LiteRT"):
-        load_model(_copy_model(card_path, tmp_path, edit), runtime="litert")
+        load_model(doubtful, runtime="litert")
+
+
+def test_without_a_verified_export_keras_serves(card_path, tmp_path):
+    tampered = _copy_model(card_path, tmp_path, lambda card: card.pop("serving", None))
+    assert load_model(tampered).runtime == "keras"
 
 
 def test_litert_backend_serves_each_thread_and_batch_size(card_path, served):
@@ -101,3 +113,17 @@ def test_a_loaded_model_can_carry_another_card(served):
     assert again.backend is served.backend
     if isinstance(served.backend, LiteRTBackend):
         assert again.runtime == "litert"
+
+
+def test_batched_recordings_get_their_own_answers(served, ecg_dir):
+    """classify_many (one model call for several recordings) == classify one by one."""
+    names = ("nsrdb-16273-ECG1.npy", "chfdb-chf01-ECG1.npy", "mitdb-101-V1.npy")
+    signals = [load_signal((ecg_dir / "recordings" / n).read_bytes(), filename=n) for n in names]
+    together = pipeline.classify_many(signals, served)
+    for signal, got in zip(signals, together, strict=True):
+        want = pipeline.classify(signal, served)
+        assert (got.label, got.n_windows) == (want.label, want.n_windows)
+        assert [w.label for w in got.windows] == [w.label for w in want.windows]
+        for cls, p in want.probabilities.items():
+            assert got.probabilities[cls] == pytest.approx(p, abs=1e-6)
+    assert pipeline.classify_many([], served) == []

@@ -171,6 +171,12 @@ def test_mitdb_201_and_202_share_a_fold(leads: list[Lead]) -> None:
         assert len(set(fold_index([lead.patient for lead in pair], folds).tolist())) == 1
 
 
+def test_more_folds_than_patients_is_refused(leads: list[Lead]) -> None:
+    few = [lead for lead in leads if lead.database == "chfdb"]
+    with pytest.raises(SplitError):
+        patient_folds(few, 3, 0)
+
+
 def test_a_patient_with_two_labels_is_refused(leads: list[Lead]) -> None:
     relabelled = dataclasses.replace(leads[0], label="NSR" if leads[0].label != "NSR" else "ARR")
     with pytest.raises(SplitError):

@@ -18,6 +18,9 @@ class Command(BaseCommand):
         "Classify ECG files (.npy, .json, .csv). Prints one JSON object per file with --json. "
         "Exits 2 if any file could not be classified. Decision support, not a diagnosis."
     )
+    # The system checks import every URL conf, view and API schema module (~1 s of a cold
+    # start) and check nothing this command uses; `manage.py check` and the server run them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", type=Path)

@@ -1,0 +1,1 @@
+"""Benchmarks of WaveCardio's pipeline against the original demo's (``python -m bench``)."""

@@ -1,0 +1,418 @@
+"""``python -m bench`` (``make bench``): the reference pipeline and ours, side by side.
+
+Every figure comes from this one run on the same real recordings (65536-sample excerpts at
+128 Hz of the long recordings under WAVECARDIO_ECG_DIR or ``<repo>/../shared/data/ecg``).
+Each stage runs in its own process (``bench.stages``) so peak RSS is per pipeline. Prints a
+Markdown table and appends it, dated and with the machine, to ``bench/RESULTS.md``.
+
+``--quick``: tiny sizes and no web test (smoke runs); ``--sections`` picks sections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "RESULTS.md"
+SECTIONS = ("cwt", "e2e", "throughput", "cli", "web", "size")
+N_SAMPLES = 65536
+TARGETS = {  # from issue 5
+    "cwt_speedup": 100.0,
+    "cwt_rel_error": 1e-5,
+    "e2e_speedup": 50.0,
+    "e2e_ms": 25.0,
+    "cli_s": 1.5,
+    "throughput": 50.0,
+    "web_p95_ms": 1000.0,
+    "model_bytes": 2 * 1024 * 1024,
+}
+
+
+def ecg_dir() -> Path:
+    return Path(os.environ.get("WAVECARDIO_ECG_DIR", REPO.parent / "shared" / "data" / "ecg"))
+
+
+def long_recordings(data: Path, n_samples: int) -> list[Path]:
+    """Recordings with at least ``n_samples`` samples at 128 Hz, from the manifest."""
+    with open(data / "manifest.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [
+        data / row["file"]
+        for row in rows
+        if int(row["n_samples"]) >= n_samples and float(row["fs_hz"]) == 128.0
+    ]
+
+
+def newest_card(models_dir: Path = REPO / "models") -> Path:
+    """The newest model card (by its ``created``), as services.default_model_card falls back."""
+    cards = sorted(models_dir.glob("*.json"))
+    if not cards:
+        raise SystemExit("no model card under models/; run `make train`")
+    return max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
+
+
+def run_stage(name: str, **kwargs) -> dict:
+    """Run one bench.stages stage in a fresh process; its JSON result."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.stages", name, json.dumps(kwargs)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"stage {name} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def cold_cli(recording: Path, card: Path, runs: int) -> dict:
+    """Wall time and peak RSS of ``manage.py classify FILE --json --model CARD`` in a new
+    process (the card named so it is the model of the other sections, not the dev DB's)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ecgsite.settings.dev"}
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    seconds, rss_mb, output = [], [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "classify",
+                str(recording),
+                "--json",
+                "--model",
+                str(card),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        stdout = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds.append(time.perf_counter() - started)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise RuntimeError(f"manage.py classify exited {process.returncode}")
+        rss_mb.append(usage.ru_maxrss / 1024)
+        output = json.loads(stdout.decode().splitlines()[-1])
+    from bench.stages import summary
+
+    return summary(seconds) | {"peak_rss_mb": max(rss_mb), "label": output["label"]}
+
+
+def machine() -> dict:
+    model = platform.processor() or "unknown"
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        model = next(
+            line.split(":", 1)[1].strip() for line in lscpu.splitlines() if "Model name" in line
+        )
+    except (OSError, subprocess.CalledProcessError, StopIteration):
+        pass
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+    }
+
+
+def measure(args: argparse.Namespace) -> dict:
+    """Run the selected sections; their raw figures."""
+    data = ecg_dir()
+    card = newest_card()
+    n_samples = args.samples
+    recordings = long_recordings(data, n_samples)
+    if not recordings:
+        raise SystemExit(f"no recording of {n_samples} samples under {data}")
+    rec = [str(p) for p in recordings]
+    figures: dict = {"card": card.name, "n_samples": n_samples, "recordings": len(rec)}
+    common = {"recordings": rec, "n_samples": n_samples}
+    if "cwt" in args.sections:
+        cwt_recs = rec[: max(args.runs, 1)]
+        figures["cwt"] = run_stage(
+            "cwt", recordings=cwt_recs, n_samples=n_samples, runs=args.runs, card=str(card)
+        )
+    if "e2e" in args.sections:
+        with tempfile.TemporaryDirectory(prefix="wavecardio-bench-") as folder:
+            model_path = str(Path(folder) / "reference_stand_in.keras")
+            figures["reference_model"] = run_stage("build_reference_model", path=model_path)
+            figures["reference_e2e"] = run_stage(
+                "reference_e2e", **common, runs=args.runs, model_path=model_path
+            )
+        for runtime in ("litert", "keras"):
+            try:
+                figures[f"ours_e2e_{runtime}"] = run_stage(
+                    "ours_resident",
+                    **common,
+                    runs=args.resident_runs,
+                    card=str(card),
+                    runtime=runtime,
+                )
+            except RuntimeError as exc:  # no verified LiteRT export: reported, not fatal
+                figures[f"ours_e2e_{runtime}"] = {"error": str(exc).splitlines()[-1]}
+    if "throughput" in args.sections:
+        for runtime in ("litert", "keras"):
+            try:
+                figures[f"throughput_{runtime}"] = run_stage(
+                    "throughput",
+                    **common,
+                    n_recordings=args.batch,
+                    card=str(card),
+                    runtime=runtime,
+                    repeats=3 if runtime == "litert" else 1,  # Keras: comparison only
+                )
+            except RuntimeError as exc:
+                figures[f"throughput_{runtime}"] = {"error": str(exc).splitlines()[-1]}
+    if "cli" in args.sections:
+        exact = [p for p in recordings if len(_load_shape(p)) and _load_shape(p)[0] == N_SAMPLES]
+        figures["cold_cli"] = cold_cli((exact or recordings)[0], card, args.cli_runs)
+        figures["cold_cli"]["file"] = (exact or recordings)[0].name
+    if "size" in args.sections:
+        card_data = json.loads(card.read_text())
+        serving = card_data.get("serving") or {}
+        figures["model"] = {
+            "keras_bytes": (card.parent / card_data["weights_file"]).stat().st_size,
+            "params": (card_data.get("architecture") or {}).get("params"),
+            "serving_runtime": serving.get("runtime", "keras"),
+            "serving_bytes": serving.get("size_bytes"),
+            "max_abs_prob_diff_vs_keras": serving.get("max_abs_prob_diff_vs_keras"),
+            "n_recordings_checked": serving.get("n_recordings"),
+        }
+    if "web" in args.sections:
+        from bench import web
+        from bench.stages import _excerpts, _npy_bytes
+
+        payloads = [
+            (Path(p).name, _npy_bytes(x))
+            for p, x in zip(rec, _excerpts(rec, n_samples), strict=True)
+        ]
+        figures["web"] = web.run(
+            payloads=payloads, clients=args.clients, duration_s=args.web_duration
+        )
+    return figures
+
+
+def _load_shape(path: Path) -> tuple[int, ...]:
+    import numpy as np
+
+    return np.load(path, mmap_mode="r").shape
+
+
+def _met(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "**missed**")
+
+
+def table(figures: dict) -> list[str]:
+    """Markdown rows: measure | reference | ours | ratio | target | met."""
+    rows = ["| measure | reference | ours | ratio | target | status |", "|---|---|---|---|---|---|"]
+
+    full_size = figures["n_samples"] == N_SAMPLES  # the targets are for 65536 samples
+
+    def add(measure, reference="", ours="", ratio="", target="", ok=None, any_size=False):
+        ok = ok if full_size or any_size else None
+        rows.append(f"| {measure} | {reference} | {ours} | {ratio} | {target} | {_met(ok)} |")
+
+    def ms(stats):
+        return f"{stats['median_ms']:.1f} ms (min {stats['min_ms']:.1f}, max {stats['max_ms']:.1f})"
+
+    n = figures["n_samples"]
+    if cwt := figures.get("cwt"):
+        ours, ref = cwt["ours_model_inputs"], cwt["reference_cwt_resize"]
+        speedup = ref["median_ms"] / ours["median_ms"]
+        add(
+            f"model input from {n} samples, {ours['runs']} runs (ours: scalograms -> "
+            "model_inputs; ref: pywt.cwt conv + cv2 resize)",
+            ms(ref),
+            ms(ours),
+            f"{speedup:.0f}x",
+            f"≥ {TARGETS['cwt_speedup']:.0f}x",
+            speedup >= TARGETS["cwt_speedup"],
+        )
+        for key, label in (
+            ("pywt_cwt_conv", "pywt.cwt default (conv)"),
+            ("pywt_cwt_fft", "pywt.cwt method='fft'"),
+        ):
+            add(
+                f"CWT alone: {label}, 128 scales",
+                ms(cwt[key]),
+                ms(ours),
+                f"{cwt[key]['median_ms'] / ours['median_ms']:.0f}x",
+            )
+        err = cwt["morlet_cwt_max_rel_error"]
+        add(
+            "morlet_cwt (full res) vs pywt.cwt magnitudes: max abs error / max abs coefficient",
+            "",
+            f"{err:.1e}",
+            "",
+            f"≤ {TARGETS['cwt_rel_error']:.0e}",
+            err <= TARGETS["cwt_rel_error"],
+        )
+    if ref := figures.get("reference_e2e"):
+        stand_in = figures["reference_model"]
+        for runtime in ("litert", "keras"):
+            ours = figures.get(f"ours_e2e_{runtime}", {})
+            if "median_ms" not in ours:
+                add(f"end-to-end, ours resident ({runtime})", ms(ref), ours.get("error", "-"))
+                continue
+            speedup = ref["median_ms"] / ours["median_ms"]
+            ok = speedup >= TARGETS["e2e_speedup"] and ours["median_ms"] < TARGETS["e2e_ms"]
+            add(
+                f"end-to-end one recording, ours resident ({ours['runtime']}) vs reference "
+                f"(stand-in CNN {stand_in['params'] / 1e6:.1f} M params, "
+                f"{stand_in['size_bytes'] / 1e6:.0f} MB, loaded per call)",
+                ms(ref),
+                ms(ours),
+                f"{speedup:.0f}x",
+                f"≥ {TARGETS['e2e_speedup']:.0f}x and < {TARGETS['e2e_ms']:.0f} ms",
+                ok if runtime == "litert" else None,
+            )  # served runtime; Keras for comparison
+        add("peak RSS, reference e2e process", f"{ref['peak_rss_mb']:.0f} MB")
+        for runtime in ("litert", "keras"):
+            if "peak_rss_mb" in figures.get(f"ours_e2e_{runtime}", {}):
+                add(
+                    f"peak RSS, ours resident ({runtime}) process",
+                    "",
+                    f"{figures[f'ours_e2e_{runtime}']['peak_rss_mb']:.0f} MB",
+                )
+    if cli := figures.get("cold_cli"):
+        add(
+            f"cold CLI `manage.py classify {cli['file']} --json` (new process), wall",
+            "",
+            ms(cli),
+            "",
+            f"< {TARGETS['cli_s']} s",
+            cli["median_ms"] < TARGETS["cli_s"] * 1e3,
+        )
+        add("peak RSS, cold CLI process", "", f"{cli['peak_rss_mb']:.0f} MB")
+    for runtime in ("litert", "keras"):
+        if tp := figures.get(f"throughput_{runtime}"):
+            if "recordings_per_s" not in tp:
+                add(f"batch throughput ({runtime})", "", tp.get("error", "-"))
+                continue
+            add(
+                f"batch throughput, {tp['recordings']} recordings x {n} samples, one process, "
+                f"{tp['threads']} threads, {tp['recordings_per_model_call']} recordings per "
+                f"model call ({tp['runtime']})",
+                "",
+                f"{tp['recordings_per_s']:.1f} rec/s",
+                "",
+                f"≥ {TARGETS['throughput']:.0f} rec/s",
+                tp["recordings_per_s"] >= TARGETS["throughput"],
+            )
+            add(f"peak RSS, batch process ({runtime})", "", f"{tp['peak_rss_mb']:.0f} MB")
+    if web := figures.get("web"):
+        ok = web["errors"] == 0 and (web["p95_ms"] or 1e9) < TARGETS["web_p95_ms"]
+        add(
+            f"web: {web['clients']} clients x {web['duration_s']:.0f} s, upload -> result, "
+            f"gunicorn {web['web_workers']} workers + Celery x{web['celery_concurrency']}",
+            "",
+            f"p50 {web['p50_ms']:.0f} ms, p95 {web['p95_ms']:.0f} ms, "
+            f"{web['throughput_per_s']:.1f} rec/s, {web['completed']} done, "
+            f"{web['errors']} errors",
+            "",
+            "p95 < 1000 ms, 0 errors",
+            ok,
+        )
+    if model := figures.get("model"):
+        add(
+            f"committed model ({figures['card']}, {model['params']} params)",
+            "520 MB (demo)",
+            f".keras {model['keras_bytes'] / 1e6:.2f} MB"
+            + (
+                f", .tflite {model['serving_bytes'] / 1e6:.2f} MB" if model["serving_bytes"] else ""
+            ),
+            "",
+            "< 2 MB",
+            model["keras_bytes"] < TARGETS["model_bytes"],
+            any_size=True,
+        )
+        if model["max_abs_prob_diff_vs_keras"] is not None:
+            add(
+                "LiteRT vs Keras on every recording (classifier.export)",
+                "",
+                f"max abs Δp {model['max_abs_prob_diff_vs_keras']:.1e}, same labels, "
+                f"{model['n_recordings_checked']} recordings",
+                "",
+                "≤ 1e-4, same labels",
+                True,
+                any_size=True,
+            )
+    return rows
+
+
+def report(figures: dict, info: dict, load_after: tuple[float, ...]) -> str:
+    load = ", ".join(f"{x:.2f}" for x in info["load_average"])
+    after = ", ".join(f"{x:.2f}" for x in load_after)
+    head = (
+        f"### {info['date']}: {info['cpu']}, {info['cores']} cores, Python {info['python']}\n\n"
+        f"Load average before {load}; after {after} (machine shared: noisy). "
+        f"Model {figures['card']}; {figures['recordings']} real recordings of "
+        f"≥ {figures['n_samples']} samples.\n\n"
+    )
+    return head + "\n".join(table(figures)) + "\n"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, no web test")
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated subset of {','.join(SECTIONS)}",
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file to append")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--json", type=Path, default=None, help="also write raw figures here")
+    parser.add_argument("--web-duration", type=float, default=60.0, metavar="S")
+    parser.add_argument("--clients", type=int, default=16)
+    args = parser.parse_args(argv)
+    args.sections = {s.strip() for s in args.sections.split(",") if s.strip()}
+    unknown = args.sections - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}")
+    if args.quick:
+        args.sections.discard("web")
+        args.samples, args.runs, args.resident_runs, args.batch, args.cli_runs = 8192, 2, 3, 4, 1
+    else:
+        args.samples, args.runs, args.resident_runs, args.batch, args.cli_runs = (
+            N_SAMPLES,
+            5,
+            30,
+            100,
+            5,
+        )
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    info = machine()
+    figures = measure(args)
+    text = report(figures, info, os.getloadavg())
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps({"machine": info, "figures": figures}, indent=2))
+    if not args.no_write:
+        with open(args.results, "a") as handle:
+            handle.write("\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

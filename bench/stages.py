@@ -1,0 +1,195 @@
+"""Benchmark stages, each run in its own process so its peak RSS is its own.
+
+``python -m bench.stages NAME '<json kwargs>'`` runs one stage and prints one JSON line:
+the stage's figures plus ``peak_rss_mb`` (VmHWM of this process). Times are seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def summary(seconds: list[float]) -> dict:
+    """median/min/max in milliseconds of repeated timings."""
+    return {
+        "median_ms": statistics.median(seconds) * 1e3,
+        "min_ms": min(seconds) * 1e3,
+        "max_ms": max(seconds) * 1e3,
+        "runs": len(seconds),
+    }
+
+
+def _excerpts(paths: list[str], n_samples: int) -> list[np.ndarray]:
+    return [np.load(p, mmap_mode="r")[:n_samples].astype(np.float32) for p in paths]
+
+
+def _npy_bytes(signal: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, signal, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def cwt(*, recordings: list[str], n_samples: int, runs: int, card: str) -> dict:
+    """Model input from one recording: ours vs pywt.cwt (conv, fft) (+ the demo's resize),
+    run ``runs`` times each over the recordings in turn; and morlet_cwt's error vs pywt."""
+    from bench import reference_pipeline as reference
+    from classifier.cwt import morlet_cwt
+    from classifier.model import ModelCard
+    from classifier.pipeline import model_inputs
+
+    spec = ModelCard.read(Path(card)).spec
+    signals = _excerpts(recordings, n_samples)
+    methods = {
+        "ours_model_inputs": lambda x: model_inputs(x, spec),
+        "pywt_cwt_conv": lambda x: reference.reference_cwt(x, "conv"),
+        "pywt_cwt_fft": lambda x: reference.reference_cwt(x, "fft"),
+        "reference_cwt_resize": reference.reference_image,
+    }
+    for run in methods.values():  # warm caches (filter banks, FFT plans) as a server would
+        run(signals[0])
+    results = {}
+    for name, run in methods.items():
+        seconds = []
+        for i in range(runs):
+            x = signals[i % len(signals)]
+            started = time.perf_counter()
+            run(x)
+            seconds.append(time.perf_counter() - started)
+        results[name] = summary(seconds)
+    max_rel_error = 0.0
+    for x in signals:
+        expected = np.abs(reference.reference_cwt(np.float64(x)))
+        actual = np.abs(morlet_cwt(np.float64(x), reference.SCALES))
+        max_rel_error = max(max_rel_error, float(np.abs(actual - expected).max() / expected.max()))
+    results["morlet_cwt_max_rel_error"] = max_rel_error
+    return results
+
+
+def build_reference_model(*, path: str) -> dict:
+    from bench.reference_pipeline import build_stand_in_model
+
+    return build_stand_in_model(Path(path))
+
+
+def reference_e2e(*, recordings: list[str], n_samples: int, runs: int, model_path: str) -> dict:
+    """The demo's request, from the .npy bytes: CWT image + model load + predict."""
+    from bench.reference_pipeline import reference_classify
+
+    payloads = [_npy_bytes(x) for x in _excerpts(recordings, n_samples)]
+    # Untimed first request: the demo's server had TensorFlow imported already.
+    reference_classify(np.load(io.BytesIO(payloads[0])), Path(model_path))
+    seconds = []
+    for i in range(runs):
+        started = time.perf_counter()
+        reference_classify(np.load(io.BytesIO(payloads[i % len(payloads)])), Path(model_path))
+        seconds.append(time.perf_counter() - started)
+    return summary(seconds)
+
+
+def _load(card: str, runtime: str | None):
+    from classifier.model import load_model
+
+    return load_model(card, runtime=runtime)
+
+
+def ours_resident(
+    *, recordings: list[str], n_samples: int, runs: int, card: str, runtime: str | None = None
+) -> dict:
+    """Ours with the model resident and warmed: .npy bytes -> parsed signal -> result."""
+    from classifier import pipeline
+    from classifier.signal import load_signal
+
+    started = time.perf_counter()
+    model = _load(card, runtime)
+    load_s = time.perf_counter() - started
+    payloads = [_npy_bytes(x) for x in _excerpts(recordings, n_samples)]
+    labels = []
+    for payload in payloads:  # warm-up: the first call at this batch size allocates
+        labels.append(pipeline.classify(load_signal(payload, filename="x.npy"), model).label)
+    seconds = []
+    for i in range(runs):
+        started = time.perf_counter()
+        pipeline.classify(load_signal(payloads[i % len(payloads)], filename="x.npy"), model)
+        seconds.append(time.perf_counter() - started)
+    return summary(seconds) | {"runtime": model.runtime, "load_s": load_s, "labels": labels}
+
+
+def throughput(
+    *,
+    recordings: list[str],
+    n_samples: int,
+    n_recordings: int,
+    card: str,
+    runtime: str | None = None,
+    threads: int = 2,
+    per_call: int = 10,
+    repeats: int = 3,
+) -> dict:
+    """Recordings/s classifying ``n_recordings`` excerpts in one process: ``per_call``
+    recordings' windows per model call, ``threads`` calls in flight (2 cores)."""
+    from classifier import pipeline
+    from classifier.signal import load_signal
+
+    model = _load(card, runtime)
+    excerpts = []
+    for path in recordings:  # consecutive 65536-sample excerpts of the long recordings
+        full = np.load(path, mmap_mode="r")
+        for start in range(0, len(full) - n_samples + 1, n_samples):
+            excerpts.append(_npy_bytes(np.asarray(full[start : start + n_samples], np.float32)))
+    signals = [
+        load_signal(excerpts[i % len(excerpts)], filename="x.npy") for i in range(n_recordings)
+    ]
+    chunks = [signals[i : i + per_call] for i in range(0, len(signals), per_call)]
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda chunk: pipeline.classify_many(chunk, model), chunks[:threads]))
+        seconds = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            results = [
+                r for rs in pool.map(lambda c: pipeline.classify_many(c, model), chunks) for r in rs
+            ]
+            seconds.append(time.perf_counter() - started)
+    assert len(results) == n_recordings
+    best = statistics.median(seconds)
+    return {
+        "runtime": model.runtime,
+        "recordings": n_recordings,
+        "distinct_excerpts": len(excerpts),
+        "median_s": best,
+        "recordings_per_s": n_recordings / best,
+        "repeats": repeats,
+        "threads": threads,
+        "recordings_per_model_call": per_call,
+    }
+
+
+STAGES = {
+    f.__name__: f for f in (cwt, build_reference_model, reference_e2e, ours_resident, throughput)
+}
+
+
+def main() -> None:
+    name, kwargs = sys.argv[1], json.loads(sys.argv[2])
+    result = STAGES[name](**kwargs)
+    print(json.dumps(result | {"peak_rss_mb": peak_rss_mb()}))
+
+
+if __name__ == "__main__":
+    main()

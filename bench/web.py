@@ -1,0 +1,293 @@
+"""Web load test: upload -> result latency under concurrent clients, production mode.
+
+Starts, on 127.0.0.1 only, a throw-away PostgreSQL database, gunicorn (2 workers) and a
+Celery worker (Redis broker) with ``ecgsite.settings.production``; creates clinician users
+through manage.py; then ``clients`` threads each log in through the allauth form (CSRF) and,
+until ``duration_s`` has passed, upload a recording (``POST /api/v1/recordings/``,
+multipart), poll ``GET /api/v1/recordings/{id}/status/`` until its prediction is done,
+then read the result once.
+Latency = upload sent -> finished prediction seen. Everything started is stopped and the
+database dropped at the end. The server runs plain HTTP; clients send
+``X-Forwarded-Proto: https`` as the TLS proxy would (gunicorn trusts it from 127.0.0.1) and
+carry their (Secure) cookies themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "bench-" + secrets.token_urlsafe(12)
+POLL_INTERVAL_S = 0.25
+REQUEST_TIMEOUT_S = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _psql(sql: str, pg_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url + "/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+class Client:
+    """One logged-in clinician; cookies kept by hand (they are Secure, the link is not)."""
+
+    def __init__(self, base_url: str, username: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+        self.http.headers.update({"X-Forwarded-Proto": "https", "Origin": _origin(base_url)})
+        self.cookies: dict[str, str] = {}
+        page = self._send("GET", "/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        form = {"login": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
+        done = self._send("POST", "/login/", data=form, allow_redirects=False)
+        if done.status_code != 302 or "sessionid" not in self.cookies:
+            raise RuntimeError(f"login failed for {username}: HTTP {done.status_code}")
+
+    def _send(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if "csrftoken" in self.cookies:
+            headers["X-CSRFToken"] = self.cookies["csrftoken"]
+            headers["Referer"] = self.base_url.replace("http://", "https://") + path
+        response = self.http.request(
+            method, self.base_url + path, headers=headers, timeout=REQUEST_TIMEOUT_S, **kwargs
+        )
+        self.cookies.update(response.cookies.get_dict())
+        self.http.cookies.clear()
+        return response
+
+    def upload_and_wait(self, name: str, payload: bytes, deadline: float) -> float:
+        """Seconds from upload to a finished prediction; RuntimeError on any failure."""
+        started = time.perf_counter()
+        response = self._send("POST", "/api/v1/recordings/", files={"file": (name, payload)})
+        if response.status_code not in (201, 202):
+            raise RuntimeError(f"upload: HTTP {response.status_code} {response.text[:200]}")
+        recording_id = response.json()["id"]
+        status = (response.json().get("prediction") or {}).get("status")
+        while status != "done":
+            if status == "failed":
+                raise RuntimeError(f"prediction of {recording_id} failed")
+            if time.monotonic() > deadline:
+                raise RuntimeError("prediction not finished before the deadline")
+            time.sleep(POLL_INTERVAL_S)
+            response = self._send("GET", f"/api/v1/recordings/{recording_id}/status/")
+            if response.status_code != 200:
+                raise RuntimeError(f"poll: HTTP {response.status_code}")
+            status = response.json()["status"]
+        result = self._send("GET", f"/api/v1/recordings/{recording_id}/")  # the result, once
+        if result.status_code != 200:
+            raise RuntimeError(f"result: HTTP {result.status_code}")
+        return time.perf_counter() - started
+
+
+def _origin(base_url: str) -> str:
+    return base_url.replace("http://", "https://")
+
+
+def _wait_http(url: str, process: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer in {timeout_s:.0f} s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run(
+    *,
+    payloads: list[tuple[str, bytes]],
+    clients: int = 16,
+    duration_s: float = 60.0,
+    web_workers: int = 2,
+    celery_concurrency: int = 2,
+    pg_url: str = "postgresql://postgres@127.0.0.1:5432",
+    redis_url: str = "redis://127.0.0.1:6379/12",
+) -> dict:
+    python = sys.executable
+    bin_dir = Path(python).parent
+    database = f"wavecardio_bench_{os.getpid()}"
+    work = Path(tempfile.mkdtemp(prefix="wavecardio-bench-web-"))
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ecgsite.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "DATABASE_URL": f"{pg_url}/{database}",
+        "CELERY_BROKER_URL": redis_url,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "ACCOUNT_EMAIL_VERIFICATION": "none",
+        "EMAIL_URL": "consolemail://",
+        "MEDIA_ROOT": str(work / "media"),
+        "STATIC_ROOT": str(work / "static"),
+        "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(web_workers),
+        "LOG_LEVEL": "WARNING",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    (work / "prometheus").mkdir()
+    manage = [python, "manage.py"]
+    usernames = [f"bench-clinician-{i}" for i in range(clients)]
+    _psql(f'CREATE DATABASE "{database}"', pg_url)
+    processes: list[subprocess.Popen] = []
+    logs = {name: open(work / f"{name}.log", "w") for name in ("gunicorn", "celery")}  # noqa: SIM115
+    try:
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run([*manage, *command], cwd=REPO, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*manage, "model_versions", "--sync"],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        create_users = (
+            "from django.contrib.auth import get_user_model\n"
+            "from accounts.roles import Role\n"
+            "from accounts.services import role_grant_bootstrap\n"
+            f"for name in {usernames!r}:\n"
+            f"    user = get_user_model().objects.create_user(name, name + '@example.org', "
+            f"{PASSWORD!r})\n"
+            "    role_grant_bootstrap(user, Role.CLINICIAN)\n"
+        )
+        subprocess.run(
+            [*manage, "shell", "-c", create_users],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        celery = subprocess.Popen(
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "ecgsite",
+                "worker",
+                "-P",
+                "prefork",
+                f"--concurrency={celery_concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "WARNING",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=logs["celery"],
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(celery)
+        gunicorn = subprocess.Popen(
+            [
+                str(bin_dir / "gunicorn"),
+                "-c",
+                "deploy/gunicorn.conf.py",
+                "--access-logfile",
+                "/dev/null",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=logs["gunicorn"],
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(gunicorn)
+        _wait_http(base_url + "/healthz", gunicorn, 60)
+        logged_in = [Client(base_url, name) for name in usernames]
+        # One untimed round trip per worker process (Celery pool warm-up) before the clock.
+        logged_in[0].upload_and_wait(*payloads[0], time.monotonic() + 60)
+        return _load(logged_in, payloads, duration_s) | {
+            "clients": clients,
+            "web_workers": web_workers,
+            "celery_concurrency": celery_concurrency,
+        }
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+        for handle in logs.values():
+            handle.close()
+        with contextlib.suppress(Exception):
+            _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', pg_url)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _load(clients: list[Client], payloads: list[tuple[str, bytes]], duration_s: float) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    started = time.monotonic()
+    stop_at = started + duration_s
+    hard_deadline = stop_at + 30  # in-flight requests may finish, bounded
+
+    def client_loop(index: int, client: Client) -> None:
+        k = index
+        while time.monotonic() < stop_at:
+            name, payload = payloads[k % len(payloads)]
+            k += len(clients)
+            try:
+                latency = client.upload_and_wait(name, payload, hard_deadline)
+            except (RuntimeError, requests.RequestException, ValueError) as exc:
+                with lock:
+                    errors.append(str(exc)[:200])
+                continue
+            with lock:
+                latencies.append(latency)
+
+    threads = [
+        threading.Thread(target=client_loop, args=(i, c), daemon=True)
+        for i, c in enumerate(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(hard_deadline - time.monotonic(), 0) + 5)
+    elapsed = time.monotonic() - started
+    ordered = sorted(latencies)
+    return {
+        "duration_s": elapsed,
+        "completed": len(latencies),
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:3],
+        "p50_ms": statistics.median(ordered) * 1e3 if ordered else None,
+        "p95_ms": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1e3
+        if ordered
+        else None,
+        "max_ms": ordered[-1] * 1e3 if ordered else None,
+        "throughput_per_s": len(latencies) / elapsed,
+    }
