@@ -102,6 +102,7 @@ class Prediction(models.Model):
     probabilities = models.JSONField(default=dict, blank=True)
     windows = models.JSONField(default=list, blank=True)
     timings_ms = models.JSONField(default=dict, blank=True)
+    quality = models.JSONField(default=dict, blank=True, help_text="usable / poor windows")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

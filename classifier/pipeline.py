@@ -39,6 +39,32 @@ def model_inputs(samples: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
     return ((logs - mean) / (std + 1e-6))[..., np.newaxis].astype(np.float32, copy=False)
 
 
+# Signal quality per window (mV). Outside these limits a window says nothing about the heart:
+# the lead is off (flat), the amplifier saturated (clipped) or a movement artefact dominates.
+_MIN_PEAK_TO_PEAK_MV = 0.05
+_MAX_PEAK_TO_PEAK_MV = 15.0
+_MAX_CLIPPED_FRACTION = 0.1
+_CLIP_BAND = 0.002  # samples within 0.2 % of the range from a rail count as clipped
+MIN_GOOD_WINDOW_FRACTION = 0.5  # below this the recording is answered "uncertain"
+QUALITY_OK = "ok"
+
+
+def window_quality(samples: np.ndarray, spec: ScalogramSpec) -> list[str]:
+    """One lead float32[n] (mV) -> per analysis window "ok", "flat", "clipped" or "artefact"."""
+    size = spec.window_samples
+    n_windows = len(samples) // size
+    windows = np.asarray(samples[: n_windows * size], dtype=np.float32).reshape(n_windows, size)
+    low, high = windows.min(axis=1, keepdims=True), windows.max(axis=1, keepdims=True)
+    span = (high - low)[:, 0]
+    band = np.maximum(high - low, 1e-9) * _CLIP_BAND
+    at_rail = ((windows >= high - band) | (windows <= low + band)).mean(axis=1)
+    verdicts = np.full(n_windows, QUALITY_OK, dtype=object)
+    verdicts[at_rail > _MAX_CLIPPED_FRACTION] = "clipped"
+    verdicts[span > _MAX_PEAK_TO_PEAK_MV] = "artefact"
+    verdicts[span < _MIN_PEAK_TO_PEAK_MV] = "flat"
+    return verdicts.tolist()
+
+
 @dataclass(frozen=True)
 class WindowResult:
     lead: int
@@ -46,6 +72,7 @@ class WindowResult:
     end_s: float
     label: str
     probabilities: dict[str, float]
+    quality: str = QUALITY_OK
 
 
 @dataclass(frozen=True)
@@ -59,6 +86,7 @@ class ClassificationResult:
     windows: list[WindowResult]
     model_version: str
     timings_ms: dict[str, float] = field(default_factory=dict)
+    quality: dict = field(default_factory=dict)  # windows_ok, windows_poor, reasons
 
     @property
     def n_windows(self) -> int:
@@ -76,8 +104,9 @@ def _decide(probabilities: np.ndarray, classes: tuple[str, ...], threshold: floa
 def classify(signal: EcgSignal, model: LoadedModel) -> ClassificationResult:
     """Classify every window of every lead in one model call and aggregate to the recording.
 
-    The recording-level probabilities are the mean of the window probabilities; the answer is
-    ``uncertain`` when the top probability is under the model card's threshold.
+    The recording-level probabilities are the mean of the probabilities of the windows that
+    pass the signal-quality checks; the answer is ``uncertain`` when the top probability is
+    under the model card's threshold or when too few windows are of usable quality.
     """
     return classify_many([signal], model)[0]
 
@@ -89,7 +118,7 @@ def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[Classifi
     model call. Raises ValueError if any recording is shorter than one analysis window.
     """
     spec = model.card.spec
-    per_recording, cwt_ms = [], []
+    per_recording, cwt_ms, qualities = [], [], []
     for signal in signals:
         started = time.perf_counter()
         per_lead = [model_inputs(lead, spec) for lead in signal.samples]
@@ -97,19 +126,21 @@ def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[Classifi
         if sum(len(x) for x in per_lead) == 0:
             raise ValueError("recording is shorter than one analysis window")
         per_recording.append(per_lead)
+        qualities.append([q for lead in signal.samples for q in window_quality(lead, spec)])
     if not per_recording:
         return []
     started = time.perf_counter()
     window_probs = model.predict(np.concatenate([x for lead in per_recording for x in lead]))
     model_ms = (time.perf_counter() - started) * 1e3
     results, offset = [], 0
-    for per_lead, recording_cwt_ms in zip(per_recording, cwt_ms, strict=True):
+    for per_lead, recording_cwt_ms, quality in zip(per_recording, cwt_ms, qualities, strict=True):
         n_windows = sum(len(x) for x in per_lead)
         results.append(
             _result(
                 model,
                 [len(x) for x in per_lead],
                 window_probs[offset : offset + n_windows],
+                quality,
                 {
                     "cwt": round(recording_cwt_ms, 3),
                     "model": round(model_ms, 3),
@@ -125,6 +156,7 @@ def _result(
     model: LoadedModel,
     windows_per_lead: list[int],
     window_probs: np.ndarray,
+    quality: list[str],
     timings_ms: dict[str, float],
 ) -> ClassificationResult:
     card = model.card
@@ -140,19 +172,28 @@ def _result(
                     end_s=(k + 1) * window_s,
                     label=_decide(probs, classes, threshold),
                     probabilities=_as_dict(probs, classes),
+                    quality=quality[offset + k],
                 )
             )
         offset += n_windows
-    recording_probs = window_probs.mean(axis=0)
+    usable = np.array([q == QUALITY_OK for q in quality])
+    recording_probs = window_probs[usable].mean(axis=0) if usable.any() else window_probs.mean(0)
     top = int(np.argmax(recording_probs))
+    enough = usable.mean() >= MIN_GOOD_WINDOW_FRACTION
+    poor = [q for q in quality if q != QUALITY_OK]
     return ClassificationResult(
-        label=_decide(recording_probs, classes, threshold),
+        label=_decide(recording_probs, classes, threshold) if enough else UNCERTAIN,
         top_class=classes[top],
         confidence=round(float(recording_probs[top]), 6),
         probabilities=_as_dict(recording_probs, classes),
         windows=windows,
         model_version=model.version,
         timings_ms=timings_ms,
+        quality={
+            "windows_ok": int(usable.sum()),
+            "windows_poor": len(poor),
+            "reasons": {reason: poor.count(reason) for reason in sorted(set(poor))},
+        },
     )
 
 

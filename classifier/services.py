@@ -169,10 +169,14 @@ def prediction_run(prediction_id: int) -> Prediction:
     prediction.confidence = result.confidence
     prediction.probabilities = result.probabilities
     prediction.windows = [
-        {k: getattr(w, k) for k in ("lead", "start_s", "end_s", "label", "probabilities")}
+        {
+            k: getattr(w, k)
+            for k in ("lead", "start_s", "end_s", "label", "probabilities", "quality")
+        }
         for w in result.windows
     ]
     prediction.timings_ms = result.timings_ms
+    prediction.quality = result.quality
     prediction.finished_at = timezone.now()
     with transaction.atomic():
         prediction.save()

@@ -21,6 +21,7 @@ class PredictionSerializer(serializers.ModelSerializer):
             "probabilities",
             "model_version",
             "timings_ms",
+            "quality",
             "error",
             "created_at",
             "finished_at",

@@ -94,3 +94,43 @@ def test_tampered_weights_are_refused(card_path, tmp_path):
     weights.write_bytes((card_path.parent / card["weights_file"]).read_bytes() + b"x")
     with pytest.raises(ModelLoadError, match="do not match"):
         load_model(tmp_path / card_path.name)
+
+
+def signal_from_array(samples):
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(samples, dtype=np.float32))
+    return load_signal(buffer.getvalue(), filename="x.npy")
+
+
+def test_poor_quality_windows_are_left_out(model, ecg_dir):
+    samples = np.load(ecg_dir / "recordings" / "nsrdb-16483-ECG1.npy")[: 10 * 1024].copy()
+    clean = pipeline.classify(signal_from_array(samples), model)
+    samples[:1024] = 0.0  # lead off during the first window
+    samples[1024:2048] = np.clip(samples[1024:2048], -0.1, 0.1)  # amplifier saturated
+    result = pipeline.classify(signal_from_array(samples), model)
+    assert [w.quality for w in result.windows[:3]] == ["flat", "clipped", "ok"]
+    assert result.quality == {
+        "windows_ok": 8,
+        "windows_poor": 2,
+        "reasons": {"clipped": 1, "flat": 1},
+    }
+    good = [w for w in result.windows if w.quality == "ok"]
+    mean = np.mean([[w.probabilities[c] for c in model.card.classes] for w in good], axis=0)
+    assert [result.probabilities[c] for c in model.card.classes] == pytest.approx(mean, abs=1e-4)
+    assert clean.quality["windows_poor"] == 0
+
+
+def test_mostly_unusable_signal_answers_uncertain(model, ecg_dir):
+    samples = np.load(ecg_dir / "recordings" / "nsrdb-16483-ECG1.npy")[: 4 * 1024].copy()
+    samples[: 3 * 1024] = 0.002 * np.sin(np.arange(3 * 1024))  # 3 of 4 windows flat
+    result = pipeline.classify(signal_from_array(samples), model)
+    assert result.quality["windows_poor"] == 3
+    assert result.label == UNCERTAIN
+
+
+def test_every_shipped_recording_window_passes_quality(ecg_dir, model):
+    for path in sorted((ecg_dir / "recordings").glob("*.npy")):
+        verdicts = pipeline.window_quality(np.load(path), model.card.spec)
+        assert set(verdicts) == {"ok"}, path.name
