@@ -209,7 +209,7 @@ def run(
                 "WARNING",
             ],
             cwd=REPO,
-            env=env,
+            env={**env, "WAVECARDIO_INFERENCE_THREADS": "1"},  # one thread per worker process
             stdout=logs["celery"],
             stderr=subprocess.STDOUT,
         )
