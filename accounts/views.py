@@ -83,42 +83,42 @@ def _change(request, user_id, change, done: str, unchanged: str):
     return redirect("accounts:user_detail", user_id=subject.pk)
 
 
-def _role_from(request) -> Role | None:
+def _role_change(request, user_id, service, done: str, unchanged: str):
+    """Grant or revoke the role named in the POST with ``service`` (400 for an unknown role)."""
     form = RoleForm(request.POST)
-    return Role(form.cleaned_data["role"]) if form.is_valid() else None
+    if not form.is_valid():
+        return _render_detail(request, selectors.user_for_admin(user_id), status=400)
+    role = Role(form.cleaned_data["role"])
+    return _change(
+        request,
+        user_id,
+        lambda subject: service(actor=request.user, user=subject, role=role, request=request),
+        done=done.format(role=role),
+        unchanged=unchanged.format(role=role),
+    )
 
 
 @permission_required(Perm.MANAGE_ROLES)
 @require_POST
 def user_role_grant(request, user_id):
-    role = _role_from(request)
-    if role is None:
-        return _render_detail(request, selectors.user_for_admin(user_id), status=400)
-    return _change(
+    return _role_change(
         request,
         user_id,
-        lambda subject: services.role_grant(
-            actor=request.user, user=subject, role=role, request=request
-        ),
-        done=f"Granted the {role} role.",
-        unchanged=f"The account already had the {role} role.",
+        services.role_grant,
+        done="Granted the {role} role.",
+        unchanged="The account already had the {role} role.",
     )
 
 
 @permission_required(Perm.MANAGE_ROLES)
 @require_POST
 def user_role_revoke(request, user_id):
-    role = _role_from(request)
-    if role is None:
-        return _render_detail(request, selectors.user_for_admin(user_id), status=400)
-    return _change(
+    return _role_change(
         request,
         user_id,
-        lambda subject: services.role_revoke(
-            actor=request.user, user=subject, role=role, request=request
-        ),
-        done=f"Revoked the {role} role.",
-        unchanged=f"The account did not have the {role} role.",
+        services.role_revoke,
+        done="Revoked the {role} role.",
+        unchanged="The account did not have the {role} role.",
     )
 
 

@@ -16,14 +16,6 @@ from classifier.model import (
     verified_serving_file,
 )
 from classifier.signal import load_signal
-from tests.conftest import REPO
-
-
-@pytest.fixture(scope="module")
-def card_path():
-    cards = sorted((REPO / "models").glob("*.json"))
-    assert cards, "a trained model must be committed under models/"
-    return max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
 
 
 @pytest.fixture(scope="module")
