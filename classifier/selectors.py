@@ -72,9 +72,11 @@ def _dig(data, *keys):
 def model_card_summary(card: dict) -> dict:
     """Headline figures of a model card for side-by-side comparison (None when absent).
 
-    Cross-validated figures are preferred to a single hold-out split when the card has both.
+    Patient-grouped cross-validation (``cv.shipped``) is preferred to the single hold-out
+    split of a card written before ``make evaluate``.
     """
-    evaluation = card.get("cv") or card.get("evaluation") or {}
+    cv = card.get("cv") or {}
+    evaluation = cv.get("shipped") or card.get("evaluation") or {}
     rows = {}
     for level in ("per_recording", "per_window"):
         for task in ("arr_vs_nsr", "three_class"):
@@ -85,15 +87,16 @@ def model_card_summary(card: dict) -> dict:
                 "macro_f1": block.get("macro_f1"),
                 "n": block.get("n"),
             }
+    per_class = _dig(card, "data", "per_class") or {}
     return {
-        "method": evaluation.get("method", ""),
+        "method": cv.get("method") or evaluation.get("method", ""),
         "figures": rows,
         "ece": _dig(evaluation, "per_window", "calibration", "ece"),
-        "selective": evaluation.get("selective") or _dig(evaluation, "per_recording", "selective"),
+        "answered": _dig(evaluation, "per_recording", "with_uncertain", "arr_vs_nsr") or {},
+        "candidates": cv.get("candidates") or [],
+        "shortcut_verdict": cv.get("shortcut_verdict", ""),
         "params": _dig(card, "architecture", "params"),
         "size_bytes": card.get("weights_size_bytes"),
-        "patients": {
-            k: v.get("patients") for k, v in (_dig(card, "data", "per_class") or {}).items()
-        },
+        "patients": {name: row.get("patients") for name, row in per_class.items()},
         "created": card.get("created", ""),
     }

@@ -22,9 +22,12 @@ def test_admin_compares_versions(client, admin_user, candidate):
     client.force_login(admin_user)
     page = client.get(reverse("classifier:model_version_list")).content.decode()
     assert "candidate-v2" in page and "Run in shadow" in page
-    assert "%" in page  # headline accuracies from the cards
+    figures = ModelVersion.objects.get(is_active=True).card["cv"]["shipped"]["per_recording"]
+    assert f"{100 * figures['arr_vs_nsr']['accuracy']:.1f} %" in page  # from the card's CV
     shown = client.get(reverse("classifier:model_version_list"), {"show": "candidate-v2"})
-    assert "Limits" in shown.content.decode()
+    card_page = shown.content.decode()
+    assert "Limits" in card_page and "Shortcut audit" in card_page
+    assert "demo-224-image-cnn" in card_page  # the candidates table
 
 
 def test_admin_shadows_then_activates(client, admin_user, candidate):
