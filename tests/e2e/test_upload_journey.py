@@ -45,6 +45,12 @@ def test_clinician_uploads_and_sees_the_result(page, live_server, login, ecg_dir
         page.mouse.up()
     expect(page.locator("#scalogram-range")).not_to_contain_text("First 60 s")
 
+    # The model card: how the model was evaluated and what it must not be used for.
+    page.locator("#result").get_by_role("link", name="wavecardio").click()
+    expect(page.get_by_role("heading", name="Limits")).to_be_visible()
+    expect(page.get_by_role("heading", name="Shortcut audit")).to_be_visible()
+    screenshot("model-card")
+
     page.get_by_role("link", name="Recordings").click()
     expect(page.get_by_role("link", name="nsrdb-16483-ECG1.npy")).to_be_visible()
 
