@@ -21,6 +21,15 @@ def _conv_block(x: Any, filters: int, kernel: int | tuple[int, int], pool: Any, 
     return pool(x)
 
 
+def _logits_model(
+    inputs: Any, features: Any, n_classes: int, dropout: float, name: str
+) -> keras.Model:
+    """Pooled features -> dropout -> dense logits: the head every network here ends with."""
+    x = layers.Dropout(dropout)(features)
+    logits = layers.Dense(n_classes, name="logits")(x)
+    return keras.Model(inputs, logits, name=name)
+
+
 def scalogram_cnn(
     input_shape: tuple[int, int, int],
     n_classes: int,
@@ -38,9 +47,7 @@ def scalogram_cnn(
     for multiple in (1, 2, 4):
         x = _conv_block(x, width * multiple, 3, layers.MaxPooling2D(2), layers.Conv2D)
     x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(dropout)(x)
-    logits = layers.Dense(n_classes, name="logits")(x)
-    return keras.Model(inputs, logits, name="scalogram_cnn")
+    return _logits_model(inputs, x, n_classes, dropout, "scalogram_cnn")
 
 
 def rhythm_cnn(
@@ -67,9 +74,7 @@ def rhythm_cnn(
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
     x = layers.Concatenate()([layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)])
-    x = layers.Dropout(dropout)(x)
-    logits = layers.Dense(n_classes, name="logits")(x)
-    return keras.Model(inputs, logits, name="rhythm_cnn")
+    return _logits_model(inputs, x, n_classes, dropout, "rhythm_cnn")
 
 
 def demo_image_cnn(
@@ -85,9 +90,7 @@ def demo_image_cnn(
     for multiple in (2, 4, 4):
         x = _conv_block(x, width * multiple, 3, layers.MaxPooling2D(2), layers.Conv2D)
     x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(dropout)(x)
-    logits = layers.Dense(n_classes, name="logits")(x)
-    return keras.Model(inputs, logits, name="demo_image_cnn")
+    return _logits_model(inputs, x, n_classes, dropout, "demo_image_cnn")
 
 
 def raw_signal_cnn(
@@ -103,9 +106,7 @@ def raw_signal_cnn(
     for multiple, pool in ((1, 4), (1, 2), (2, 2), (2, 2), (4, 2)):
         x = _conv_block(x, width * multiple, 7, layers.MaxPooling1D(pool), layers.Conv1D)
     x = layers.GlobalAveragePooling1D()(x)
-    x = layers.Dropout(dropout)(x)
-    logits = layers.Dense(n_classes, name="logits")(x)
-    return keras.Model(inputs, logits, name="raw_signal_cnn")
+    return _logits_model(inputs, x, n_classes, dropout, "raw_signal_cnn")
 
 
 def average_logits(members: list[keras.Model]) -> keras.Model:

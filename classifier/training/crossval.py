@@ -62,23 +62,26 @@ class CrossValidation:
     def uncertain_below(self, exclude_fold: int | None = None) -> float:
         """Threshold chosen on the recordings of all folds (but one), each scored with the
         temperature fitted without its own fold."""
-        probs, labels, leads = self._recording_probs(self._cross_fitted_temperatures())
+        probs, labels, leads = self._cross_fitted_recordings
         keep = self.lead_fold[leads] != exclude_fold
         return choose_threshold(probs[keep], labels[keep])
 
+    @functools.cached_property
     def _per_fold_temperatures(self) -> np.ndarray:
+        """float[n_folds]: each fold's temperature, fitted without that fold (computed once)."""
         return np.array([self.temperature(exclude_fold=k) for k in range(self.n_folds)])
 
-    def _cross_fitted_temperatures(self) -> np.ndarray:
-        return self._per_fold_temperatures()[self.window_fold]
-
-    def _recording_probs(self, temperature: np.ndarray) -> tuple[np.ndarray, ...]:
+    @functools.cached_property
+    def _cross_fitted_recordings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(probabilities, class indices, lead indices) of the recordings, each scored with
+        the temperature fitted without its own fold (computed once)."""
+        temperature = self._per_fold_temperatures[self.window_fold]
         probs, leads = self.held_out.recording_probs(temperature)
         return probs, self.held_out.windows.lead_labels[leads], leads
 
     def report(self, n_resamples: int = 1000) -> dict[str, Any]:
         """Cross-fitted metrics plus the decision rule fitted on every fold."""
-        per_fold_temperatures = self._per_fold_temperatures()
+        per_fold_temperatures = self._per_fold_temperatures
         thresholds = np.array([self.uncertain_below(exclude_fold=k) for k in range(self.n_folds)])
         scores = summarise(
             self.held_out,

@@ -30,14 +30,17 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
     """Mean F1 over the classes present in ``y_true`` (absent classes carry no information)."""
-    per_class = _per_class(confusion_matrix(y_true, y_pred, n_classes))
-    present = [row for row in per_class if row["support"] > 0]
-    return float(np.mean([row["f1"] for row in present])) if present else float("nan")
+    return _mean_over_present(y_true, y_pred, n_classes, "f1")
 
 
 def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
+    """Mean recall over the classes present in ``y_true``."""
+    return _mean_over_present(y_true, y_pred, n_classes, "recall")
+
+
+def _mean_over_present(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int, key: str) -> float:
     per_class = _per_class(confusion_matrix(y_true, y_pred, n_classes))
-    present = [row["recall"] for row in per_class if row["support"] > 0]
+    present = [row[key] for row in per_class if row["support"] > 0]
     return float(np.mean(present)) if present else float("nan")
 
 

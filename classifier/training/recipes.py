@@ -146,7 +146,7 @@ WINDOWED = Recipe(
         "per-window z-score), compact 2-D CNN, recording = mean of window probabilities"
     ),
     preprocess=model_inputs,
-    build=lambda shape, n: architectures.scalogram_cnn(shape, n),
+    build=architectures.scalogram_cnn,
 )
 
 DEMO = Recipe(
@@ -156,7 +156,7 @@ DEMO = Recipe(
         "first 8 s), plain CNN"
     ),
     preprocess=demo_image,
-    build=lambda shape, n: architectures.demo_image_cnn(shape, n),
+    build=architectures.demo_image_cnn,
     fit=FitConfig(epochs=30, learning_rate=1e-3),
     max_windows_per_lead=1,  # one image per recording: more views instead
     views_per_lead=16,
@@ -166,7 +166,7 @@ RAW_1D = Recipe(
     name="raw-1d-cnn",
     description="8-s windows of the 0.5-40 Hz band-passed signal, 1-D CNN, mean of windows",
     preprocess=bandpassed_windows,
-    build=lambda shape, n: architectures.raw_signal_cnn(shape, n),
+    build=architectures.raw_signal_cnn,
 )
 
 
@@ -176,7 +176,7 @@ RHYTHM = WINDOWED.with_changes(
         "same windows and scalograms as windowed-scalogram-cnn; 2-D conv blocks for beat "
         "shape, then dilated 1-D convs across the whole 8-s window for rhythm"
     ),
-    build=lambda shape, n: architectures.rhythm_cnn(shape, n),
+    build=architectures.rhythm_cnn,
 )
 
 # The recipe shipped by ``train``: the best servable candidate under patient-grouped CV.

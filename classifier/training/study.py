@@ -7,6 +7,7 @@ card (``cv`` section), with the reliability diagram under ``docs/model/``.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -158,8 +159,6 @@ def _compact(report: Mapping[str, Any]) -> dict[str, Any]:
 
 def write_into_card(card_path: Path, cv: dict[str, Any]) -> None:
     """Replace the ``cv`` section of an existing card (weights and their sha256 untouched)."""
-    import json
-
     card = json.loads(card_path.read_text())
     card["cv"] = cv
     cards.write_card(card, card_path)
