@@ -51,7 +51,10 @@ class AuditFilterForm(forms.Form):
         return data
 
     def filters(self) -> dict:
-        """The non-empty filters, as keyword arguments of ``audit.events_matching``."""
+        """The non-empty filters, as keyword arguments of ``audit.events_matching``
+        (none for an unbound form)."""
+        if not self.is_bound:
+            return {}
         return {k: v for k, v in self.cleaned_data.items() if v}
 
 
@@ -65,20 +68,14 @@ def event_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(request, "audit/event_list.html", {"form": form, "page": None}, status=400)
-    filters = form.filters() if form.is_bound else {}
+    filters = form.filters()
     page = Paginator(audit.events_matching(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
     audit.record(
         Action.AUDIT_VIEWED,
         request=request,
         details={"filters": _filters_for_audit(filters), "page": page.number},
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "audit/event_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
+    return render(request, "audit/event_list.html", {"form": form, "page": page})
 
 
 def _csv_cell(value) -> str:
@@ -124,18 +121,14 @@ def event_export(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
-    filters = form.filters() if form.is_bound else {}
+    filters = form.filters()
+    events = audit.events_matching(**filters)
     audit.record(
         Action.AUDIT_EXPORTED,
         request=request,
-        details={
-            "filters": _filters_for_audit(filters),
-            "rows": audit.events_matching(**filters).count(),
-        },
+        details={"filters": _filters_for_audit(filters), "rows": events.count()},
     )
-    response = StreamingHttpResponse(
-        _csv_rows(audit.events_matching(**filters)), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(_csv_rows(events), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response["Content-Disposition"] = f'attachment; filename="wavecardio-audit-{stamp}.csv"'
     return response

@@ -1,19 +1,29 @@
 """The one place where permissions are checked, for views, the API and the CLI alike."""
 
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from rest_framework.permissions import BasePermission
 
-from accounts.roles import Perm
+from accounts import audit
+from accounts.roles import Perm, has_any_role
 
 
 def check(user, perm: Perm) -> None:
     """Raise PermissionDenied unless ``user`` holds ``perm`` (deny by default)."""
-    if not (user.is_authenticated and user.is_active and user.has_perm(perm)):
+    if not allowed(user, perm):
         raise PermissionDenied(f"missing permission: {perm}")
 
 
 def allowed(user, perm: Perm) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_perm(perm))
+
+
+def awaiting_role(user) -> bool:
+    """A signed-in account an admin has not granted a role yet (superusers never wait)."""
+    return not has_any_role(user) and not user.is_superuser
 
 
 def check_owner(user, obj) -> None:
@@ -26,7 +36,6 @@ def check_owner(user, obj) -> None:
         raise PermissionDenied("only the owner may change this")
 
 
-# --- audit of API denials (issue 4) ---
 class AuditedPermission(BasePermission):
     """DRF permission base: an authenticated caller refused by ``has_permission`` leaves one
     ``access_denied`` audit event (anonymous callers get 401/403 without one)."""
@@ -43,8 +52,6 @@ class AuditedPermission(BasePermission):
 
 def audit_denial(request, permission: str) -> None:
     """One ``access_denied`` event per request, however many permission classes refuse."""
-    from accounts import audit
-
     if getattr(request, "_access_denial_audited", False):
         return
     request._access_denial_audited = True
@@ -54,9 +61,6 @@ def audit_denial(request, permission: str) -> None:
         outcome="denied",
         details={"path": request.path, "method": request.method, "permission": str(permission)},
     )
-
-
-# --- end audit of API denials ---
 
 
 def api_permission(perm: Perm) -> type[BasePermission]:
@@ -76,13 +80,6 @@ def api_permission(perm: Perm) -> type[BasePermission]:
 def permission_required(perm: Perm):
     """View decorator: login required; users without any role see the no-access page;
     users with a role but not ``perm`` get 403 (and the denial is audited)."""
-    from functools import wraps
-
-    from django.contrib.auth.views import redirect_to_login
-    from django.shortcuts import redirect
-
-    from accounts import audit
-    from accounts.roles import has_any_role
 
     def decorator(view):
         @wraps(view)
@@ -91,7 +88,7 @@ def permission_required(perm: Perm):
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not allowed(user, perm):
-                if not has_any_role(user) and not user.is_superuser:
+                if awaiting_role(user):
                     return redirect("accounts:no_access")
                 audit.record(
                     audit.Action.ACCESS_DENIED,

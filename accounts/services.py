@@ -78,24 +78,7 @@ def _record(action: str, *, actor, user, request, before: dict, after: dict, **d
 
 def role_grant(*, actor, user, role: Role, request=None) -> bool:
     """Give ``role`` to ``user``. Returns False (and records nothing) if they already hold it."""
-    check(actor, Perm.MANAGE_ROLES)
-    role = Role(role)
-    with transaction.atomic():
-        before = _role_names(user)
-        if role.value in before:
-            return False
-        user.groups.add(Group.objects.get(name=role.value))
-        _record(
-            Action.ROLE_GRANTED,
-            actor=actor,
-            user=user,
-            request=request,
-            before={"roles": before},
-            after={"roles": _role_names(user)},
-            role=role.value,
-        )
-    logger.info("role_granted user=%s role=%s by=%s", user.pk, role.value, actor.pk)
-    return True
+    return _role_set(actor=actor, user=user, role=role, request=request, held=True)
 
 
 def role_revoke(*, actor, user, role: Role, request=None) -> bool:
@@ -103,17 +86,27 @@ def role_revoke(*, actor, user, role: Role, request=None) -> bool:
 
     Raises AccountChangeRefused when it would leave no active admin.
     """
+    return _role_set(actor=actor, user=user, role=role, request=request, held=False)
+
+
+def _role_set(*, actor, user, role: Role, request, held: bool) -> bool:
+    """Make ``user`` hold ``role`` (``held``) or not; False if that is already so."""
     check(actor, Perm.MANAGE_ROLES)
     role = Role(role)
+    action = Action.ROLE_GRANTED if held else Action.ROLE_REVOKED
     with transaction.atomic():
         before = _role_names(user)
-        if role.value not in before:
+        if (role.value in before) == held:
             return False
-        if role == Role.ADMIN and user.is_active:
-            _refuse_losing_last_admin(user)
-        user.groups.remove(Group.objects.get(name=role.value))
+        group = Group.objects.get(name=role.value)
+        if held:
+            user.groups.add(group)
+        else:
+            if role == Role.ADMIN and user.is_active:
+                _refuse_losing_last_admin(user)
+            user.groups.remove(group)
         _record(
-            Action.ROLE_REVOKED,
+            action,
             actor=actor,
             user=user,
             request=request,
@@ -121,7 +114,7 @@ def role_revoke(*, actor, user, role: Role, request=None) -> bool:
             after={"roles": _role_names(user)},
             role=role.value,
         )
-    logger.info("role_revoked user=%s role=%s by=%s", user.pk, role.value, actor.pk)
+    logger.info("%s user=%s role=%s by=%s", action, user.pk, role.value, actor.pk)
     return True
 
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import RoleForm, UserSearchForm
-from accounts.permissions import allowed, permission_required
+from accounts.permissions import allowed, awaiting_role, permission_required
 from accounts.roles import Perm, Role, has_any_role, roles_of
 
 
@@ -19,7 +19,7 @@ def home(request):
         return redirect("login")
     if allowed(user, Perm.UPLOAD_RECORDING):
         return redirect("classifier:recording_list")
-    if not has_any_role(user) and not user.is_superuser:
+    if awaiting_role(user):
         return redirect("accounts:no_access")
     pending = selectors.pending_count() if allowed(user, Perm.MANAGE_ROLES) else None
     return render(request, "accounts/home.html", {"pending_count": pending})
@@ -43,13 +43,7 @@ def user_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     users = selectors.users_for_admin(search=filters.get("q", ""), status=filters.get("status", ""))
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "accounts/user_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
+    return render(request, "accounts/user_list.html", {"form": form, "page": page})
 
 
 @permission_required(Perm.MANAGE_ROLES)
@@ -78,7 +72,7 @@ def _change(request, user_id, change, done: str, unchanged: str):
         changed = change(subject)
     except services.AccountChangeRefused as exc:
         messages.error(request, str(exc))
-        return _render_detail(request, selectors.user_for_admin(user_id), status=409)
+        return _render_detail(request, subject, status=409)  # the refused change left it as is
     messages.success(request, done if changed else unchanged)
     return redirect("accounts:user_detail", user_id=subject.pk)
 

@@ -10,10 +10,9 @@ from accounts.models import AuditEvent
 from classifier import services
 from classifier.models import ModelVersion, Prediction, Recording
 from classifier.signal import InvalidRecording
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit queues the prediction
-
-PASSWORD = "correct horse battery"
 
 
 def only(action: str, **filters) -> AuditEvent:

@@ -6,6 +6,7 @@ reordered events (the ORM guard is bypassed with raw SQL, as an attacker would).
 import datetime as dt
 import itertools
 import uuid
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -29,8 +30,6 @@ def chain(clinician):
 
 
 def verify() -> str:
-    from io import StringIO
-
     out = StringIO()
     call_command("verify_audit", stdout=out)
     return out.getvalue()

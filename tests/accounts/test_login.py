@@ -8,11 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct horse battery"
 
 
 def attempt(client, login, password=PASSWORD):

@@ -10,9 +10,9 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+from tests.factories import PASSWORD
 
-PASSWORD = "correct horse battery"
+pytestmark = pytest.mark.django_db
 
 
 def totp_code(secret: str, at: float | None = None) -> str:

@@ -1,11 +1,12 @@
 """Role and account services: changes, the last-admin guard, audit events with before/after."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
 from accounts import services
 from accounts.models import AuditEvent
-from accounts.roles import Role, roles_of
+from accounts.roles import ROLE_PERMISSIONS, Role, roles_of
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -117,10 +118,6 @@ def test_deactivate_and_reactivate_are_recorded_and_keep_roles(admin_user, clini
 
 
 def test_roles_sync_is_idempotent_and_matches_roles_py():
-    from django.contrib.auth.models import Group
-
-    from accounts.roles import ROLE_PERMISSIONS
-
     services.roles_sync()
     services.roles_sync()
     for role, perms in ROLE_PERMISSIONS.items():

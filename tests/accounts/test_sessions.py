@@ -6,11 +6,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import services
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct horse battery"
 
 
 def sign_in(username: str, **headers) -> Client:

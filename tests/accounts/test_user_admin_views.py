@@ -109,3 +109,12 @@ def test_non_admins_cannot_use_the_pages(client, clinician, no_role_user):
     assert AuditEvent.objects.filter(action="access_denied", actor=clinician).exists()
     client.force_login(no_role_user)
     assert client.get(reverse("accounts:user_list"))["Location"] == reverse("accounts:no_access")
+
+
+def test_the_list_pages_and_keeps_the_search_across_pages(admin_client):
+    for n in range(55):
+        UserFactory(username=f"dr.page{n:02d}", roles=[Role.CLINICIAN])
+    response = admin_client.get(reverse("accounts:user_list"), {"q": "dr.page", "page": 2})
+    page = response.content.decode()
+    assert "Page 2 of 2" in page
+    assert "?q=dr.page&amp;page=1" in page  # the search kept, the page replaced

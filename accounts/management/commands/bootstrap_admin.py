@@ -28,18 +28,19 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, url: str, **options):
         password_file = Path(settings.BASE_DIR) / "var" / "admin-password.txt"
         User = get_user_model()
+        env_password = os.environ.get("WAVECARDIO_ADMIN_PASSWORD", "")  # empty counts as unset
         user = User.objects.filter(username=username).first()
         if user is None:
-            password = os.environ.get("WAVECARDIO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+            password = env_password or secrets.token_urlsafe(12)
             user = User.objects.create_superuser(username=username, email="", password=password)
-            if "WAVECARDIO_ADMIN_PASSWORD" not in os.environ:
+            if not env_password:
                 password_file.parent.mkdir(parents=True, exist_ok=True)
                 password_file.write_text(password + "\n")
                 password_file.chmod(0o600)
         for role in (Role.ADMIN, Role.CLINICIAN):
             role_grant_bootstrap(user, role)
         shown_from_file = False
-        if "WAVECARDIO_ADMIN_PASSWORD" in os.environ:
+        if env_password:
             shown = "the value of WAVECARDIO_ADMIN_PASSWORD"
         elif password_file.exists():
             shown = password_file.read_text().strip()
