@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "RESULTS.md"
 SECTIONS = ("cwt", "e2e", "throughput", "cli", "web", "size")
+RUNTIMES = ("litert", "keras")  # the served runtime first; Keras for comparison
 N_SAMPLES = 65536
 TARGETS = {  # from issue 5
     "cwt_speedup": 100.0,
@@ -54,11 +55,22 @@ def long_recordings(data: Path, n_samples: int) -> list[Path]:
 
 
 def newest_card(models_dir: Path = REPO / "models") -> Path:
-    """The newest model card (by its ``created``), as services.default_model_card falls back."""
-    cards = sorted(models_dir.glob("*.json"))
-    if not cards:
-        raise SystemExit("no model card under models/; run `make train`")
-    return max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
+    """The newest model card (``classifier.model.newest_card``), not the dev database's."""
+    from classifier import model
+
+    try:
+        return model.newest_card(models_dir)
+    except model.ModelLoadError as exc:
+        raise SystemExit(str(exc)) from exc
+
+
+def run_stage_or_error(name: str, **kwargs) -> dict:
+    """:func:`run_stage`, or ``{"error": its last line}`` (e.g. no verified LiteRT export):
+    reported, not fatal."""
+    try:
+        return run_stage(name, **kwargs)
+    except RuntimeError as exc:
+        return {"error": str(exc).splitlines()[-1]}
 
 
 def run_stage(name: str, **kwargs) -> dict:
@@ -155,34 +167,24 @@ def measure(args: argparse.Namespace) -> dict:
             figures["reference_e2e"] = run_stage(
                 "reference_e2e", **common, runs=args.runs, model_path=model_path
             )
-        for runtime in ("litert", "keras"):
-            try:
-                figures[f"ours_e2e_{runtime}"] = run_stage(
-                    "ours_resident",
-                    **common,
-                    runs=args.resident_runs,
-                    card=str(card),
-                    runtime=runtime,
-                )
-            except RuntimeError as exc:  # no verified LiteRT export: reported, not fatal
-                figures[f"ours_e2e_{runtime}"] = {"error": str(exc).splitlines()[-1]}
+        for runtime in RUNTIMES:
+            figures[f"ours_e2e_{runtime}"] = run_stage_or_error(
+                "ours_resident", **common, runs=args.resident_runs, card=str(card), runtime=runtime
+            )
     if "throughput" in args.sections:
-        for runtime in ("litert", "keras"):
-            try:
-                figures[f"throughput_{runtime}"] = run_stage(
-                    "throughput",
-                    **common,
-                    n_recordings=args.batch,
-                    card=str(card),
-                    runtime=runtime,
-                    repeats=3 if runtime == "litert" else 1,  # Keras: comparison only
-                )
-            except RuntimeError as exc:
-                figures[f"throughput_{runtime}"] = {"error": str(exc).splitlines()[-1]}
+        for runtime in RUNTIMES:
+            figures[f"throughput_{runtime}"] = run_stage_or_error(
+                "throughput",
+                **common,
+                n_recordings=args.batch,
+                card=str(card),
+                runtime=runtime,
+                repeats=3 if runtime == "litert" else 1,  # Keras: comparison only
+            )
     if "cli" in args.sections:
-        exact = [p for p in recordings if len(_load_shape(p)) and _load_shape(p)[0] == N_SAMPLES]
-        figures["cold_cli"] = cold_cli((exact or recordings)[0], card, args.cli_runs)
-        figures["cold_cli"]["file"] = (exact or recordings)[0].name
+        exact = (p for p in recordings if _load_shape(p)[:1] == (N_SAMPLES,))
+        recording = next(exact, recordings[0])
+        figures["cold_cli"] = cold_cli(recording, card, args.cli_runs) | {"file": recording.name}
     if "size" in args.sections:
         card_data = json.loads(card.read_text())
         serving = card_data.get("serving") or {}
@@ -265,7 +267,7 @@ def table(figures: dict) -> list[str]:
         )
     if ref := figures.get("reference_e2e"):
         stand_in = figures["reference_model"]
-        for runtime in ("litert", "keras"):
+        for runtime in RUNTIMES:
             ours = figures.get(f"ours_e2e_{runtime}", {})
             if "median_ms" not in ours:
                 add(f"end-to-end, ours resident ({runtime})", ms(ref), ours.get("error", "-"))
@@ -283,7 +285,7 @@ def table(figures: dict) -> list[str]:
                 ok if runtime == "litert" else None,
             )  # served runtime; Keras for comparison
         add("peak RSS, reference e2e process", f"{ref['peak_rss_mb']:.0f} MB")
-        for runtime in ("litert", "keras"):
+        for runtime in RUNTIMES:
             if "peak_rss_mb" in figures.get(f"ours_e2e_{runtime}", {}):
                 add(
                     f"peak RSS, ours resident ({runtime}) process",
@@ -300,7 +302,7 @@ def table(figures: dict) -> list[str]:
             cli["median_ms"] < TARGETS["cli_s"] * 1e3,
         )
         add("peak RSS, cold CLI process", "", f"{cli['peak_rss_mb']:.0f} MB")
-    for runtime in ("litert", "keras"):
+    for runtime in RUNTIMES:
         if tp := figures.get(f"throughput_{runtime}"):
             if "recordings_per_s" not in tp:
                 add(f"batch throughput ({runtime})", "", tp.get("error", "-"))
@@ -326,7 +328,7 @@ def table(figures: dict) -> list[str]:
             f"{web['throughput_per_s']:.1f} rec/s, {web['completed']} done, "
             f"{web['errors']} errors",
             "",
-            "p95 < 1000 ms, 0 errors",
+            f"p95 < {TARGETS['web_p95_ms']:.0f} ms, 0 errors",
             ok,
         )
     if model := figures.get("model"):

@@ -11,8 +11,10 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +36,17 @@ def summary(seconds: list[float]) -> dict:
         "max_ms": max(seconds) * 1e3,
         "runs": len(seconds),
     }
+
+
+def _timed_runs(run: Callable[[Any], object], inputs: list, runs: int) -> list[float]:
+    """Seconds of ``runs`` calls of ``run``, over ``inputs`` in turn."""
+    seconds = []
+    for i in range(runs):
+        x = inputs[i % len(inputs)]
+        started = time.perf_counter()
+        run(x)
+        seconds.append(time.perf_counter() - started)
+    return seconds
 
 
 def _excerpts(paths: list[str], n_samples: int) -> list[np.ndarray]:
@@ -64,15 +77,7 @@ def cwt(*, recordings: list[str], n_samples: int, runs: int, card: str) -> dict:
     }
     for run in methods.values():  # warm caches (filter banks, FFT plans) as a server would
         run(signals[0])
-    results = {}
-    for name, run in methods.items():
-        seconds = []
-        for i in range(runs):
-            x = signals[i % len(signals)]
-            started = time.perf_counter()
-            run(x)
-            seconds.append(time.perf_counter() - started)
-        results[name] = summary(seconds)
+    results = {name: summary(_timed_runs(run, signals, runs)) for name, run in methods.items()}
     max_rel_error = 0.0
     for x in signals:
         expected = np.abs(reference.reference_cwt(np.float64(x)))
@@ -92,21 +97,12 @@ def reference_e2e(*, recordings: list[str], n_samples: int, runs: int, model_pat
     """The demo's request, from the .npy bytes: CWT image + model load + predict."""
     from bench.reference_pipeline import reference_classify
 
+    def request(payload: bytes) -> np.ndarray:
+        return reference_classify(np.load(io.BytesIO(payload)), Path(model_path))
+
     payloads = [_npy_bytes(x) for x in _excerpts(recordings, n_samples)]
-    # Untimed first request: the demo's server had TensorFlow imported already.
-    reference_classify(np.load(io.BytesIO(payloads[0])), Path(model_path))
-    seconds = []
-    for i in range(runs):
-        started = time.perf_counter()
-        reference_classify(np.load(io.BytesIO(payloads[i % len(payloads)])), Path(model_path))
-        seconds.append(time.perf_counter() - started)
-    return summary(seconds)
-
-
-def _load(card: str, runtime: str | None):
-    from classifier.model import load_model
-
-    return load_model(card, runtime=runtime)
+    request(payloads[0])  # untimed: the demo's server had TensorFlow imported already
+    return summary(_timed_runs(request, payloads, runs))
 
 
 def ours_resident(
@@ -114,20 +110,20 @@ def ours_resident(
 ) -> dict:
     """Ours with the model resident and warmed: .npy bytes -> parsed signal -> result."""
     from classifier import pipeline
+    from classifier.model import load_model
     from classifier.signal import load_signal
 
     started = time.perf_counter()
-    model = _load(card, runtime)
+    model = load_model(card, runtime=runtime)
     load_s = time.perf_counter() - started
+
+    def request(payload: bytes) -> pipeline.ClassificationResult:
+        return pipeline.classify(load_signal(payload, filename="x.npy"), model)
+
     payloads = [_npy_bytes(x) for x in _excerpts(recordings, n_samples)]
-    labels = []
-    for payload in payloads:  # warm-up: the first call at this batch size allocates
-        labels.append(pipeline.classify(load_signal(payload, filename="x.npy"), model).label)
-    seconds = []
-    for i in range(runs):
-        started = time.perf_counter()
-        pipeline.classify(load_signal(payloads[i % len(payloads)], filename="x.npy"), model)
-        seconds.append(time.perf_counter() - started)
+    # Warm-up: the first call at this batch size allocates.
+    labels = [request(payload).label for payload in payloads]
+    seconds = _timed_runs(request, payloads, runs)
     return summary(seconds) | {"runtime": model.runtime, "load_s": load_s, "labels": labels}
 
 
@@ -145,9 +141,10 @@ def throughput(
     """Recordings/s classifying ``n_recordings`` excerpts in one process: ``per_call``
     recordings' windows per model call, ``threads`` calls in flight (2 cores)."""
     from classifier import pipeline
+    from classifier.model import load_model
     from classifier.signal import load_signal
 
-    model = _load(card, runtime)
+    model = load_model(card, runtime=runtime)
     excerpts = []
     for path in recordings:  # consecutive 65536-sample excerpts of the long recordings
         full = np.load(path, mmap_mode="r")
@@ -157,23 +154,25 @@ def throughput(
         load_signal(excerpts[i % len(excerpts)], filename="x.npy") for i in range(n_recordings)
     ]
     chunks = [signals[i : i + per_call] for i in range(0, len(signals), per_call)]
+
+    def classify_chunk(chunk: list) -> list:
+        return pipeline.classify_many(chunk, model)
+
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(lambda chunk: pipeline.classify_many(chunk, model), chunks[:threads]))
+        list(pool.map(classify_chunk, chunks[:threads]))  # warm-up
         seconds = []
         for _ in range(repeats):
             started = time.perf_counter()
-            results = [
-                r for rs in pool.map(lambda c: pipeline.classify_many(c, model), chunks) for r in rs
-            ]
+            results = [r for rs in pool.map(classify_chunk, chunks) for r in rs]
             seconds.append(time.perf_counter() - started)
     assert len(results) == n_recordings
-    best = statistics.median(seconds)
+    median_s = statistics.median(seconds)
     return {
         "runtime": model.runtime,
         "recordings": n_recordings,
         "distinct_excerpts": len(excerpts),
-        "median_s": best,
-        "recordings_per_s": n_recordings / best,
+        "median_s": median_s,
+        "recordings_per_s": n_recordings / median_s,
         "repeats": repeats,
         "threads": threads,
         "recordings_per_model_call": per_call,

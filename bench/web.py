@@ -69,7 +69,7 @@ class Client:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if "csrftoken" in self.cookies:
             headers["X-CSRFToken"] = self.cookies["csrftoken"]
-            headers["Referer"] = self.base_url.replace("http://", "https://") + path
+            headers["Referer"] = _origin(self.base_url) + path
         response = self.http.request(
             method, self.base_url + path, headers=headers, timeout=REQUEST_TIMEOUT_S, **kwargs
         )
@@ -168,15 +168,12 @@ def run(
     processes: list[subprocess.Popen] = []
     logs = {name: open(work / f"{name}.log", "w") for name in ("gunicorn", "celery")}  # noqa: SIM115
     try:
-        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        for command in (
+            ["migrate", "--noinput"],
+            ["collectstatic", "--noinput"],
+            ["model_versions", "--sync"],
+        ):
             subprocess.run([*manage, *command], cwd=REPO, env=env, check=True, capture_output=True)
-        subprocess.run(
-            [*manage, "model_versions", "--sync"],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
         create_users = (
             "from django.contrib.auth import get_user_model\n"
             "from accounts.roles import Role\n"

@@ -103,6 +103,7 @@ class DatabaseCollector:
 
         from classifier.models import ModelVersion, Prediction
 
+        backlog = (Prediction.Status.PENDING, Prediction.Status.RUNNING)
         up = GaugeMetricFamily(
             "wavecardio_metrics_database_up",
             "1 if the database could be read for this scrape's database-derived metrics.",
@@ -112,9 +113,7 @@ class DatabaseCollector:
                 ModelVersion.objects.filter(is_active=True).values_list("name", flat=True)
             )
             counts = dict(
-                Prediction.objects.filter(
-                    status__in=[Prediction.Status.PENDING, Prediction.Status.RUNNING]
-                )
+                Prediction.objects.filter(status__in=backlog)
                 .order_by()
                 .values("status")
                 .annotate(n=Count("id"))
@@ -140,6 +139,6 @@ class DatabaseCollector:
             "Predictions not finished yet (queue backlog), by status.",
             labels=["status"],
         )
-        for status in (Prediction.Status.PENDING, Prediction.Status.RUNNING):
+        for status in backlog:
             pending.add_metric([status.value], counts.get(status.value, 0))
         yield pending

@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 from tests.conftest import REPO
+from tests.monitoring.conftest import TOKEN
 
 GUNICORN_CONF = REPO / "deploy" / "gunicorn.conf.py"
 
@@ -30,6 +31,13 @@ def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(TF_CPP_MIN_LOG_LEVEL="2", LOG_LEVEL="WARNING", **extra)
     return env
+
+
+def metrics_env(metrics_dir: Path, **extra: str) -> dict[str, str]:
+    """:func:`base_env` for servers writing to ``metrics_dir`` (created here), scraped with
+    the operator token."""
+    metrics_dir.mkdir()
+    return base_env(METRICS_BEARER_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir), **extra)
 
 
 def manage(*args: str, env: dict[str, str]) -> None:

@@ -11,12 +11,12 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.monitoring.conftest import TOKEN
 from tests.monitoring.promtext import samples
 
 DEPLOY = REPO / "deploy"
 PROMETHEUS = DEPLOY / "prometheus"
 DASHBOARD = DEPLOY / "grafana" / "wavecardio-dashboard.json"
-TOKEN = "operator-scrape-token-0123456789abcdef"
 METRIC = re.compile(r"\b((?:wavecardio|django)_[a-z0-9_]+)")
 REQUIRED_ALERTS = {  # error rate, p95 latency, queue backlog, no predictions for a period
     "WaveCardioHighErrorRate",
@@ -67,8 +67,7 @@ def test_dashboard_is_valid_grafana_json():
 
 
 @pytest.mark.django_db
-def test_rules_and_dashboard_only_use_exported_metrics(client, clinician, settings):
-    settings.METRICS_BEARER_TOKEN = TOKEN
+def test_rules_and_dashboard_only_use_exported_metrics(client, clinician, metrics_token):
     client.force_login(clinician)
     client.get("/recordings/")  # some HTTP traffic for django-prometheus' series
     client.logout()

@@ -3,13 +3,9 @@
 import pytest
 
 from classifier.models import ModelVersion
+from tests.monitoring.conftest import TOKEN
 
-TOKEN = "operator-scrape-token-0123456789abcdef"
-
-
-@pytest.fixture(autouse=True)
-def operator_token(settings):
-    settings.METRICS_BEARER_TOKEN = TOKEN
+pytestmark = pytest.mark.usefixtures("metrics_token")
 
 
 def test_healthz_answers_without_touching_the_database(client):

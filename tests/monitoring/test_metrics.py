@@ -6,14 +6,11 @@ import pytest
 from accounts.audit import Action
 from accounts.models import AuditEvent
 from classifier.models import ModelVersion, Prediction
+from tests.factories import PASSWORD
+from tests.monitoring.conftest import TOKEN
 from tests.monitoring.promtext import samples, value
 
-TOKEN = "operator-scrape-token-0123456789abcdef"
-
-
-@pytest.fixture(autouse=True)
-def operator_token(settings):
-    settings.METRICS_BEARER_TOKEN = TOKEN
+pytestmark = pytest.mark.usefixtures("metrics_token")
 
 
 def scrape(client, token=TOKEN) -> dict:
@@ -110,15 +107,20 @@ def test_upload_and_prediction_are_counted(client, clinician, recording_path):
     assert value(after, "wavecardio_predictions_pending", status="pending") == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_pending_predictions_are_the_queue_backlog(client, clinician, recording_path):
+@pytest.fixture
+def recording(clinician, recording_path):
+    """A recording of ``clinician`` stored through the upload service."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from classifier import services
 
-    recording = services.recording_create(
+    return services.recording_create(
         owner=clinician, upload=SimpleUploadedFile("a.npy", recording_path.read_bytes())
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pending_predictions_are_the_queue_backlog(client, recording):
     Prediction.objects.filter(recording=recording).update(status=Prediction.Status.PENDING)
     found = scrape(client)
     assert value(found, "wavecardio_predictions_pending", status="pending") == 1
@@ -126,14 +128,9 @@ def test_pending_predictions_are_the_queue_backlog(client, clinician, recording_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_failed_prediction_is_counted_by_reason(client, clinician, recording_path):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
+def test_failed_prediction_is_counted_by_reason(client, recording):
     from classifier import services
 
-    recording = services.recording_create(
-        owner=clinician, upload=SimpleUploadedFile("a.npy", recording_path.read_bytes())
-    )
     recording.file.storage.delete(recording.file.name)
     prediction = recording.predictions.get()
     Prediction.objects.filter(pk=prediction.pk).update(status=Prediction.Status.PENDING)
@@ -152,7 +149,7 @@ def test_logins_are_counted_by_outcome(client, clinician):
     name = "wavecardio_logins_total"
     before = scrape(client)
     client.post("/login/", {"login": clinician.username, "password": "wrong-password-1"})
-    client.post("/login/", {"login": clinician.username, "password": "correct horse battery"})
+    client.post("/login/", {"login": clinician.username, "password": PASSWORD})
     client.logout()
     after = scrape(client)
     assert value(after, name, outcome="failure") - value(before, name, outcome="failure") == 1

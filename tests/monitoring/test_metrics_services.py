@@ -10,13 +10,20 @@ import requests
 from django.db import connection
 
 from classifier.models import Prediction
-from tests.monitoring.processes import base_env, celery_worker, csrf_token, gunicorn, log_in, scrape
+from tests.factories import PASSWORD
+from tests.monitoring.conftest import TOKEN
+from tests.monitoring.processes import (
+    celery_worker,
+    csrf_token,
+    gunicorn,
+    log_in,
+    metrics_env,
+    scrape,
+)
 from tests.monitoring.promtext import samples, value
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
-TOKEN = "operator-scrape-token-0123456789abcdef"
-PASSWORD = "correct horse battery"
 UPLOADS = 3
 BROKER = "redis://127.0.0.1:6379/14"  # not the queue of the lane's shared worker
 
@@ -42,17 +49,14 @@ def test_web_and_worker_processes_are_scraped_together(
     hasher = PBKDF2PasswordHasher()
     clinician.password = hasher.encode(PASSWORD, hasher.salt())
     clinician.save(update_fields=["password"])
-    metrics_dir = tmp_path / "prometheus"
-    metrics_dir.mkdir()
     base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    env = base_env(
+    env = metrics_env(
+        tmp_path / "prometheus",
         DJANGO_SETTINGS_MODULE="ecgsite.settings.dev",  # not eager: tasks go to the broker
         DEBUG="false",
         DATABASE_URL=f"{base}/{connection.settings_dict['NAME']}",
         CELERY_BROKER_URL=BROKER,
         MEDIA_ROOT=str(tmp_path / "media"),
-        METRICS_BEARER_TOKEN=TOKEN,
-        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
     redis.Redis.from_url(BROKER).flushdb()  # no task left over from an earlier run
     with celery_worker(env), gunicorn(env, workers=2) as url:

@@ -10,10 +10,17 @@ import requests
 
 from classifier.models import ModelVersion
 from tests.conftest import REPO
-from tests.monitoring.processes import base_env, gunicorn, log_in, manage, pids_with_files, scrape
+from tests.monitoring.conftest import TOKEN
+from tests.monitoring.processes import (
+    base_env,
+    gunicorn,
+    log_in,
+    manage,
+    metrics_env,
+    pids_with_files,
+    scrape,
+)
 from tests.monitoring.promtext import samples, value
-
-TOKEN = "operator-scrape-token-0123456789abcdef"
 
 
 def write_metrics_in_a_process(directory, uploads: int, label: str) -> None:
@@ -30,8 +37,7 @@ def write_metrics_in_a_process(directory, uploads: int, label: str) -> None:
 
 
 @pytest.mark.django_db
-def test_metrics_view_sums_the_files_of_two_processes(client, settings, tmp_path, monkeypatch):
-    settings.METRICS_BEARER_TOKEN = TOKEN
+def test_metrics_view_sums_the_files_of_two_processes(client, metrics_token, tmp_path, monkeypatch):
     write_metrics_in_a_process(tmp_path, 3, "NSR")
     write_metrics_in_a_process(tmp_path, 4, "ARR")
     assert len(pids_with_files(tmp_path)) == 2
@@ -52,12 +58,10 @@ def test_gunicorn_workers_are_summed_even_after_they_exit(tmp_path):
     """Two gunicorn workers that restart every 6 requests: 14 failed logins land in at least
     three processes; one scrape through any worker counts all 14."""
     metrics_dir = tmp_path / "prometheus"
-    metrics_dir.mkdir()
-    env = base_env(
+    env = metrics_env(
+        metrics_dir,
         DJANGO_SETTINGS_MODULE="ecgsite.settings.test",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        METRICS_BEARER_TOKEN=TOKEN,
-        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
     manage("migrate", "--noinput", env=env)
     attempts = 14
