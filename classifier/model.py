@@ -247,6 +247,15 @@ def load_model(
     return model
 
 
+def newest_card(models_dir: Path) -> Path:
+    """The newest model card in ``models_dir`` by its ``created`` date (what a fresh
+    install activates)."""
+    cards = sorted(Path(models_dir).glob("*.json"))
+    if not cards:
+        raise ModelLoadError(f"no model card in {models_dir}; run `make train`")
+    return max(cards, key=lambda path: json.loads(path.read_text()).get("created", ""))
+
+
 _cache: dict[tuple[str, str], LoadedModel] = {}
 _cache_lock = threading.Lock()
 

@@ -7,7 +7,7 @@ so every path feeds the model exactly the same inputs. No Django here.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -91,9 +91,6 @@ class ClassificationResult:
     @property
     def n_windows(self) -> int:
         return len(self.windows)
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"n_windows": self.n_windows}
 
 
 def _decide(probabilities: np.ndarray, classes: tuple[str, ...], threshold: float) -> str:

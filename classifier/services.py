@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import asdict
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from accounts import audit
@@ -17,8 +18,15 @@ from accounts.audit import Action
 from accounts.permissions import check, check_owner
 from accounts.roles import Perm
 from classifier import pipeline
-from classifier.model import ModelCard, ModelLoadError, get_model, sha256_of
-from classifier.models import ModelVersion, Prediction, Recording
+from classifier.model import (
+    CLASSES,
+    ModelCard,
+    ModelLoadError,
+    get_model,
+    newest_card,
+    sha256_of,
+)
+from classifier.models import ModelVersion, OverRead, Prediction, Recording
 from classifier.selectors import active_model_version, shadow_model_versions
 from classifier.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
 from monitoring import metrics
@@ -130,6 +138,12 @@ def prediction_request(*, recording: Recording, actor=None, request=None) -> lis
     return predictions
 
 
+def recording_file_open(*, recording: Recording, request):
+    """The stored original file, opened for a download (audited)."""
+    audit.record(Action.RECORDING_DOWNLOADED, request=request, target=recording)
+    return recording.file.open("rb")
+
+
 def recording_signal(recording: Recording) -> EcgSignal:
     """Re-read the stored original file (the stored bytes are the source of truth)."""
     with recording.file.open("rb") as handle:
@@ -168,13 +182,7 @@ def prediction_run(prediction_id: int) -> Prediction:
     prediction.top_class = result.top_class
     prediction.confidence = result.confidence
     prediction.probabilities = result.probabilities
-    prediction.windows = [
-        {
-            k: getattr(w, k)
-            for k in ("lead", "start_s", "end_s", "label", "probabilities", "quality")
-        }
-        for w in result.windows
-    ]
+    prediction.windows = [asdict(window) for window in result.windows]
     prediction.timings_ms = result.timings_ms
     prediction.quality = result.quality
     prediction.finished_at = timezone.now()
@@ -309,27 +317,17 @@ def model_version_set_shadow(*, version: ModelVersion, shadow: bool, user, reque
 
 def default_model_card() -> Path:
     """The active model's card; before any migration, the newest card in MODELS_DIR."""
-    from django.db import DatabaseError
-
     try:
         version = active_model_version()
     except DatabaseError:
         version = None
-    if version is not None:
-        return version.card_path
-    cards = sorted(Path(settings.WAVECARDIO["MODELS_DIR"]).glob("*.json"))
-    if not cards:
-        raise ModelLoadError("no model card in MODELS_DIR; run `make train`")
-    return max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
+    return version.card_path if version else newest_card(settings.WAVECARDIO["MODELS_DIR"])
 
 
 def overread_record(
     *, prediction: Prediction, reviewer, label: str, comment: str = "", request=None
 ):
     """A reviewer agrees with the shown prediction or corrects its label (audited)."""
-    from classifier.model import CLASSES
-    from classifier.models import OverRead
-
     check(reviewer, Perm.OVERREAD_PREDICTION)
     if prediction.status != Prediction.Status.DONE or prediction.is_shadow:
         raise ValueError("only a finished, shown prediction can be over-read")

@@ -105,9 +105,10 @@ def recording_overread(request, recording_id):
 @permission_required(Perm.UPLOAD_RECORDING)
 def recording_download(request, recording_id):
     recording = selectors.recording_get(request.user, recording_id)
-    audit.record(Action.RECORDING_DOWNLOADED, request=request, target=recording)
     return FileResponse(
-        recording.file.open("rb"), as_attachment=True, filename=recording.original_filename
+        services.recording_file_open(recording=recording, request=request),
+        as_attachment=True,
+        filename=recording.original_filename,
     )
 
 

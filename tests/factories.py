@@ -4,6 +4,8 @@ from django.contrib.auth.models import Group
 
 from accounts.roles import Role
 
+PASSWORD = "correct horse battery"  # every factory user's password
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     """A user; ``roles=[Role.CLINICIAN]`` adds the role groups."""
@@ -15,7 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

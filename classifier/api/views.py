@@ -142,9 +142,10 @@ class RecordingViewSet(
     def file(self, request, pk=None):
         """The original uploaded file, byte for byte (audited)."""
         recording = self.get_object()
-        audit.record(Action.RECORDING_DOWNLOADED, request=request, target=recording)
         return FileResponse(
-            recording.file.open("rb"), as_attachment=True, filename=recording.original_filename
+            services.recording_file_open(recording=recording, request=request),
+            as_attachment=True,
+            filename=recording.original_filename,
         )
 
     @extend_schema(request=OverReadSerializer, responses={201: OverReadSerializer})

@@ -1,13 +1,10 @@
-import json
-
 import pytest
 
+from classifier.model import newest_card
 from tests.conftest import REPO
 
 
 @pytest.fixture(scope="session")
 def card_path():
     """The newest model card committed under models/ (the one a fresh install activates)."""
-    cards = sorted((REPO / "models").glob("*.json"))
-    assert cards, "a trained model must be committed under models/"
-    return max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
+    return newest_card(REPO / "models")

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -18,7 +19,13 @@ def classify(*args: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "ecgsite.settings.test"},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "ecgsite.settings.test",
+            # A database without tables: the CLI falls back to the newest shipped model and
+            # never depends on the state of a developer's var/db.sqlite3.
+            "DATABASE_URL": f"sqlite:///{tempfile.gettempdir()}/wavecardio-cli-test.sqlite3",
+        },
     )
 
 

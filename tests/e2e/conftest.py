@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from tests.factories import PASSWORD
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
@@ -29,14 +31,11 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-FACTORY_PASSWORD = "correct horse battery"  # tests.factories.UserFactory's password
-
-
 @pytest.fixture
 def login(page, live_server):
     """Sign in through the login page (allauth's form: username or email, and password)."""
 
-    def log_in(username: str, password: str = FACTORY_PASSWORD) -> None:
+    def log_in(username: str, password: str = PASSWORD) -> None:
         page.goto(f"{live_server.url}/login/")
         page.get_by_label("Username or email").fill(username)
         page.get_by_label("Password").fill(password)

@@ -55,18 +55,13 @@ class Command(BaseCommand):
     def _classify_one(self, path: Path, sampling_rate, loaded) -> dict:
         started = time.perf_counter()
         try:
-            limits = signal_limits()
-            if path.stat().st_size > limits.max_size_bytes:
-                raise InvalidRecording(
-                    f"file is {path.stat().st_size / 1e6:.1f} MB; "
-                    f"the limit is {limits.max_size_bytes / 1e6:.0f} MB"
+            with open(path, "rb") as handle:  # load_signal measures it before reading
+                signal = load_signal(
+                    handle,
+                    filename=path.name,
+                    sampling_rate_hz=sampling_rate,
+                    limits=signal_limits(),
                 )
-            signal = load_signal(
-                path.read_bytes(),
-                filename=path.name,
-                sampling_rate_hz=sampling_rate,
-                limits=limits,
-            )
             result = pipeline.classify(signal, loaded)
         except (InvalidRecording, ValueError, OSError) as exc:
             return {"file": str(path), "error": str(exc)}
