@@ -1,6 +1,6 @@
 """Reads, always restricted to what the user may see."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from accounts.permissions import allowed
@@ -9,18 +9,37 @@ from classifier.cwt import ScalogramSpec
 from classifier.models import ModelVersion, Prediction, Recording
 
 
-def recordings_visible_to(user) -> QuerySet[Recording]:
+def _visible(user) -> QuerySet[Recording]:
     """Own recordings for clinicians, everyone's for reviewers, none for other roles."""
     if allowed(user, Perm.VIEW_ALL_RECORDINGS):
-        queryset = Recording.objects.all()
-    elif allowed(user, Perm.UPLOAD_RECORDING):
-        queryset = Recording.objects.filter(owner=user)
-    else:
-        queryset = Recording.objects.none()
-    shown = Prediction.objects.filter(is_shadow=False).select_related("model_version")
-    return queryset.select_related("owner").prefetch_related(
-        Prefetch("predictions", queryset=shown, to_attr="shown_predictions")
+        return Recording.objects.all()
+    if allowed(user, Perm.UPLOAD_RECORDING):
+        return Recording.objects.filter(owner=user)
+    return Recording.objects.none()
+
+
+def recordings_visible_to(user) -> QuerySet[Recording]:
+    """The recordings ``user`` may see, with their shown predictions prefetched (the model
+    card, tens of kB of JSON, is left in the database until a page asks for it)."""
+    shown = (
+        Prediction.objects.filter(is_shadow=False)
+        .select_related("model_version")
+        .defer("model_version__card")
     )
+    return (
+        _visible(user)
+        .select_related("owner")
+        .prefetch_related(Prefetch("predictions", queryset=shown, to_attr="shown_predictions"))
+    )
+
+
+def recording_statuses_visible_to(user) -> QuerySet[Recording]:
+    """The recordings ``user`` may see, each with only ``shown_status``: the newest shown
+    prediction's status (``None`` before one). One small query: what a poll costs."""
+    newest = Prediction.objects.filter(recording=OuterRef("pk"), is_shadow=False).order_by(
+        "-created_at"
+    )
+    return _visible(user).only("pk").annotate(shown_status=Subquery(newest.values("status")[:1]))
 
 
 def recording_get(user, recording_id) -> Recording:

@@ -38,6 +38,8 @@ class RecordingViewSet(
     lookup_field = "pk"
 
     def get_queryset(self):
+        if self.action == "prediction_status":
+            return selectors.recording_statuses_visible_to(self.request.user)
         return selectors.recordings_visible_to(self.request.user)
 
     def get_serializer_class(self):
@@ -85,10 +87,9 @@ class RecordingViewSet(
     def prediction_status(self, request, pk=None):
         """The shown prediction's status only: cheap to poll, no clinical content."""
         recording = self.get_object()
-        prediction = selectors.displayed_prediction(recording)
         return Response(
             RecordingStatusSerializer(
-                {"id": recording.pk, "status": prediction.status if prediction else "none"}
+                {"id": recording.pk, "status": recording.shown_status or "none"}
             ).data
         )
 

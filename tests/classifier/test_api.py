@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from classifier.models import Recording
+from classifier.models import ModelVersion, Prediction, Recording
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit queues the prediction
 
@@ -170,10 +170,24 @@ def test_oversize_upload_is_refused_from_its_content_length(api, settings, tmp_p
     assert not Recording.objects.exists()
 
 
-def test_status_endpoint_is_cheap_and_not_audited(api, recording_path, client, other_clinician):
+def test_status_endpoint_is_cheap_and_not_audited(
+    api, recording_path, client, other_clinician, django_assert_max_num_queries
+):
     rid = post_file(api, recording_path).json()["id"]
     before = AuditEvent.objects.count()
-    assert api.get(f"{LIST}{rid}/status/").json() == {"id": rid, "status": "done"}
+    with django_assert_max_num_queries(5):  # session, user, 2 x permissions, the status
+        assert api.get(f"{LIST}{rid}/status/").json() == {"id": rid, "status": "done"}
     assert AuditEvent.objects.count() == before
     client.force_login(other_clinician)
     assert client.get(f"{LIST}{rid}/status/").status_code == 404
+
+
+def test_status_is_the_shown_predictions_not_a_shadow_ones(api, recording_path):
+    rid = post_file(api, recording_path).json()["id"]
+    shadow_version = ModelVersion.objects.create(
+        name="shadow-candidate", card_file="shadow.json", sha256="0" * 64, is_shadow=True
+    )
+    Prediction.objects.create(  # newer than the shown one, still pending
+        recording_id=rid, model_version=shadow_version, is_shadow=True
+    )
+    assert api.get(f"{LIST}{rid}/status/").json()["status"] == "done"
