@@ -1,5 +1,10 @@
 from django import forms
 
+from accounts.models import (
+    API_TOKEN_DEFAULT_LIFETIME_DAYS,
+    API_TOKEN_LIFETIMES_DAYS,
+    API_TOKEN_NAME_MAX_LENGTH,
+)
 from accounts.roles import Role
 
 
@@ -19,3 +24,17 @@ class UserSearchForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=[(role.value, role.value) for role in Role])
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=API_TOKEN_NAME_MAX_LENGTH,
+        help_text="What the token is for, e.g. the script that uses it.",
+    )
+    days = forms.TypedChoiceField(
+        label="Expires after",
+        coerce=int,
+        choices=[(days, f"{days} days") for days in API_TOKEN_LIFETIMES_DAYS],
+        initial=API_TOKEN_DEFAULT_LIFETIME_DAYS,
+    )

@@ -1,4 +1,4 @@
-"""Reads for the user administration pages."""
+"""Reads for the account and user administration pages."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from django.db.models import (
 )
 from django.shortcuts import get_object_or_404
 
-from accounts.roles import Role
+from accounts.models import ApiToken
+from accounts.permissions import allowed
+from accounts.roles import Perm, Role
 
 ROLE_NAMES = [role.value for role in Role]
 
@@ -70,3 +72,18 @@ def user_for_admin(user_id: int):
 
 def pending_count() -> int:
     return users_for_admin(status="pending").count()
+
+
+def api_tokens_of(user) -> QuerySet[ApiToken]:
+    """All of ``user``'s API tokens, newest first: revoked and expired ones too, so the owner
+    can tell which key a failing script still uses."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def api_token_for_change(actor, token_id: int) -> ApiToken:
+    """A token ``actor`` may revoke: their own, or anyone's for an admin; otherwise 404, so
+    other users' token ids leak nothing."""
+    tokens = ApiToken.objects.select_related("user")
+    if not allowed(actor, Perm.MANAGE_ROLES):
+        tokens = tokens.filter(user_id=actor.pk)
+    return get_object_or_404(tokens, pk=token_id)

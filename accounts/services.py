@@ -1,9 +1,12 @@
-"""Account state changes: roles as groups with the permissions of accounts.roles, and the
-admin actions on accounts (grant, revoke, deactivate, reactivate), each audited."""
+"""Account state changes: roles as groups with the permissions of accounts.roles, the admin
+actions on accounts (grant, revoke, deactivate, reactivate) and personal API tokens, each
+audited."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import secrets
 from importlib import import_module
 
 from allauth.usersessions.models import UserSession
@@ -13,13 +16,21 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
 from accounts.audit import Action
+from accounts.models import (
+    API_TOKEN_DEFAULT_LIFETIME_DAYS,
+    API_TOKEN_LIFETIMES_DAYS,
+    API_TOKEN_NAME_MAX_LENGTH,
+    API_TOKEN_PREFIX_LENGTH,
+    ApiToken,
+)
 from accounts.permissions import check
-from accounts.roles import ROLE_PERMISSIONS, Perm, Role, roles_of
+from accounts.roles import ROLE_PERMISSIONS, Perm, Role, has_any_role, roles_of
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +130,8 @@ def _role_set(*, actor, user, role: Role, request, held: bool) -> bool:
 
 
 def account_deactivate(*, actor, user, request=None) -> bool:
-    """Block ``user`` from signing in and end all their sessions, everywhere.
+    """Block ``user`` from signing in, end all their sessions, everywhere, and revoke their
+    API tokens (reactivation does not bring those back: the owner creates new ones).
 
     Returns False if already inactive; raises AccountChangeRefused for the last active admin.
     Roles are kept, so reactivation restores the same access.
@@ -133,6 +145,7 @@ def account_deactivate(*, actor, user, request=None) -> bool:
         user.is_active = False
         user.save(update_fields=["is_active"])
         sessions_ended = sessions_end_all(user)
+        tokens_revoked = api_tokens_revoke_all(user)
         _record(
             Action.ACCOUNT_DEACTIVATED,
             actor=actor,
@@ -141,6 +154,7 @@ def account_deactivate(*, actor, user, request=None) -> bool:
             before={"is_active": True},
             after={"is_active": False},
             sessions_ended=sessions_ended,
+            api_tokens_revoked=tokens_revoked,
         )
     logger.info("account_deactivated user=%s by=%s", user.pk, actor.pk)
     return True
@@ -186,3 +200,93 @@ def sessions_end_all(user) -> int:
                 store(row.session_key).delete()
                 ended.add(row.session_key)
     return len(ended)
+
+
+# Makes a leaked key recognisable (e.g. by secret scanners).
+API_TOKEN_KEY_PREFIX = "wc_"  # noqa: S105 (a fixed prefix, not a secret)
+API_TOKENS_ACTIVE_MAX = 10  # per user: a stolen session cannot mint keys without bound
+
+
+def _token_details(token: ApiToken) -> dict:
+    """What the audit trail keeps about a token: never the key (nor its hash)."""
+    return {"user": token.user.get_username(), "name": token.name, "prefix": token.prefix}
+
+
+def api_token_create(
+    *, user, name: str, days: int = API_TOKEN_DEFAULT_LIFETIME_DAYS, request=None
+) -> tuple[ApiToken, str]:
+    """Create an API token for ``user``; returns it with its key.
+
+    This is the only moment the key exists: only its sha256 is stored, so the caller shows
+    it once. Accounts without a role may not create tokens (nothing to use them for).
+    """
+    if not (user.is_active and has_any_role(user)):
+        raise PermissionDenied("only accounts holding a role may create API tokens")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Give the token a name, e.g. what the script does.")
+    if len(name) > API_TOKEN_NAME_MAX_LENGTH:
+        raise ValidationError(
+            f"The name is {len(name)} characters long; at most {API_TOKEN_NAME_MAX_LENGTH}."
+        )
+    if days not in API_TOKEN_LIFETIMES_DAYS:
+        *shorter, longest = (str(d) for d in API_TOKEN_LIFETIMES_DAYS)
+        raise ValidationError(f"Choose a lifetime of {', '.join(shorter)} or {longest} days.")
+    key = API_TOKEN_KEY_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        # One creation at a time per user (PostgreSQL), so the limit holds under races.
+        get_user_model().objects.select_for_update().get(pk=user.pk)
+        if ApiToken.objects.filter(user=user).active(now).count() >= API_TOKENS_ACTIVE_MAX:
+            raise ValidationError(
+                f"You already have {API_TOKENS_ACTIVE_MAX} active API tokens; "
+                "revoke one you no longer use first."
+            )
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=key[:API_TOKEN_PREFIX_LENGTH],
+            key_hash=ApiToken.hash_key(key),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
+        )
+        audit.record(
+            Action.TOKEN_CREATED,
+            actor=user,
+            request=request,
+            target=token,
+            details={**_token_details(token), "expires_at": token.expires_at},
+        )
+    logger.info("api_token_created token=%s user=%s days=%s", token.pk, user.pk, days)
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken, actor, request=None) -> bool:
+    """Stop ``token`` authenticating, from the next request on. Its owner or an admin may.
+
+    Returns False (and records nothing) if it was already revoked.
+    """
+    if token.user_id != actor.pk:
+        check(actor, Perm.MANAGE_ROLES)
+    now = timezone.now()
+    with transaction.atomic():
+        # Conditional update: of two concurrent revokes, one changes the row and is audited.
+        if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+            return False
+        token.revoked_at = now
+        audit.record(
+            Action.TOKEN_REVOKED,
+            actor=actor,
+            request=request,
+            target=token,
+            details=_token_details(token),
+        )
+    logger.info("api_token_revoked token=%s user=%s by=%s", token.pk, token.user_id, actor.pk)
+    return True
+
+
+def api_tokens_revoke_all(user) -> int:
+    """Revoke every token of ``user`` not revoked yet; returns how many (the caller audits)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

@@ -1,13 +1,17 @@
-"""Account pages: where each user lands, the waiting page, and user administration."""
+"""Account pages: where each user lands, the waiting page, the user's own account (with
+their API tokens), and user administration."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.forms import RoleForm, UserSearchForm
+from accounts.forms import ApiTokenForm, RoleForm, UserSearchForm
 from accounts.permissions import allowed, awaiting_role, permission_required
 from accounts.roles import Perm, Role, has_any_role, roles_of
 
@@ -33,8 +37,62 @@ def no_access(request):
 
 @login_required
 def my_account(request):
-    """The signed-in user's own account: roles, and links to password, email, TOTP, sessions."""
-    return render(request, "accounts/my_account.html", {"roles": sorted(roles_of(request.user))})
+    """The signed-in user's own account: roles, API tokens, and links to password, email,
+    TOTP, sessions."""
+    return _render_my_account(request)
+
+
+def _render_my_account(request, *, form=None, new_token=None, new_key="", status: int = 200):
+    user = request.user
+    return render(
+        request,
+        "accounts/my_account.html",
+        {
+            "roles": sorted(roles_of(user)),
+            "api_tokens": selectors.api_tokens_of(user),
+            "may_create_tokens": has_any_role(user),
+            "token_form": form or ApiTokenForm(),
+            "new_token": new_token,
+            "new_key": new_key,
+            "api_example_url": request.build_absolute_uri(reverse("recording-list")),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+@never_cache
+def api_token_create(request):
+    """Create a token and show its key in this response only: it is stored nowhere (not even
+    in the session), so it cannot be shown again."""
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _render_my_account(request, form=form, status=400)
+    try:
+        token, key = services.api_token_create(
+            user=request.user, request=request, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _render_my_account(request, form=form, status=400)
+    messages.success(request, f'Created the API token "{token.name}".')
+    return _render_my_account(request, new_token=token, new_key=key, status=201)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_id):
+    """Revoke one's own token, or (admins) anyone's; back to the page that lists it."""
+    token = selectors.api_token_for_change(request.user, token_id)
+    revoked = services.api_token_revoke(token=token, actor=request.user, request=request)
+    if revoked:
+        messages.success(request, f'Revoked the API token "{token.name}".')
+    else:
+        messages.success(request, f'The API token "{token.name}" was already revoked.')
+    if token.user_id == request.user.pk:
+        return redirect("accounts:my_account")
+    return redirect("accounts:user_detail", user_id=token.user_id)
 
 
 @permission_required(Perm.MANAGE_ROLES)
@@ -60,6 +118,7 @@ def _render_detail(request, subject, *, status: int = 200):
             "subject": subject,
             "held_roles": [role for role in Role if role.value in held],
             "grantable_roles": [role for role in Role if role.value not in held],
+            "api_tokens": selectors.api_tokens_of(subject),
         },
         status=status,
     )
@@ -125,7 +184,7 @@ def user_deactivate(request, user_id):
         lambda subject: services.account_deactivate(
             actor=request.user, user=subject, request=request
         ),
-        done="Deactivated the account and signed it out everywhere.",
+        done="Deactivated the account, signed it out everywhere and revoked its API tokens.",
         unchanged="The account was already deactivated.",
     )
 

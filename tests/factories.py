@@ -2,6 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from accounts.models import ApiToken
 from accounts.roles import Role
 
 PASSWORD = "correct horse battery"  # every factory user's password
@@ -25,3 +26,19 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
         for role in extracted or []:
             self.groups.add(Group.objects.get(name=Role(role).value))
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """An API token; ``ApiTokenFactory(key="wc_...")`` sets a known key (only its hash is
+    stored, as the service does)."""
+
+    class Meta:
+        model = ApiToken
+
+    class Params:
+        key = factory.Sequence(lambda n: f"wc_factory-key-{n:06d}")
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"script {n}")
+    prefix = factory.LazyAttribute(lambda token: token.key[:8])
+    key_hash = factory.LazyAttribute(lambda token: ApiToken.hash_key(token.key))

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from classifier.models import Recording
-from tests.factories import UserFactory
+from tests.factories import ApiTokenFactory, UserFactory
 
 ACTORS = ("anonymous", "no_role", "clinician", "reviewer", "auditor", "operator", "admin")
 ACTOR_ROLES = {
@@ -40,6 +40,7 @@ ADMIN_LOGIN = "302 /admin/login/"
 HOME = "302 /"
 BACK_TO_RECORDING = "302 /recordings/*"  # the recording's page
 BACK_TO_USER = "302 /accounts/users/*"  # an admin's change redirects to the user's page
+MY_ACCOUNT = "302 /accounts/me/"
 ALLAUTH_LOGIN = "302 /accounts/login/"  # where allauth's own flows send a stray visitor
 
 
@@ -62,8 +63,9 @@ class Rule:
     """``match``: a URL name, or a route prefix ending in "*" for a whole group.
 
     ``cases`` maps an object variant to the expected answer per actor: "-" (no object),
-    "own"/"other"/"missing" (a recording of the actor, of another clinician, none), or
-    "user"/"missing_user" (an account to administer, none).
+    "own"/"other"/"missing" (a recording of the actor, of another clinician, none),
+    "user"/"missing_user" (an account to administer, none), or
+    "own_token"/"other_token"/"missing_token" (an API token of the actor, of another user, none).
     """
 
     match: str
@@ -80,7 +82,7 @@ def rule(match, expected, method="get", **kwargs) -> Rule:
 UPLOADER_PAGE = by_role(LOGIN, WAIT, 200, 200, 403, 403, 403)
 ADMIN_PAGE = by_role(LOGIN, WAIT, 403, 403, 403, 403, 200)
 AUDIT_PAGE = by_role(LOGIN, WAIT, 403, 403, 200, 403, 200)
-API_UPLOADERS = by_role(403, 403, 200, 200, 403, 403, 403)
+API_UPLOADERS = by_role(401, 403, 200, 200, 403, 403, 403)
 ENTRANCE = signed_in(200, HOME)  # sign-in/sign-up pages send signed-in users home
 MANAGE = signed_in(LOGIN, 200)  # allauth's own-account pages need a signed-in user
 
@@ -96,9 +98,9 @@ RECORDING_PAGE = own_other_missing(
     missing=by_role(LOGIN, WAIT, 404, 404, 403, 403, 403),
 )
 RECORDING_API = own_other_missing(
-    own=by_role(403, 403, 200, 200, 403, 403, 403),
-    other=by_role(403, 403, 404, 200, 403, 403, 403),
-    missing=by_role(403, 403, 404, 404, 403, 403, 403),
+    own=by_role(401, 403, 200, 200, 403, 403, 403),
+    other=by_role(401, 403, 404, 200, 403, 403, 403),
+    missing=by_role(401, 403, 404, 404, 403, 403, 403),
 )
 
 
@@ -114,6 +116,23 @@ RULES: list[Rule] = [
     rule("home", by_role(LOGIN, WAIT, "302 /recordings/", "302 /recordings/", 200, 200, 200)),
     rule("accounts:no_access", signed_in(LOGIN, 200)),
     rule("accounts:my_account", signed_in(LOGIN, 200)),
+    # API tokens: every account with a role creates its own (201: the page showing the key);
+    # each revokes its own, admins anyone's; others' token ids answer like missing ones.
+    rule(
+        "accounts:api_token_create",
+        by_role(LOGIN, 403, 201, 201, 201, 201, 201),
+        "post",
+        data={"name": "matrix", "days": "90"},
+    ),
+    Rule(
+        "accounts:api_token_revoke",
+        {
+            "own_token": signed_in(LOGIN, MY_ACCOUNT),
+            "other_token": by_role(LOGIN, 404, 404, 404, 404, 404, BACK_TO_USER),
+            "missing_token": signed_in(LOGIN, 404),
+        },
+        "post",
+    ),
     rule("accounts:user_list", ADMIN_PAGE),
     rule("accounts:user_list", ADMIN_PAGE, query="?q=user&status=pending"),
     Rule("accounts:user_detail", user_admin(200)),
@@ -152,16 +171,16 @@ RULES: list[Rule] = [
     rule("classifier:model_card", by_role(LOGIN, WAIT, 404, 404, 403, 403, 403)),  # unknown
     rule("classifier:model_version_list", ADMIN_PAGE),
     rule("classifier:model_version_change", by_role(LOGIN, WAIT, 403, 403, 403, 403, 404), "post"),
-    # Recordings: API v1 (DRF; session authentication answers 403 to anonymous callers)
+    # Recordings: API v1 (DRF; anonymous callers get 401 naming the API token's Bearer scheme)
     rule("recording-list", API_UPLOADERS),
-    rule("recording-list", by_role(403, 403, 400, 400, 403, 403, 403), "post"),  # no file
+    rule("recording-list", by_role(401, 403, 400, 400, 403, 403, 403), "post"),  # no file
     Rule("recording-detail", RECORDING_API),
     Rule(
         "recording-detail",
         own_other_missing(
-            own=by_role(403, 403, 204, 204, 403, 403, 403),
-            other=by_role(403, 403, 404, 403, 403, 403, 403),
-            missing=by_role(403, 403, 404, 404, 403, 403, 403),
+            own=by_role(401, 403, 204, 204, 403, 403, 403),
+            other=by_role(401, 403, 404, 403, 403, 403, 403),
+            missing=by_role(401, 403, 404, 404, 403, 403, 403),
         ),
         "delete",
     ),
@@ -172,14 +191,14 @@ RULES: list[Rule] = [
     Rule(
         "recording-overread",
         own_other_missing(
-            own=by_role(403, 403, 403, 400, 403, 403, 403),  # 400: no prediction to over-read
-            other=by_role(403, 403, 403, 400, 403, 403, 403),
-            missing=by_role(403, 403, 403, 404, 403, 403, 403),
+            own=by_role(401, 403, 403, 400, 403, 403, 403),  # 400: no prediction to over-read
+            other=by_role(401, 403, 403, 400, 403, 403, 403),
+            missing=by_role(401, 403, 403, 404, 403, 403, 403),
         ),
         "post",
         {"label": "NSR"},
     ),
-    rule("api-root", signed_in(403, 200)),  # lists endpoints, no data
+    rule("api-root", signed_in(401, 200)),  # lists endpoints, no data
     rule("api-schema", everyone(200)),  # describes the API, never data
     rule("api-docs", everyone(200)),
     # Audit trail and statistics (accounts/audit_urls.py)
@@ -350,6 +369,10 @@ class World:
         if variant in {"user", "missing_user"}:
             subject = UserFactory(roles=[Role.CLINICIAN])
             args["user_id"] = subject.pk if variant == "user" else subject.pk + 10_000
+        if variant in {"own_token", "other_token", "missing_token"}:
+            owner = self.actor if variant == "own_token" else self.other_clinician
+            token = ApiTokenFactory(user=owner or self.other_clinician)
+            args["token_id"] = token.pk + 10_000 if variant == "missing_token" else token.pk
         return args
 
 

@@ -147,7 +147,9 @@ def test_download_returns_original_bytes_and_is_audited(api, recording_path):
 
 
 def test_anonymous_and_roleless_are_refused(client, no_role_user):
-    assert client.get(LIST).status_code == 403
+    anonymous = client.get(LIST)
+    assert anonymous.status_code == 401  # names the API token scheme to authenticate with
+    assert anonymous["WWW-Authenticate"] == 'Bearer realm="api"'
     client.force_login(no_role_user)
     assert client.get(LIST).status_code == 403
 
