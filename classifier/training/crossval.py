@@ -47,6 +47,7 @@ class CrossValidation:
     seed: int
     seconds: float
     probe_logits: Mapping[str, np.ndarray] = field(default_factory=dict)
+    teacher: CrossValidation | None = None  # a distilled recipe's ensemble, same folds
 
     @property
     def window_fold(self) -> np.ndarray:
@@ -167,12 +168,15 @@ def cross_validate(
     windows = recipe.evaluation_windows(leads)  # computed once: evaluation is not augmented
     lead_fold = fold_index([lead.patient for lead in leads], folds)
     logits = np.zeros((len(windows), len(CLASSES)), np.float32)
+    teacher_logits = np.zeros_like(logits) if recipe.teacher else None
     probe_logits = {name: np.zeros_like(logits) for name in probes}
     for k in range(n_folds):
         train = [lead for lead, fold in zip(leads, lead_fold, strict=True) if fold != k]
-        model = recipe.train(train, seed=seed + k)
+        model, teacher = recipe.train_with_teacher(train, seed=seed + k)
         scored = lead_fold[windows.lead_index] == k
         logits[scored] = logits_of(model, windows.inputs[scored])
+        if teacher_logits is not None:
+            teacher_logits[scored] = logits_of(teacher, windows.inputs[scored])
         for name, probe in probes.items():
             probe_logits[name][scored] = logits_of(model, probe(windows.inputs[scored]))
         logger.info(
@@ -184,14 +188,20 @@ def cross_validate(
             np.mean(logits[scored].argmax(axis=1) == windows.labels[scored]),
             time.perf_counter() - started,
         )
+    seconds = time.perf_counter() - started
     return CrossValidation(
         recipe=recipe,
         held_out=HeldOut(logits, windows),
         lead_fold=lead_fold,
         n_folds=n_folds,
         seed=seed,
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         probe_logits=probe_logits,
+        teacher=None
+        if teacher_logits is None
+        else CrossValidation(
+            recipe.teacher, HeldOut(teacher_logits, windows), lead_fold, n_folds, seed, seconds
+        ),
     )
 
 

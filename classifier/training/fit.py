@@ -14,9 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from classifier.model import softmax
 from classifier.training.sources import CLASSES
 
 logger = logging.getLogger(__name__)
+
+# Softening of the teacher's logits when distilling (Hinton et al. 2015): above 1 the student
+# also learns which wrong class the teacher found more plausible.
+DISTIL_TEMPERATURE = 2.0
 
 
 @dataclass(frozen=True)
@@ -59,31 +64,62 @@ def fit(
     config: FitConfig,
     seed: int,
     verbose: int = 0,
+    teacher_logits: np.ndarray | None = None,
 ) -> Any:
     """Build a fresh network with ``build()`` and train it on (inputs, labels) -> the model.
 
+    With ``teacher_logits`` (float[n, n_classes]) the network is distilled instead: it learns
+    the teacher's probabilities at ``DISTIL_TEMPERATURE`` rather than the hard labels, which
+    carry how sure the teacher is; ``labels`` then only weigh the classes.
     ``verbose=2`` prints one progress line per epoch (the CLI's default for ``train``).
     """
     import keras
 
     make_deterministic(seed)
     model = build()
+    weights = class_weights(labels) if config.class_weighting else None
+    if teacher_logits is None:
+        loss, targets, sample_weight = _hard_loss(), labels, None
+    else:
+        loss = _distillation_loss()
+        targets = softmax(teacher_logits / DISTIL_TEMPERATURE)
+        sample_weight = np.array([weights[k] for k in labels]) if weights else None
+        weights = None  # Keras applies class_weight to integer labels only
     model.compile(
         optimizer=keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
+        loss=loss,
     )
     model.fit(
         inputs,
-        labels,
+        targets,
         batch_size=config.batch_size,
         epochs=config.epochs,
-        class_weight=class_weights(labels) if config.class_weighting else None,
+        class_weight=weights,
+        sample_weight=sample_weight,
         shuffle=True,
         verbose=verbose,
     )
     logger.debug("fit.done", extra={"windows": len(labels), "params": model.count_params()})
     return model
+
+
+def _hard_loss() -> Any:
+    import keras
+
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def _distillation_loss() -> Any:
+    """Cross-entropy between the teacher's softened probabilities and the student's
+    logits / T, scaled by T**2 so its gradients keep the size of a hard-label loss."""
+    import keras
+
+    def loss(teacher_probs: Any, student_logits: Any) -> Any:
+        return DISTIL_TEMPERATURE**2 * keras.losses.categorical_crossentropy(
+            teacher_probs, student_logits / DISTIL_TEMPERATURE, from_logits=True
+        )
+
+    return loss
 
 
 def logits_of(model: Any, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:

@@ -22,7 +22,7 @@ from classifier.training.architectures import average_logits, rhythm_cnn
 from classifier.training.crossval import choose_threshold
 from classifier.training.dataset import evaluation_windows, training_windows
 from classifier.training.evaluation import answered_accuracy
-from classifier.training.fit import FitConfig
+from classifier.training.fit import FitConfig, fit, logits_of
 from classifier.training.metrics import (
     expected_calibration_error,
     fit_temperature,
@@ -301,6 +301,46 @@ def test_an_ensemble_is_one_loadable_model_averaging_its_members(tmp_path: Path)
 # --- metrics, calibration, decision rule -----------------------------------------------------
 
 
+def test_a_distilled_network_learns_the_teachers_probabilities_not_the_labels() -> None:
+    import keras
+
+    rng = np.random.default_rng(0)
+    inputs = rng.normal(size=(256, 8)).astype(np.float32)
+    labels = np.zeros(256, np.int64)  # the labels say ARR ...
+    teacher_logits = np.tile(np.array([[0.0, 0.0, 6.0]], np.float32), (256, 1))  # ... teacher NSR
+
+    def build() -> keras.Model:
+        return keras.Sequential([keras.Input((8,)), keras.layers.Dense(3)])
+
+    student = fit(
+        build,
+        inputs,
+        labels,
+        FitConfig(epochs=30, batch_size=32, learning_rate=0.05),
+        0,
+        0,
+        teacher_logits,
+    )
+    assert (logits_of(student, inputs).argmax(axis=1) == CLASSES.index("NSR")).all()
+
+
+def test_a_distilled_recipe_serves_one_network_of_the_members_size(
+    small_leads: list[Lead],
+) -> None:
+    recipe = SHIPPED.with_changes(
+        fit=FitConfig(epochs=1, batch_size=16),
+        max_windows_per_lead=1,
+        views_per_lead=1,
+        ensemble_size=2,
+        distil=True,
+    )
+    student = recipe.train(small_leads, seed=0)
+    spec = recipe.spec
+    one = rhythm_cnn((spec.n_freqs, spec.columns_per_window, 1), len(CLASSES))
+    assert student.count_params() == one.count_params()
+    assert recipe.to_dict()["distilled_into_one_network"] is True
+
+
 def test_bootstrap_resamples_patients_not_windows() -> None:
     correct = np.array([1] * 50 + [0] * 50)  # patient a: all right, patient b: all wrong
     patients = np.array(["a"] * 50 + ["b"] * 50)
@@ -351,8 +391,8 @@ def test_evaluate_writes_candidates_shortcut_and_figure_into_the_card(
     small_leads: list[Lead], tiny_model, tmp_path: Path
 ) -> None:
     quick = {"fit": FitConfig(epochs=1, batch_size=16), "max_windows_per_lead": 1}
-    candidates = (
-        WINDOWED.with_changes(views_per_lead=1, **quick),
+    candidates = (  # the first one distilled: its teacher is scored on the same folds
+        WINDOWED.with_changes(views_per_lead=1, ensemble_size=2, distil=True, **quick),
         RAW_1D.with_changes(name="raw", views_per_lead=1, **quick),
     )
     for path in (tiny_model.card_path, tiny_model.weights_path):
@@ -372,7 +412,8 @@ def test_evaluate_writes_candidates_shortcut_and_figure_into_the_card(
     write_into_card(card_path, cv)
 
     raw = json.loads(card_path.read_text())
-    assert [row["candidate"] for row in raw["cv"]["candidates"]] == [WINDOWED.name, "raw"]
+    names = [row["candidate"] for row in raw["cv"]["candidates"]]
+    assert names == [WINDOWED.name, f"{WINDOWED.name}: teacher", "raw"]
     assert raw["cv"]["candidates"][0]["servable"] is True
     assert "gradient_boosting" in raw["cv"]["shortcut_control"]
     assert set(raw["cv"]["targets"]) >= {"arr_vs_nsr_per_recording_accuracy"}
