@@ -56,11 +56,13 @@ def displayed_prediction(recording: Recording) -> Prediction | None:
 
 
 def active_model_version() -> ModelVersion | None:
-    return ModelVersion.objects.filter(is_active=True).first()
+    """The active version; its card (tens of kB of JSON) loads only if read: every upload
+    asks for the version, few pages show the card."""
+    return ModelVersion.objects.filter(is_active=True).defer("card").first()
 
 
 def shadow_model_versions() -> QuerySet[ModelVersion]:
-    return ModelVersion.objects.filter(is_shadow=True)
+    return ModelVersion.objects.filter(is_shadow=True).defer("card")
 
 
 def scalogram_spec_for(recording: Recording) -> ScalogramSpec:

@@ -163,6 +163,7 @@ def prediction_run(prediction_id: int) -> Prediction:
         prediction = (
             Prediction.objects.select_for_update()
             .select_related("recording", "model_version")
+            .defer("model_version__card")  # the model's files are read, not its card row
             .get(pk=prediction_id)
         )
         if prediction.status == Prediction.Status.DONE:

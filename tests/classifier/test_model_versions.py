@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from classifier import selectors
 from classifier.models import ModelVersion
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,12 @@ def test_model_versions_command_unknown_name(candidate):
 
     with pytest.raises(CommandError, match="unknown model version"):
         call_command("model_versions", "--activate", "nope")
+
+
+def test_uploads_do_not_load_the_model_card_until_a_page_reads_it(
+    django_assert_num_queries, candidate
+):
+    version = selectors.active_model_version()
+    assert "card" in version.get_deferred_fields()  # every upload asks for the version
+    with django_assert_num_queries(1):  # the card page reads it: one more query
+        assert version.card["version"]
