@@ -51,7 +51,8 @@ class AuditedPermission(BasePermission):
 
 
 def audit_denial(request, permission: str) -> None:
-    """One ``access_denied`` event per request, however many permission classes refuse."""
+    """One ``access_denied`` event per request, however many checks refuse: the same details
+    (path, method, permission) for web pages, API calls and /metrics."""
     if getattr(request, "_access_denial_audited", False):
         return
     request._access_denial_audited = True
@@ -90,12 +91,7 @@ def permission_required(perm: Perm):
             if not allowed(user, perm):
                 if awaiting_role(user):
                     return redirect("accounts:no_access")
-                audit.record(
-                    audit.Action.ACCESS_DENIED,
-                    request=request,
-                    outcome="denied",
-                    details={"path": request.path, "permission": str(perm)},
-                )
+                audit_denial(request, perm)
                 raise PermissionDenied(f"missing permission: {perm}")
             return view(request, *args, **kwargs)
 

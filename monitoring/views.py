@@ -17,7 +17,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from accounts import audit
-from accounts.permissions import allowed
+from accounts.permissions import allowed, audit_denial
 from accounts.roles import Perm
 from monitoring.metrics import DatabaseCollector
 from monitoring.readiness import readiness_checks
@@ -73,12 +73,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated:
             return _unauthorized()
         if not allowed(request.user, Perm.VIEW_METRICS):
-            audit.record(
-                audit.Action.ACCESS_DENIED,
-                request=request,
-                outcome="denied",
-                details={"path": request.path, "permission": str(Perm.VIEW_METRICS)},
-            )
+            audit_denial(request, Perm.VIEW_METRICS)
             return HttpResponse("forbidden\n", status=403, content_type="text/plain")
     return HttpResponse(generate_latest(_ScrapeRegistry()), content_type=CONTENT_TYPE_LATEST)
 
