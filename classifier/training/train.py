@@ -22,7 +22,7 @@ from classifier.training.sources import CLASSES, Lead
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_VERSION = "wavecardio-cnn-v2"
+DEFAULT_VERSION = "wavecardio-cnn-v3"
 
 
 @dataclass(frozen=True)
