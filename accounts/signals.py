@@ -8,6 +8,7 @@ sign-up. Passwords never reach here: Django masks them before ``user_login_faile
 from __future__ import annotations
 
 from allauth.account.signals import user_signed_up
+from allauth.mfa.signals import authentication_failed as mfa_authentication_failed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -40,6 +41,25 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
         details=details,
     )
     metrics.logins_total.labels(outcome="locked_out" if locked_out else "failure").inc()
+
+
+@receiver(mfa_authentication_failed, dispatch_uid="audit_mfa_authentication_failed")
+def on_second_factor_failed(sender, request, user, authenticator, **kwargs) -> None:
+    """A wrong second-factor code: the password was right, so the account is known (actor);
+    repeated events for one account point at a stolen password."""
+    audit.record(
+        Action.LOGIN_FAILED,
+        actor=user,
+        request=request,
+        outcome="failure",
+        details={
+            "username": user.get_username(),
+            "stage": "second_factor",
+            "authenticator": str(authenticator.type),
+            "reauthentication": bool(kwargs.get("reauthentication", False)),
+        },
+    )
+    metrics.logins_total.labels(outcome="failure").inc()
 
 
 @receiver(user_logged_out, dispatch_uid="audit_user_logged_out")

@@ -10,6 +10,8 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
 
+from accounts.audit import Action
+from accounts.models import AuditEvent
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,10 @@ def test_sign_in_with_totp_needs_the_code(client, clinician):
 
     wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert wrong.status_code == 200 and "_auth_user_id" not in client.session
+    failed = AuditEvent.objects.get(action=Action.LOGIN_FAILED)  # audited, with the account
+    assert (failed.actor, failed.outcome) == (clinician, "failure")
+    assert failed.details["stage"] == "second_factor"
+    assert failed.details["authenticator"] == "totp"
 
     right = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert right.status_code == 302
