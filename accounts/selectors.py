@@ -77,7 +77,7 @@ def pending_count() -> int:
 def api_tokens_of(user) -> QuerySet[ApiToken]:
     """All of ``user``'s API tokens, newest first: revoked and expired ones too, so the owner
     can tell which key a failing script still uses."""
-    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+    return ApiToken.objects.filter(user=user)  # Meta.ordering: newest first
 
 
 def api_token_for_change(actor, token_id: int) -> ApiToken:
