@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from classifier.training.card import cpu_model
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "RESULTS.md"
 SECTIONS = ("cwt", "e2e", "throughput", "cli", "web", "size")
@@ -127,16 +129,8 @@ def cold_cli(recording: Path, card: Path, runs: int) -> dict:
 
 
 def machine() -> dict:
-    model = platform.processor() or "unknown"
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        model = next(
-            line.split(":", 1)[1].strip() for line in lscpu.splitlines() if "Model name" in line
-        )
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        pass
     return {
-        "cpu": model,
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "load_average": os.getloadavg(),
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -111,6 +111,7 @@ def model_card_summary(card: dict) -> dict:
     per_class = _dig(card, "data", "per_class") or {}
     return {
         "method": cv.get("method") or evaluation.get("method", ""),
+        "computed_on": cv.get("computed_on") or evaluation.get("computed_on") or {},
         "figures": rows,
         "ece": _dig(evaluation, "per_window", "calibration", "ece"),
         "answered": _dig(evaluation, "per_recording", "with_uncertain", "arr_vs_nsr") or {},

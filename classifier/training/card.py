@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import platform
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -115,6 +117,41 @@ def preprocessing_code_sha256() -> dict[str, str]:
     return {
         f"classifier/{Path(module.__file__).name}": sha256_of(Path(module.__file__))
         for module in (classifier.cwt, classifier.pipeline)
+    }
+
+
+# Why figures re-computed elsewhere can differ slightly (measured: README, "The model, honestly").
+REPRODUCIBILITY = (
+    "Seeded and deterministic: the same figures, bit for bit, on the same CPU model with the "
+    "same library versions. TensorFlow's CPU kernels (oneDNN) round differently on other "
+    "instruction sets (e.g. AVX-512 vs AVX2), so training on another CPU gives slightly "
+    "different networks and figures, within the confidence intervals."
+)
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def computed_on() -> dict[str, Any]:
+    """Where a card's figures were computed: what exact reproduction needs (REPRODUCIBILITY)."""
+    import numpy
+    import tensorflow
+
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "tensorflow": tensorflow.__version__,
+        "numpy": numpy.__version__,
+        "reproducibility": REPRODUCIBILITY,
     }
 
 

@@ -33,6 +33,10 @@ class FitConfig:
     learning_rate: float = 2e-3
     weight_decay: float = 1e-4
     class_weighting: bool = True  # every class weighs the same in the loss, however many windows
+    # Within a class, a patient's windows weigh n ** -patient_balance each (n = that
+    # patient's training windows): 0 = every window the same, so one long recording outweighs
+    # a dozen one-minute excerpts; 1 = every patient the same. Needs class_weighting.
+    patient_balance: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,14 +51,22 @@ def make_deterministic(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def class_weights(labels: np.ndarray, n_classes: int = len(CLASSES)) -> dict[int, float]:
-    """Weights n / (n_present_classes * count) for the classes present; absent ones get 1."""
-    counts = np.bincount(labels, minlength=n_classes)
-    present = np.count_nonzero(counts)
-    return {
-        k: float(len(labels) / (present * counts[k])) if counts[k] else 1.0
-        for k in range(n_classes)
-    }
+def sample_weights(
+    labels: np.ndarray, patients: np.ndarray | None = None, patient_balance: float = 0.0
+) -> np.ndarray:
+    """float64[n] loss weights averaging 1: every class present weighs the same in total
+    and, within a class, each window of a patient with n windows weighs in proportion to
+    ``n ** -patient_balance`` (``patients``: the patient of every window)."""
+    labels = np.asarray(labels)
+    if patients is None or patient_balance == 0:
+        patients = np.zeros(len(labels), dtype=np.int64)
+    _, patient_ids, per_patient = np.unique(patients, return_inverse=True, return_counts=True)
+    weights = per_patient[patient_ids].astype(np.float64) ** -patient_balance
+    classes = np.unique(labels)
+    for k in classes:
+        in_class = labels == k
+        weights[in_class] *= len(labels) / (len(classes) * weights[in_class].sum())
+    return weights
 
 
 def fit(
@@ -65,26 +77,27 @@ def fit(
     seed: int,
     verbose: int = 0,
     teacher_logits: np.ndarray | None = None,
+    patients: np.ndarray | None = None,
 ) -> Any:
     """Build a fresh network with ``build()`` and train it on (inputs, labels) -> the model.
 
     With ``teacher_logits`` (float[n, n_classes]) the network is distilled instead: it learns
     the teacher's probabilities at ``DISTIL_TEMPERATURE`` rather than the hard labels, which
-    carry how sure the teacher is; ``labels`` then only weigh the classes.
+    carry how sure the teacher is; ``labels`` then only weigh the classes. ``patients``
+    (the patient of every window) is needed for ``config.patient_balance``.
     ``verbose=2`` prints one progress line per epoch (the CLI's default for ``train``).
     """
     import keras
 
     make_deterministic(seed)
     model = build()
-    weights = class_weights(labels) if config.class_weighting else None
     if teacher_logits is None:
-        loss, targets, sample_weight = _hard_loss(), labels, None
+        loss, targets = _hard_loss(), labels
     else:
-        loss = _distillation_loss()
-        targets = softmax(teacher_logits / DISTIL_TEMPERATURE)
-        sample_weight = np.array([weights[k] for k in labels]) if weights else None
-        weights = None  # Keras applies class_weight to integer labels only
+        loss, targets = _distillation_loss(), softmax(teacher_logits / DISTIL_TEMPERATURE)
+    weights = (
+        sample_weights(labels, patients, config.patient_balance) if config.class_weighting else None
+    )
     model.compile(
         optimizer=keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay),
         loss=loss,
@@ -94,8 +107,7 @@ def fit(
         targets,
         batch_size=config.batch_size,
         epochs=config.epochs,
-        class_weight=weights,
-        sample_weight=sample_weight,
+        sample_weight=weights,
         shuffle=True,
         verbose=verbose,
     )

@@ -42,9 +42,10 @@ SELECTION_NOTE = (
     "a three-network ensemble vs one network distilled from that ensemble), by ARR-vs-NSR "
     "per-recording accuracy, then the uncertain target, then serving cost; choosing on the "
     "same folds makes the shipped figures slightly optimistic. Differences between the "
-    "scalogram variants were within their confidence intervals. One rhythm network trained "
-    "alone (25 epochs) reached 0.79 per recording and 0.68 on answered recordings: the "
-    "ensemble's steadiness is what distillation keeps at a third of its compute."
+    "scalogram variants were within their confidence intervals. The table shows one rhythm "
+    "network trained alone (25 epochs) beside the distilled one: the ensemble's steadiness is "
+    "what distillation keeps at a third of its compute. Weighing every patient the same "
+    "within its class (patients balanced) did not reduce the per-recording errors."
 )
 
 
@@ -108,6 +109,7 @@ def run_study(
             f"{shipped.max_eval_windows_per_lead} evenly spaced windows per recording."
         ),
         "created": cards.now_utc(),
+        "computed_on": cards.computed_on(),
         "data": cards.data_summary(leads, source),
         "shipped_candidate": shipped.name,
         "selection_note": SELECTION_NOTE,

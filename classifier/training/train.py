@@ -92,6 +92,7 @@ def train_and_write(
                 "patients, so these out-of-fold figures estimate it on new patients from the "
                 "same databases"
             ),
+            "computed_on": cards.computed_on(),
             **cv,
         },
         "limits": cards.limits(leads),

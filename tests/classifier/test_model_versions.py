@@ -29,6 +29,8 @@ def test_admin_compares_versions(client, admin_user, candidate):
     card_page = shown.content.decode()
     assert "Limits" in card_page and "Shortcut audit" in card_page
     assert "demo-224-image-cnn" in card_page  # the candidates table
+    computed_on = ModelVersion.objects.get(is_active=True).card["cv"]["computed_on"]
+    assert f"Computed on {computed_on['cpu']}" in card_page  # what exact reproduction needs
 
 
 def test_admin_shadows_then_activates(client, admin_user, candidate):

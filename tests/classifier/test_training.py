@@ -17,12 +17,12 @@ import wfdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier.model import ModelCard, ModelLoadError, load_model
+from classifier.model import ModelCard, ModelLoadError, load_model, softmax
 from classifier.training.architectures import average_logits, rhythm_cnn
 from classifier.training.crossval import choose_threshold
 from classifier.training.dataset import evaluation_windows, training_windows
 from classifier.training.evaluation import answered_accuracy
-from classifier.training.fit import FitConfig, fit, logits_of
+from classifier.training.fit import FitConfig, fit, logits_of, sample_weights
 from classifier.training.metrics import (
     expected_calibration_error,
     fit_temperature,
@@ -255,6 +255,10 @@ def test_tiny_training_writes_a_loadable_model_with_a_complete_card(tiny_model) 
         assert evaluation[level]["arr_vs_nsr"]["ci95"]["accuracy"]
     assert raw["decision"]["temperature"] == card.decision.temperature > 0
     assert 0 < card.decision.uncertain_below <= 1
+    computed_on = evaluation["computed_on"]  # exact reproduction needs the same CPU model
+    assert computed_on["cpu"] and computed_on["tensorflow"] and computed_on["cores"] >= 1
+    assert "same CPU model" in computed_on["reproducibility"]
+    assert raw["training"]["recipe"]["fit"]["patient_balance"] == 0.0
 
     model = load_model(tiny_model.card_path)
     spec = card.spec
@@ -322,6 +326,50 @@ def test_a_distilled_network_learns_the_teachers_probabilities_not_the_labels() 
         teacher_logits,
     )
     assert (logits_of(student, inputs).argmax(axis=1) == CLASSES.index("NSR")).all()
+
+
+def test_sample_weights_balance_classes_then_patients_within_a_class() -> None:
+    labels = np.array([0] * 90 + [0] * 10 + [2] * 50)
+    patients = np.array(["a"] * 90 + ["b"] * 10 + ["c"] * 50)
+
+    by_class = sample_weights(labels)
+    np.testing.assert_allclose(by_class, np.where(labels == 0, 150 / (2 * 100), 150 / (2 * 50)))
+    np.testing.assert_array_equal(sample_weights(labels, patients, 0.0), by_class)
+
+    by_patient = sample_weights(labels, patients, 1.0)
+    assert by_patient.mean() == pytest.approx(1.0)
+    totals = {name: by_patient[patients == name].sum() for name in "abc"}
+    assert totals["a"] == pytest.approx(totals["b"])  # one patient each, however many windows
+    assert totals["a"] + totals["b"] == pytest.approx(totals["c"])  # classes still equal
+
+    halfway = sample_weights(labels, patients, 0.5)
+    share_b = halfway[patients == "b"].sum() / halfway[labels == 0].sum()
+    assert 10 / 100 < share_b < 0.5
+
+
+def test_patient_balance_lets_a_short_recording_count_against_a_long_one() -> None:
+    """Patient b (10 windows, ARR) and patient c (200 windows, NSR) look alike; a long ARR
+    patient a looks different. Weighted by window, b is drowned out; by patient it is not."""
+    import keras
+
+    x = np.array([[1.0]] * 190 + [[-1.0]] * 10 + [[-1.0]] * 200, np.float32)
+    labels = np.array([0] * 200 + [2] * 200)
+    patients = np.array(["a"] * 190 + ["b"] * 10 + ["c"] * 200)
+
+    def arr_probability_where_b_and_c_meet(balance: float) -> float:
+        model = fit(
+            lambda: keras.Sequential([keras.Input((1,)), keras.layers.Dense(3)]),
+            x,
+            labels,
+            FitConfig(epochs=40, batch_size=32, learning_rate=0.05, patient_balance=balance),
+            0,
+            patients=patients,
+        )
+        logits = logits_of(model, np.array([[-1.0]], np.float32))
+        return float(softmax(logits)[0, 0])
+
+    assert arr_probability_where_b_and_c_meet(0.0) < 0.15
+    assert arr_probability_where_b_and_c_meet(1.0) > 0.25
 
 
 def test_a_distilled_recipe_serves_one_network_of_the_members_size(
@@ -418,5 +466,6 @@ def test_evaluate_writes_candidates_shortcut_and_figure_into_the_card(
     assert "gradient_boosting" in raw["cv"]["shortcut_control"]
     assert set(raw["cv"]["targets"]) >= {"arr_vs_nsr_per_recording_accuracy"}
     assert any("CHF" in line for line in raw["cv"]["limits"])
+    assert raw["cv"]["computed_on"]["cpu"]
     assert figure.read_bytes().startswith(b"\x89PNG")
     assert load_model(card_path).version == "tiny"  # weights untouched
