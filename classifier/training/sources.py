@@ -84,11 +84,12 @@ def read_manifest_dir(root: Path) -> list[Lead]:
     with open(root / "manifest.csv", newline="") as handle:
         for row in csv.DictReader(handle):
             samples = np.load(root / row["file"], allow_pickle=False).astype(np.float32)
-            if float(row["fs_hz"]) != REFERENCE_RATE_HZ:
-                samples = _resampled(samples, float(row["fs_hz"]))
+            # The manifest's sha256 is of the file's float32 samples, at the file's own rate.
             expected = row.get("sha256")
             if expected and hashlib.sha256(samples.tobytes()).hexdigest()[:16] != expected:
                 raise DataSourceError(f"{row['file']} does not match its manifest sha256")
+            if float(row["fs_hz"]) != REFERENCE_RATE_HZ:
+                samples = _resampled(samples, float(row["fs_hz"]))
             leads.append(
                 Lead(
                     id=row["id"],

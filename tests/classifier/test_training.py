@@ -7,6 +7,7 @@ both sides of a split. Training tests use a handful of short real recordings and
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -74,6 +75,28 @@ def test_manifest_folder_reads_every_recording_with_its_patient(leads: list[Lead
     patients = {lead.patient for lead in leads}
     assert len(patients) == 53
     assert all(lead.samples.dtype == np.float32 and lead.samples.ndim == 1 for lead in leads)
+
+
+def _manifest_folder(folder: Path, samples: np.ndarray, fs_hz: float, sha256: str) -> Path:
+    folder.mkdir()
+    np.save(folder / "a.npy", samples)
+    columns = "id,file,label,database,record,patient,lead,fs_hz,sha256"
+    row = f"nsrdb-1-ECG1,a.npy,NSR,nsrdb,1,nsrdb-1,ECG1,{fs_hz:g},{sha256}"
+    (folder / "manifest.csv").write_text(f"{columns}\n{row}\n")
+    return folder
+
+
+def test_manifest_sha256_is_checked_on_the_file_before_resampling(tmp_path: Path) -> None:
+    samples = np.sin(np.arange(256 * 20) / 256 * 2 * np.pi * 1.2).astype(np.float32)
+    digest = hashlib.sha256(samples.tobytes()).hexdigest()[:16]
+
+    (lead,) = load_leads(_manifest_folder(tmp_path / "good", samples, 256, digest))
+    assert len(lead.samples) == 128 * 20  # resampled to the reference rate after the check
+
+    tampered = samples.copy()
+    tampered[100] += 0.5
+    with pytest.raises(DataSourceError, match="does not match its manifest sha256"):
+        load_leads(_manifest_folder(tmp_path / "bad", tampered, 256, digest))
 
 
 def test_ecgdata_mat_rows_at_native_rates_match_the_shipped_recordings(
