@@ -58,10 +58,10 @@ def sample_weights(
     and, within a class, each window of a patient with n windows weighs in proportion to
     ``n ** -patient_balance`` (``patients``: the patient of every window)."""
     labels = np.asarray(labels)
-    if patients is None or patient_balance == 0:
-        patients = np.zeros(len(labels), dtype=np.int64)
-    _, patient_ids, per_patient = np.unique(patients, return_inverse=True, return_counts=True)
-    weights = per_patient[patient_ids].astype(np.float64) ** -patient_balance
+    weights = np.ones(len(labels))
+    if patients is not None and patient_balance:
+        _, patient_ids, per_patient = np.unique(patients, return_inverse=True, return_counts=True)
+        weights = per_patient[patient_ids].astype(np.float64) ** -patient_balance
     classes = np.unique(labels)
     for k in classes:
         in_class = labels == k
