@@ -90,6 +90,18 @@ def _dig(data, *keys):
     return data
 
 
+def _fold_checks(cv: dict) -> list[dict]:
+    """The shipped recipe's targets on other patient-to-fold assignments: value per target."""
+    checks = []
+    for check in cv.get("fold_assignment_check") or []:
+        targets = check.get(cv.get("shipped_candidate")) or {}
+        checks.append(
+            {"seed": check.get("seed")}
+            | {name.removeprefix("arr_vs_nsr_"): row.get("value") for name, row in targets.items()}
+        )
+    return checks
+
+
 def model_card_summary(card: dict) -> dict:
     """Headline figures of a model card for side-by-side comparison (None when absent).
 
@@ -116,6 +128,8 @@ def model_card_summary(card: dict) -> dict:
         "ece": _dig(evaluation, "per_window", "calibration", "ece"),
         "answered": _dig(evaluation, "per_recording", "with_uncertain", "arr_vs_nsr") or {},
         "candidates": cv.get("candidates") or [],
+        "selection_note": cv.get("selection_note", ""),
+        "fold_checks": _fold_checks(cv),
         "shortcut_verdict": cv.get("shortcut_verdict", ""),
         "params": _dig(card, "architecture", "params"),
         "size_bytes": card.get("weights_size_bytes"),

@@ -22,7 +22,7 @@ from classifier.training.sources import CLASSES, Lead
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_VERSION = "wavecardio-cnn-v3"
+DEFAULT_VERSION = "wavecardio-cnn-v4"
 
 
 @dataclass(frozen=True)

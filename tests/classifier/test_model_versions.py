@@ -31,6 +31,11 @@ def test_admin_compares_versions(client, admin_user, candidate):
     assert "demo-224-image-cnn" in card_page  # the candidates table
     computed_on = ModelVersion.objects.get(is_active=True).card["cv"]["computed_on"]
     assert f"Computed on {computed_on['cpu']}" in card_page  # what exact reproduction needs
+    cv = ModelVersion.objects.get(is_active=True).card["cv"]
+    check = cv["fold_assignment_check"][0][cv["shipped_candidate"]]  # the split's noise
+    shown_figure = check["arr_vs_nsr_per_recording_accuracy"]["value"]
+    assert f"folds (seed 1): {100 * shown_figure:.1f} % per recording" in card_page
+    assert cv["selection_note"] in card_page
 
 
 def test_admin_shadows_then_activates(client, admin_user, candidate):

@@ -407,9 +407,11 @@ def test_a_distilled_recipe_serves_one_network_of_the_members_size(
     )
     student = recipe.train(small_leads, seed=0)
     spec = recipe.spec
-    one = rhythm_cnn((spec.n_freqs, spec.columns_per_window, 1), len(CLASSES))
+    one = rhythm_cnn((spec.n_freqs, spec.columns_per_window, 1), len(CLASSES), width=12)
     assert student.count_params() == one.count_params()
     assert recipe.to_dict()["distilled_into_one_network"] is True
+    assert recipe.to_dict()["network"] == "rhythm_cnn(width=12)"  # the card says how wide
+    assert RAW_1D.to_dict()["network"] == "raw_signal_cnn"
 
 
 def test_bootstrap_resamples_patients_not_windows() -> None:
@@ -490,5 +492,9 @@ def test_evaluate_writes_candidates_shortcut_and_figure_into_the_card(
     assert set(raw["cv"]["targets"]) >= {"arr_vs_nsr_per_recording_accuracy"}
     assert any("CHF" in line for line in raw["cv"]["limits"])
     assert raw["cv"]["computed_on"]["cpu"]
+    (check,) = raw["cv"]["fold_assignment_check"]  # the shipped recipe on another split
+    assert check["seed"] == 1
+    assert set(check) == {"seed", WINDOWED.name, f"{WINDOWED.name}: teacher"}
+    assert check[WINDOWED.name]["arr_vs_nsr_per_recording_accuracy"]["target"] == 0.88
     assert figure.read_bytes().startswith(b"\x89PNG")
     assert load_model(card_path).version == "tiny"  # weights untouched
