@@ -259,7 +259,7 @@ DISTILLED = ENSEMBLE.with_changes(
     distil=True,
 )
 # The recipe shipped by ``train`` (model v4): v3's, with 12 instead of 16 filters per layer
-# in every network. On the card's folds its teacher and the distilled network each got two
+# in every network. On the card's folds its teacher got four and the distilled network two
 # more recordings right than v3's (within fold-to-fold noise: see the card's selection
 # note); LiteRT serves it at about v3's cost.
 SHIPPED = DISTILLED.with_changes(
