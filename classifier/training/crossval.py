@@ -50,6 +50,11 @@ class CrossValidation:
     teacher: CrossValidation | None = None  # a distilled recipe's ensemble, same folds
 
     @property
+    def with_teacher(self) -> tuple[CrossValidation, ...]:
+        """This result, then its teacher's if it has one: everything these folds scored."""
+        return (self,) if self.teacher is None else (self, self.teacher)
+
+    @property
     def window_fold(self) -> np.ndarray:
         return self.lead_fold[self.held_out.windows.lead_index]
 

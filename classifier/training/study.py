@@ -88,10 +88,9 @@ def run_study(
         logger.info("cross-validating %s (%d patient-grouped folds)", recipe.name, n_folds)
         probes = band_occlusion_probes(recipe.spec) if recipe is shipped else None
         result = cross_validate(recipe, leads, n_folds, seed, probes=probes)
-        for scored in (result, result.teacher):
-            if scored is not None:
-                reports[scored.recipe.name] = scored.report(n_resamples)
-                compared.append(scored.recipe)
+        for scored in result.with_teacher:
+            reports[scored.recipe.name] = scored.report(n_resamples)
+            compared.append(scored.recipe)
     logger.info("cross-validating the equipment-only shortcut control")
     control = shortcut_control(
         leads, shipped.spec, shipped.max_eval_windows_per_lead, n_folds, seed, n_resamples
@@ -151,15 +150,14 @@ def fold_assignment_check(
     )
     result = cross_validate(recipe, leads, n_folds, seed)
     check: dict[str, Any] = {"seed": seed}
-    for scored in (result, result.teacher):
-        if scored is not None:
-            check[scored.recipe.name] = targets = target_check(scored.report(n_resamples))
-            logger.info(
-                "  seed %d, %s: %s",
-                seed,
-                scored.recipe.name,
-                ", ".join(f"{name} {row['value']}" for name, row in targets.items()),
-            )
+    for scored in result.with_teacher:
+        check[scored.recipe.name] = targets = target_check(scored.report(n_resamples))
+        logger.info(
+            "  seed %d, %s: %s",
+            seed,
+            scored.recipe.name,
+            ", ".join(f"{name} {row['value']}" for name, row in targets.items()),
+        )
     return check
 
 
