@@ -69,7 +69,7 @@ class Recipe:
         return self.with_changes(
             name=f"{self.name}: teacher",
             description=f"the ensemble of {self.ensemble_size} networks {self.name} is "
-            "distilled from (three times its compute)",
+            f"distilled from ({self.ensemble_size} times its compute)",
             distil=False,
         )
 

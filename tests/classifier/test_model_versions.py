@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts.models import AuditEvent
 from classifier import selectors
@@ -34,7 +35,7 @@ def test_admin_compares_versions(client, admin_user, candidate):
     check = cv["fold_assignment_check"][0][cv["shipped_candidate"]]  # the split's noise
     shown_figure = check["arr_vs_nsr_per_recording_accuracy"]["value"]
     assert f"folds (seed 1): {100 * shown_figure:.1f} % per recording" in card_page
-    assert cv["selection_note"] in card_page
+    assert escape(cv["selection_note"]) in card_page  # as HTML shows it
 
 
 def test_admin_shadows_then_activates(client, admin_user, candidate):

@@ -410,6 +410,7 @@ def test_a_distilled_recipe_serves_one_network_of_the_members_size(
     one = rhythm_cnn((spec.n_freqs, spec.columns_per_window, 1), len(CLASSES), width=12)
     assert student.count_params() == one.count_params()
     assert recipe.to_dict()["distilled_into_one_network"] is True
+    assert recipe.teacher.description.endswith("(2 times its compute)")
     assert recipe.to_dict()["network"] == "rhythm_cnn(width=12)"  # the card says how wide
     assert RAW_1D.to_dict()["network"] == "raw_signal_cnn"
 
