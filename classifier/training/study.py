@@ -42,12 +42,12 @@ SELECTION_NOTE = (
     "network vs a three-network ensemble vs one network distilled from it, networks 8, 12 or "
     "16 filters wide, 10-s windows, 128 time columns, label smoothing, every patient weighing "
     "the same within its class, twice the distillation data, an extra window aligned to the "
-    "recording's end, a per-class bias on top of the temperature. They were ranked by "
-    "ARR-vs-NSR per-recording accuracy, then "
-    "the uncertain target, then serving cost. Choosing on the same folds makes "
-    "the shipped figures optimistic: most differences were one to four of 92 recordings, "
-    "inside the confidence intervals. The fold-assignment check (the same recipe on another "
-    "split of the same patients into folds) shows how large that noise is."
+    "recording's end, a per-class bias on top of the temperature, training without V1 leads. "
+    "They were ranked by ARR-vs-NSR per-recording accuracy, then the uncertain target, then "
+    "serving cost. Choosing on the same folds makes the shipped figures optimistic: most "
+    "differences were one to four of 92 recordings, inside the confidence intervals. The "
+    "fold-assignment check (the same recipe on another split of the same patients into "
+    "folds) shows how large that noise is."
 )
 
 
