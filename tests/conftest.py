@@ -50,6 +50,16 @@ def recording_path(ecg_dir) -> Path:
 
 
 @pytest.fixture
+def lead_off_path(ecg_dir, tmp_path) -> Path:
+    """A real 32-s NSR excerpt whose lead is off (flat) for its first 24 s: 3 of 4 windows."""
+    samples = np.load(ecg_dir / "recordings" / "nsrdb-16483-ECG1.npy")[: 4 * 1024].copy()
+    samples[: 3 * 1024] = 0.0
+    path = tmp_path / "lead-off.npy"
+    np.save(path, samples)
+    return path
+
+
+@pytest.fixture
 def npy_bytes():
     def make(array) -> bytes:
         import io

@@ -35,6 +35,15 @@ def test_upload_answers_201_with_the_prediction(api, recording_path):
     assert prediction["model_version"] == recording.predictions.get().model_version.name
 
 
+def test_an_unusable_signal_is_answered_uncertain_with_the_reason(api, lead_off_path):
+    response = post_file(api, lead_off_path)
+    assert response.status_code == 201, response.content
+    prediction = response.json()["prediction"]
+    assert prediction["label"] == "uncertain"  # never a confident class
+    assert prediction["top_class"] in {"ARR", "CHF", "NSR"}  # kept for review, not as the answer
+    assert prediction["quality"] == {"windows_ok": 1, "windows_poor": 3, "reasons": {"flat": 3}}
+
+
 def test_upload_answers_202_while_the_prediction_runs(api, recording_path, settings):
     from ecgsite.celery import app
 
