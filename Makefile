@@ -6,14 +6,16 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DATA ?= ../shared/data/ecg
+DATA ?= ../shared/data
 SEED ?= 0
-MODEL_VERSION ?= wavecardio-cnn-v4
+MODEL_VERSION ?= wavecardio-cnn-v5
+LEGACY_DATA ?= ../shared/data/ecg
+LEGACY_VERSION ?= wavecardio-cnn-v4
 CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= ecgsite.settings.dev
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run install install-dev system-tools migrate screenshots test test-fast test-services lint format bench train evaluate vendor clean
+.PHONY: run install install-dev system-tools migrate screenshots test test-fast test-services lint format bench train evaluate train-legacy vendor clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -69,14 +71,19 @@ format: install-dev
 bench: install-dev
 	$(PY) -m bench
 
-train: install  ## reproducible training (DATA=dir with manifest.csv | ECGData.mat | WFDB root)
-	$(PY) -m classifier.training train --data $(DATA) --out models --seed $(SEED) \
-	  --version $(MODEL_VERSION) $(if $(MAT_RATES),--mat-rates $(MAT_RATES))
+train: install  ## model v5, reproducible: CV on wfdb/mitdb + ecg + multi-recorder, then all patients
+	$(PY) -m classifier.training.rhythm_study train --data $(DATA) --out models --seed $(SEED) \
+	  --version $(MODEL_VERSION)
 	$(PY) -m classifier.export models/$(MODEL_VERSION).json
 
-evaluate: install  ## patient-grouped cross-validation report, written into the model card
-	$(PY) -m classifier.training evaluate --data $(DATA) --card models/$(MODEL_VERSION).json \
-	  --seed $(SEED)
+evaluate: install  ## + leave-one-database-out and the shortcut control, written into the card
+	$(PY) -m classifier.training.rhythm_study evaluate --data $(DATA) \
+	  --card models/$(MODEL_VERSION).json --seed $(SEED)
+
+train-legacy: install  ## models v2-v4 (recording labels; DATA=dir with manifest.csv | .mat | WFDB root)
+	$(PY) -m classifier.training train --data $(LEGACY_DATA) --out models --seed $(SEED) \
+	  --version $(LEGACY_VERSION) $(if $(MAT_RATES),--mat-rates $(MAT_RATES))
+	$(PY) -m classifier.export models/$(LEGACY_VERSION).json
 
 vendor:  ## refresh vendored front-end assets from the npm registry
 	rm -rf var/vendor && mkdir -p var/vendor && cd var/vendor && npm pack uplot@1.6.32 --silent && tar xzf uplot-1.6.32.tgz

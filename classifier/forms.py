@@ -23,7 +23,13 @@ class UploadForm(forms.Form):
 
 
 class OverReadForm(forms.Form):
-    label = forms.ChoiceField(label="Your reading", choices=[(c, c) for c in ("ARR", "CHF", "NSR")])
+    """A reviewer's reading; the choices are the classes of the model that answered."""
+
+    label = forms.ChoiceField(label="Your reading")
     comment = forms.CharField(
         label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, classes: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].choices = [(name, name) for name in classes]

@@ -10,63 +10,20 @@ copy is served instead: same answers, without importing TensorFlow. Pure Python:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from classifier.cwt import ScalogramSpec
+from classifier.card import UNCERTAIN, DecisionRule, ModelCard, ModelLoadError
+from classifier.features import input_shape
 
-CLASSES: tuple[str, ...] = ("ARR", "CHF", "NSR")
-UNCERTAIN = "uncertain"
-
-
-class ModelLoadError(RuntimeError):
-    """The model files are missing, inconsistent or corrupt."""
-
-
-@dataclass(frozen=True)
-class DecisionRule:
-    """How calibrated probabilities become an answer (fitted on cross-validation folds)."""
-
-    temperature: float = 1.0
-    uncertain_below: float = 0.6  # top probability under this -> "uncertain"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DecisionRule:
-        return cls(float(data.get("temperature", 1.0)), float(data.get("uncertain_below", 0.6)))
-
-
-@dataclass(frozen=True)
-class ModelCard:
-    version: str
-    classes: tuple[str, ...]
-    spec: ScalogramSpec
-    decision: DecisionRule
-    weights_file: str
-    weights_sha256: str
-    raw: dict[str, Any] = field(repr=False, compare=False)
-
-    @classmethod
-    def read(cls, card_path: Path) -> ModelCard:
-        try:
-            raw = json.loads(Path(card_path).read_text())
-            return cls(
-                version=raw["version"],
-                classes=tuple(raw["classes"]),
-                spec=ScalogramSpec.from_dict(raw["preprocessing"]["scalogram"]),
-                decision=DecisionRule.from_dict(raw.get("decision", {})),
-                weights_file=raw["weights_file"],
-                weights_sha256=raw["weights_sha256"],
-                raw=raw,
-            )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelLoadError(f"cannot read model card {card_path}: {exc}") from exc
+__all__ = ["UNCERTAIN", "DecisionRule", "LoadedModel", "ModelCard", "ModelLoadError", "load_model"]
 
 
 def sha256_of(path: Path) -> str:
@@ -83,8 +40,12 @@ SERVING_RUNTIME_LITERT = "litert"
 SERVING_MAX_ABS_PROB_DIFF = 1e-4
 
 
+# Model inputs: {input kind: float32[b, ...]} (see classifier.features), in the card's order.
+Inputs = dict[str, np.ndarray]
+
+
 class KerasBackend:
-    """Runs a Keras model: float32[b, f, c, 1] -> float32[b, n_classes] logits."""
+    """Runs a Keras model: {kind: float32[b, ...]} -> float32[b, n_classes] logits."""
 
     runtime = "keras"
 
@@ -92,9 +53,11 @@ class KerasBackend:
         self.keras_model = keras_model
         self._lock = threading.Lock()  # Keras models are not safe for concurrent calls
 
-    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+    def __call__(self, inputs: Inputs) -> np.ndarray:
+        # A single-input network (cards before v5) takes the bare array.
+        feed = next(iter(inputs.values())) if len(inputs) == 1 else inputs
         with self._lock:
-            out = self.keras_model(inputs, training=False)
+            out = self.keras_model(feed, training=False)
         return np.asarray(out, dtype=np.float32)
 
 
@@ -123,21 +86,41 @@ class LiteRTBackend:
             local.interpreter = self._interpreter_class(
                 model_content=self._model_bytes, num_threads=self._num_threads
             )
-            local.input = local.interpreter.get_input_details()[0]["index"]
+            local.inputs = [
+                (detail["name"], detail["index"])
+                for detail in local.interpreter.get_input_details()
+            ]
             local.output = local.interpreter.get_output_details()[0]["index"]
-            local.shape = None
+            local.shapes = None
         return local
 
-    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+    def __call__(self, inputs: Inputs) -> np.ndarray:
         local = self._interpreter()
-        inputs = np.ascontiguousarray(inputs, dtype=np.float32)
-        if local.shape != inputs.shape:
-            local.interpreter.resize_tensor_input(local.input, inputs.shape, strict=False)
+        arrays = [
+            np.ascontiguousarray(self._input_for(name, inputs), dtype=np.float32)
+            for name, _ in local.inputs
+        ]
+        shapes = [array.shape for array in arrays]
+        if local.shapes != shapes:
+            for (_, index), array in zip(local.inputs, arrays, strict=True):
+                local.interpreter.resize_tensor_input(index, array.shape, strict=False)
             local.interpreter.allocate_tensors()
-            local.shape = inputs.shape
-        local.interpreter.set_tensor(local.input, inputs)
+            local.shapes = shapes
+        for (_, index), array in zip(local.inputs, arrays, strict=True):
+            local.interpreter.set_tensor(index, array)
         local.interpreter.invoke()
         return local.interpreter.get_tensor(local.output).astype(np.float32, copy=True)
+
+    @staticmethod
+    def _input_for(tensor_name: str, inputs: Inputs) -> np.ndarray:
+        """The input a LiteRT tensor takes: by kind in its name (``serving_default_<kind>:0``);
+        a single-input model takes the only one."""
+        if len(inputs) == 1:
+            return next(iter(inputs.values()))
+        matches = [kind for kind in inputs if kind in tensor_name]
+        if len(matches) != 1:
+            raise ModelLoadError(f"LiteRT input {tensor_name!r} matches none of {list(inputs)}")
+        return inputs[matches[0]]
 
 
 class LoadedModel:
@@ -158,14 +141,17 @@ class LoadedModel:
     def runtime(self) -> str:
         return self.backend.runtime
 
-    def logits(self, inputs: np.ndarray) -> np.ndarray:
-        """float32[b, f, c, 1] -> float32[b, n_classes] logits (before temperature)."""
-        if len(inputs) == 0:
+    def logits(self, inputs: Inputs | np.ndarray) -> np.ndarray:
+        """{kind: float32[b, ...]} (or a bare scalogram array) -> float32[b, n_classes]
+        logits (before temperature)."""
+        if isinstance(inputs, np.ndarray):
+            inputs = {self.card.inputs[0]: inputs}
+        if len(next(iter(inputs.values()))) == 0:
             return np.zeros((0, len(self.card.classes)), dtype=np.float32)
-        return self.backend(inputs)
+        return self.backend({kind: inputs[kind] for kind in self.card.inputs})
 
-    def predict(self, inputs: np.ndarray) -> np.ndarray:
-        """float32[b, f, c, 1] -> float32[b, n_classes] temperature-scaled probabilities."""
+    def predict(self, inputs: Inputs | np.ndarray) -> np.ndarray:
+        """Model inputs -> float32[b, n_classes] temperature-scaled probabilities."""
         return softmax(self.logits(inputs) / self.card.decision.temperature)
 
 
@@ -242,8 +228,9 @@ def load_model(
 
         backend = KerasBackend(keras.models.load_model(weights, compile=False))
     model = LoadedModel(card, backend)
-    spec = card.spec
-    model.predict(np.zeros((1, spec.n_freqs, spec.columns_per_window, 1), np.float32))  # warm up
+    model.predict(  # warm up, and fail now if the network does not take the card's inputs
+        {kind: np.zeros((1, *input_shape(kind, card.spec)), np.float32) for kind in card.inputs}
+    )
     return model
 
 
@@ -254,6 +241,21 @@ def newest_card(models_dir: Path) -> Path:
     if not cards:
         raise ModelLoadError(f"no model card in {models_dir}; run `make train`")
     return max(cards, key=lambda path: json.loads(path.read_text()).get("created", ""))
+
+
+@functools.lru_cache(maxsize=32)
+def _read_card(path: str, mtime_ns: int) -> ModelCard:
+    return ModelCard.read(path)
+
+
+def read_card(card_path: Path | str) -> ModelCard:
+    """The card file, parsed and schema-checked once per version of the file."""
+    path = Path(card_path).resolve()
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read model card {card_path}: {exc}") from exc
+    return _read_card(str(path), mtime_ns)
 
 
 _cache: dict[tuple[str, str], LoadedModel] = {}

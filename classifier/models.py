@@ -103,6 +103,15 @@ class Prediction(models.Model):
     windows = models.JSONField(default=list, blank=True)
     timings_ms = models.JSONField(default=dict, blank=True)
     quality = models.JSONField(default=dict, blank=True, help_text="usable / poor windows")
+    burden = models.JSONField(
+        default=dict, blank=True, help_text="fraction of usable analysed time per window answer"
+    )
+    longest_arr_run_s = models.FloatField(
+        null=True, blank=True, help_text="longest stretch of consecutive ARR windows (s)"
+    )
+    decided_by = models.CharField(
+        max_length=24, blank=True, help_text="which part of the card's decision rule answered"
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -7,37 +7,19 @@ so every path feeds the model exactly the same inputs. No Django here.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from classifier.cwt import ScalogramSpec, scalograms
-from classifier.model import UNCERTAIN, LoadedModel
+from classifier.cwt import ScalogramSpec
+from classifier.features import (  # noqa: F401  (model_inputs, robust_amplitude: re-exported)
+    concatenate_inputs,
+    lead_model_inputs,
+    model_inputs,
+    robust_amplitude,
+)
+from classifier.model import UNCERTAIN, DecisionRule, LoadedModel
 from classifier.signal import EcgSignal
-
-_LOG_FLOOR = 1e-3  # relative envelope floor: keeps log() finite on flat stretches
-
-
-def robust_amplitude(samples: np.ndarray) -> float:
-    """Peak-to-peak amplitude of a lead ignoring outliers (mV); ~ the QRS height."""
-    low, high = np.percentile(samples, [1.0, 99.0])
-    return float(high - low)
-
-
-def model_inputs(samples: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
-    """One lead float32[n_samples] (mV, spec.sampling_rate_hz) -> float32[n_windows, f, c, 1].
-
-    Log-envelope scalograms, amplitude-normalised per lead and z-scored per window, so the
-    model sees the same scale for every recorder and cannot use gain or offset as a cue.
-    """
-    samples = np.asarray(samples, dtype=np.float32)
-    amplitude = max(robust_amplitude(samples), 1e-6)
-    envelope = scalograms(samples, spec) / amplitude
-    logs = np.log(envelope + _LOG_FLOOR, dtype=np.float32)
-    mean = logs.mean(axis=(1, 2), keepdims=True)
-    std = logs.std(axis=(1, 2), keepdims=True)
-    return ((logs - mean) / (std + 1e-6))[..., np.newaxis].astype(np.float32, copy=False)
-
 
 # Signal quality per window (mV). Outside these limits a window says nothing about the heart:
 # the lead is off (flat), the amplifier saturated (clipped) or a movement artefact dominates.
@@ -45,7 +27,6 @@ _MIN_PEAK_TO_PEAK_MV = 0.05
 _MAX_PEAK_TO_PEAK_MV = 15.0
 _MAX_CLIPPED_FRACTION = 0.1
 _CLIP_BAND = 0.002  # samples within 0.2 % of the range from a rail count as clipped
-MIN_GOOD_WINDOW_FRACTION = 0.5  # below this the recording is answered "uncertain"
 QUALITY_OK = "ok"
 
 
@@ -63,6 +44,16 @@ def window_quality(samples: np.ndarray, spec: ScalogramSpec) -> list[str]:
     verdicts[span > _MAX_PEAK_TO_PEAK_MV] = "artefact"
     verdicts[span < _MIN_PEAK_TO_PEAK_MV] = "flat"
     return verdicts.tolist()
+
+
+ARR = "ARR"  # the class the burden rule of DecisionRule speaks of
+# How the recording's answer was reached (ClassificationResult.decided_by).
+BY_ARR_BURDEN, BY_ARR_RUN, BY_MEAN_PROBABILITY, BY_POOR_QUALITY = (
+    "arr_burden",
+    "arr_run",
+    "mean_probability",
+    "poor_quality",
+)
 
 
 @dataclass(frozen=True)
@@ -87,24 +78,115 @@ class ClassificationResult:
     model_version: str
     timings_ms: dict[str, float] = field(default_factory=dict)
     quality: dict = field(default_factory=dict)  # windows_ok, windows_poor, reasons
+    # Fraction of usable analysed time whose window answer is each class (or "uncertain").
+    burden: dict[str, float] = field(default_factory=dict)
+    longest_arr_run_s: float = 0.0  # longest stretch of consecutive ARR windows in one lead
+    decided_by: str = BY_MEAN_PROBABILITY
 
     @property
     def n_windows(self) -> int:
         return len(self.windows)
 
+    def answer_fields(self) -> dict:
+        """The recording-level answer as stored, served by the API and printed by the CLI."""
+        return {
+            "label": self.label,
+            "top_class": self.top_class,
+            "confidence": self.confidence,
+            "probabilities": self.probabilities,
+            "burden": self.burden,
+            "longest_arr_run_s": self.longest_arr_run_s,
+            "decided_by": self.decided_by,
+            "quality": self.quality,
+            "timings_ms": self.timings_ms,
+        }
 
-def _decide(probabilities: np.ndarray, classes: tuple[str, ...], threshold: float) -> str:
-    top = int(np.argmax(probabilities))
-    return classes[top] if probabilities[top] >= threshold else UNCERTAIN
+    def window_fields(self) -> list[dict]:
+        """Per-window answers as stored and served (``lead`` indexes the recording's leads)."""
+        return [asdict(window) for window in self.windows]
+
+
+@dataclass(frozen=True)
+class RecordingAnswer:
+    """What :func:`recording_answer` concludes from a recording's windows."""
+
+    label: str
+    probabilities: np.ndarray  # float[n_classes]: mean over usable windows
+    burden: dict[str, float]
+    longest_arr_run_s: float
+    decided_by: str
+
+
+def window_labels(probs: np.ndarray, classes: tuple[str, ...], threshold: float) -> np.ndarray:
+    """str[n]: each window's top class, or ``uncertain`` under ``threshold``."""
+    labels = np.asarray(classes, dtype=object)[np.argmax(probs, axis=1)]
+    labels[probs.max(axis=1) < threshold] = UNCERTAIN
+    return labels
+
+
+def longest_run(flags: np.ndarray) -> int:
+    """Length of the longest run of True in a bool[n]."""
+    if not flags.any():
+        return 0
+    padded = np.concatenate([[0], flags.astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(padded))
+    return int((edges[1::2] - edges[::2]).max())
+
+
+def recording_answer(
+    probs: np.ndarray,
+    usable: np.ndarray,
+    lead: np.ndarray,
+    classes: tuple[str, ...],
+    decision: DecisionRule,
+    window_s: float,
+) -> RecordingAnswer:
+    """The recording's answer from its windows (``probs`` float[n, n_classes] calibrated,
+    ``usable`` bool[n] quality ok, ``lead`` int[n] the lead of each window, in time order).
+
+    The rule (fitted thresholds in the card's ``decision``): too few usable windows ->
+    ``uncertain``; else ARR when the usable windows answered ARR make up at least
+    ``arr_burden_at_least`` of them or run for ``arr_run_at_least_s`` in one lead; else the
+    top class of the mean probability if it reaches ``uncertain_below``, else ``uncertain``.
+    """
+    usable = np.asarray(usable, dtype=bool)
+    labels = window_labels(probs, classes, decision.window_threshold)
+    kept = labels[usable] if usable.any() else labels
+    burden = {name: round(float(np.mean(kept == name)), 6) for name in (*classes, UNCERTAIN)}
+    arr_flags = (labels == ARR) & usable
+    run_s = window_s * max((longest_run(arr_flags[lead == k]) for k in np.unique(lead)), default=0)
+    mean = probs[usable].mean(axis=0) if usable.any() else probs.mean(axis=0)
+    label, decided_by = decide(
+        float(usable.mean()), burden.get(ARR, 0.0), float(run_s), mean, classes, decision
+    )
+    return RecordingAnswer(label, mean, burden, float(run_s), decided_by)
+
+
+def decide(
+    usable_fraction: float,
+    arr_burden: float,
+    arr_run_s: float,
+    mean_probs: np.ndarray,
+    classes: tuple[str, ...],
+    decision: DecisionRule,
+) -> tuple[str, str]:
+    """(label, decided_by) from a recording's summary: the rule of :func:`recording_answer`
+    on its own, so evaluation can apply it to thousands of recordings cheaply."""
+    if usable_fraction < decision.min_good_window_fraction:
+        return UNCERTAIN, BY_POOR_QUALITY
+    if decision.arr_burden_at_least is not None and arr_burden >= decision.arr_burden_at_least:
+        return ARR, BY_ARR_BURDEN
+    if decision.arr_run_at_least_s is not None and arr_run_s >= decision.arr_run_at_least_s:
+        return ARR, BY_ARR_RUN
+    top = int(np.argmax(mean_probs))
+    if mean_probs[top] >= decision.uncertain_below:
+        return classes[top], BY_MEAN_PROBABILITY
+    return UNCERTAIN, BY_MEAN_PROBABILITY
 
 
 def classify(signal: EcgSignal, model: LoadedModel) -> ClassificationResult:
-    """Classify every window of every lead in one model call and aggregate to the recording.
-
-    The recording-level probabilities are the mean of the probabilities of the windows that
-    pass the signal-quality checks; the answer is ``uncertain`` when the top probability is
-    under the model card's threshold or when too few windows are of usable quality.
-    """
+    """Classify every window of every lead in one model call and aggregate to the recording
+    with :func:`recording_answer` and the card's decision rule."""
     return classify_many([signal], model)[0]
 
 
@@ -114,28 +196,34 @@ def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[Classifi
     Each result equals ``classify(signal, model)``; ``timings_ms["model"]`` is the shared
     model call. Raises ValueError if any recording is shorter than one analysis window.
     """
-    spec = model.card.spec
+    card = model.card
+    spec = card.spec
     per_recording, cwt_ms, qualities = [], [], []
     for signal in signals:
         started = time.perf_counter()
-        per_lead = [model_inputs(lead, spec) for lead in signal.samples]
+        per_lead = [lead_model_inputs(lead, spec, card.inputs) for lead in signal.samples]
         cwt_ms.append((time.perf_counter() - started) * 1e3)
-        if sum(len(x) for x in per_lead) == 0:
+        counts = [len(next(iter(x.values()))) for x in per_lead]
+        if sum(counts) == 0:
             raise ValueError("recording is shorter than one analysis window")
-        per_recording.append(per_lead)
+        per_recording.append((per_lead, counts))
         qualities.append([q for lead in signal.samples for q in window_quality(lead, spec)])
     if not per_recording:
         return []
     started = time.perf_counter()
-    window_probs = model.predict(np.concatenate([x for lead in per_recording for x in lead]))
+    window_probs = model.predict(
+        concatenate_inputs([x for per_lead, _ in per_recording for x in per_lead])
+    )
     model_ms = (time.perf_counter() - started) * 1e3
     results, offset = [], 0
-    for per_lead, recording_cwt_ms, quality in zip(per_recording, cwt_ms, qualities, strict=True):
-        n_windows = sum(len(x) for x in per_lead)
+    for (_, counts), recording_cwt_ms, quality in zip(
+        per_recording, cwt_ms, qualities, strict=True
+    ):
+        n_windows = sum(counts)
         results.append(
             _result(
                 model,
-                [len(x) for x in per_lead],
+                counts,
                 window_probs[offset : offset + n_windows],
                 quality,
                 {
@@ -157,32 +245,30 @@ def _result(
     timings_ms: dict[str, float],
 ) -> ClassificationResult:
     card = model.card
-    classes, threshold, window_s = card.classes, card.decision.uncertain_below, card.spec.window_s
-    windows, offset = [], 0
-    for lead_index, n_windows in enumerate(windows_per_lead):
-        for k in range(n_windows):
-            probs = window_probs[offset + k]
-            windows.append(
-                WindowResult(
-                    lead=lead_index,
-                    start_s=k * window_s,
-                    end_s=(k + 1) * window_s,
-                    label=_decide(probs, classes, threshold),
-                    probabilities=_as_dict(probs, classes),
-                    quality=quality[offset + k],
-                )
-            )
-        offset += n_windows
+    classes, window_s = card.classes, card.spec.window_s
+    lead = np.repeat(np.arange(len(windows_per_lead)), windows_per_lead)
+    position = np.concatenate([np.arange(n) for n in windows_per_lead])
+    labels = window_labels(window_probs, classes, card.decision.window_threshold)
+    windows = [
+        WindowResult(
+            lead=int(lead[k]),
+            start_s=float(position[k] * window_s),
+            end_s=float((position[k] + 1) * window_s),
+            label=str(labels[k]),
+            probabilities=_as_dict(window_probs[k], classes),
+            quality=quality[k],
+        )
+        for k in range(len(labels))
+    ]
     usable = np.array([q == QUALITY_OK for q in quality])
-    recording_probs = window_probs[usable].mean(axis=0) if usable.any() else window_probs.mean(0)
-    top = int(np.argmax(recording_probs))
-    enough = usable.mean() >= MIN_GOOD_WINDOW_FRACTION
+    answer = recording_answer(window_probs, usable, lead, classes, card.decision, window_s)
+    top = int(np.argmax(answer.probabilities))
     poor = [q for q in quality if q != QUALITY_OK]
     return ClassificationResult(
-        label=_decide(recording_probs, classes, threshold) if enough else UNCERTAIN,
+        label=answer.label,
         top_class=classes[top],
-        confidence=round(float(recording_probs[top]), 6),
-        probabilities=_as_dict(recording_probs, classes),
+        confidence=round(float(answer.probabilities[top]), 6),
+        probabilities=_as_dict(answer.probabilities, classes),
         windows=windows,
         model_version=model.version,
         timings_ms=timings_ms,
@@ -191,6 +277,9 @@ def _result(
             "windows_poor": len(poor),
             "reasons": {reason: poor.count(reason) for reason in sorted(set(poor))},
         },
+        burden=answer.burden,
+        longest_arr_run_s=answer.longest_arr_run_s,
+        decided_by=answer.decided_by,
     )
 
 

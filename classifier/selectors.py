@@ -1,12 +1,19 @@
 """Reads, always restricted to what the user may see."""
 
+import logging
+from itertools import groupby
+
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from accounts.permissions import allowed
 from accounts.roles import Perm
+from classifier.card import ModelCard, ModelLoadError
 from classifier.cwt import ScalogramSpec
+from classifier.model import read_card
 from classifier.models import ModelVersion, Prediction, Recording
+
+logger = logging.getLogger(__name__)
 
 
 def _visible(user) -> QuerySet[Recording]:
@@ -65,13 +72,29 @@ def shadow_model_versions() -> QuerySet[ModelVersion]:
     return ModelVersion.objects.filter(is_shadow=True).defer("card")
 
 
+def card_of(version: ModelVersion | None) -> ModelCard | None:
+    """A version's card, read from its file under MODELS_DIR (the one authoritative copy);
+    None when there is no version or its card cannot be read (logged)."""
+    if version is None:
+        return None
+    try:
+        return read_card(version.card_path)
+    except ModelLoadError as exc:
+        logger.warning("model_card_unreadable version=%s error=%s", version.name, exc)
+        return None
+
+
+def card_fields(version: ModelVersion | None) -> dict:
+    """The card as the pages show it (empty when unreadable)."""
+    card = card_of(version)
+    return card.raw if card else {}
+
+
 def scalogram_spec_for(recording: Recording) -> ScalogramSpec:
     """The preprocessing of the model whose prediction is shown (default spec before one)."""
     prediction = displayed_prediction(recording)
-    version = prediction.model_version if prediction else active_model_version()
-    if version is None or "preprocessing" not in version.card:
-        return ScalogramSpec()
-    return ScalogramSpec.from_dict(version.card["preprocessing"]["scalogram"])
+    card = card_of(prediction.model_version if prediction else active_model_version())
+    return card.spec if card else ScalogramSpec()
 
 
 def model_versions() -> QuerySet[ModelVersion]:
@@ -135,4 +158,79 @@ def model_card_summary(card: dict) -> dict:
         "size_bytes": card.get("weights_size_bytes"),
         "patients": {name: row.get("patients") for name, row in per_class.items()},
         "created": card.get("created", ""),
+    }
+
+
+def timeline(prediction: Prediction | None, recording: Recording) -> list[dict]:
+    """Per lead, the runs of consecutive windows with the same answer, as percentages of the
+    recording's duration: what the result page draws as a timeline (one bar per lead)."""
+    duration_s = recording.duration_s
+    if prediction is None or not prediction.windows or duration_s <= 0:
+        return []
+    leads = []
+    for lead, windows in groupby(prediction.windows, key=lambda w: w["lead"]):
+        runs = []
+        for label, run in groupby(windows, key=lambda w: (w["label"], w["quality"] == "ok")):
+            run = list(run)
+            start, end = run[0]["start_s"], run[-1]["end_s"]
+            runs.append(
+                {
+                    "label": label[0] if label[1] else "poor",
+                    "start_s": start,
+                    "end_s": end,
+                    "left": round(100 * start / duration_s, 3),
+                    "width": round(100 * (end - start) / duration_s, 3),
+                }
+            )
+        name = recording.leads[lead] if lead < len(recording.leads) else f"lead {lead + 1}"
+        leads.append({"lead": lead, "name": name, "runs": runs})
+    return leads
+
+
+# What the card page shows of a v5 card's evaluation, in order: (key in evaluation, title).
+_EVALUATIONS = (
+    ("mitdb_per_window", "MIT-BIH per 8-s window, every lead (annotations)"),
+    ("mitdb_per_window_mlii", "MIT-BIH per 8-s window, lead MLII"),
+    ("cinc2017_per_recording", "CinC 2017 (AliveCor) per recording"),
+)
+
+
+def evaluation_rows(card: dict) -> list[dict]:
+    """Flat rows of a v5 card's evaluation (cross-validation, leave-one-database-out and the
+    equipment-only shortcut control) for one table on the card page; [] for older cards."""
+    evaluation = card.get("evaluation") or {}
+    if "mitdb_per_window" not in evaluation:
+        return []
+    rows = []
+    sections = (
+        ("cross-validation", evaluation),
+        ("leave-one-database-out", evaluation.get("leave_one_database_out") or {}),
+        ("shortcut control", (evaluation.get("shortcut_control") or {})),
+        (
+            "shortcut control, leave-one-database-out",
+            (evaluation.get("shortcut_control") or {}).get("leave_one_database_out") or {},
+        ),
+    )
+    lodo_names = {"mitdb": _EVALUATIONS[0][1], "cinc2017": _EVALUATIONS[2][1]}
+    for method, block in sections:
+        for key, title in (*_EVALUATIONS, *lodo_names.items(), ("cpsc2021", "CPSC 2021")):
+            scores = block.get(key)
+            if not isinstance(scores, dict) or "top_class" not in scores:
+                continue
+            rows.append(_evaluation_row(method, lodo_names.get(key, title), scores))
+    return rows
+
+
+def _evaluation_row(method: str, title: str, scores: dict) -> dict:
+    top, answered = scores["top_class"], scores.get("with_uncertain") or {}
+    return {
+        "method": method,
+        "title": title,
+        "n": top.get("n"),
+        "patients": top.get("patients"),
+        "balanced_accuracy": top.get("balanced_accuracy", {}),
+        "nsr_sensitivity": top.get("nsr_sensitivity", {}),
+        "arr_sensitivity": top.get("arr_sensitivity", {}),
+        "answered_fraction": answered.get("answered_fraction"),
+        "accuracy_on_answered": answered.get("accuracy_on_answered", {}),
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import asdict
 from pathlib import Path
 
 from django.conf import settings
@@ -19,7 +18,6 @@ from accounts.permissions import check, check_owner
 from accounts.roles import Perm
 from classifier import pipeline
 from classifier.model import (
-    CLASSES,
     ModelCard,
     ModelLoadError,
     get_model,
@@ -179,13 +177,9 @@ def prediction_run(prediction_id: int) -> Prediction:
         metrics.prediction_failures_total.labels(reason=metrics.failure_reason(exc)).inc()
         return _prediction_failed(prediction, str(exc))
     prediction.status = Prediction.Status.DONE
-    prediction.label = result.label
-    prediction.top_class = result.top_class
-    prediction.confidence = result.confidence
-    prediction.probabilities = result.probabilities
-    prediction.windows = [asdict(window) for window in result.windows]
-    prediction.timings_ms = result.timings_ms
-    prediction.quality = result.quality
+    for name, value in result.answer_fields().items():
+        setattr(prediction, name, value)
+    prediction.windows = result.window_fields()
     prediction.finished_at = timezone.now()
     with transaction.atomic():
         prediction.save()
@@ -332,8 +326,9 @@ def overread_record(
     check(reviewer, Perm.OVERREAD_PREDICTION)
     if prediction.status != Prediction.Status.DONE or prediction.is_shadow:
         raise ValueError("only a finished, shown prediction can be over-read")
-    if label not in CLASSES:
-        raise ValueError(f"label must be one of {', '.join(CLASSES)}")
+    classes = list(prediction.probabilities or {})  # the answering model's classes, in order
+    if label not in classes:
+        raise ValueError(f"label must be one of {', '.join(classes)}")
     with transaction.atomic():
         overread = OverRead.objects.create(
             prediction=prediction,

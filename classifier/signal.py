@@ -18,7 +18,8 @@ import math
 import numbers
 import re
 from array import array
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import PurePath
 from typing import Any, BinaryIO, NamedTuple
@@ -125,6 +126,19 @@ class EcgSignal:
     def duration_s(self) -> float:
         return self.n_samples / REFERENCE_RATE_HZ
 
+    def with_leads(self, names: Sequence[str]) -> EcgSignal:
+        """The same recording restricted to the named leads, in the order given."""
+        missing = [name for name in names if name not in self.lead_names]
+        if missing:
+            raise InvalidRecording(
+                f"no lead named {', '.join(map(repr, missing))}; the recording has "
+                f"{', '.join(map(repr, self.lead_names))}"
+            )
+        indices = [self.lead_names.index(name) for name in names]
+        samples = np.ascontiguousarray(self.samples[indices])
+        samples.flags.writeable = False
+        return replace(self, samples=samples, lead_names=tuple(names))
+
 
 class _ParsedFile(NamedTuple):
     """What a format reader found, before any format-independent validation."""
@@ -162,6 +176,51 @@ def load_signal(
     data = _read_bounded(source, limits.max_size_bytes)
     parsed = _parse_file(data, PurePath(filename).suffix.lower())
     rate_hz = _resolve_sampling_rate(given_rate_hz, parsed.sampling_rate_hz, limits)
+    return _validated(parsed._replace(sampling_rate_hz=rate_hz), limits)
+
+
+def load_wfdb_record(
+    header_path: str | PurePath,
+    *,
+    sampling_rate_hz: float | None = None,
+    limits: SignalLimits = DEFAULT_LIMITS,
+) -> EcgSignal:
+    """Read a PhysioNet WFDB record (``<record>.hea`` with its ``.dat`` beside it) into a
+    validated :class:`EcgSignal`: physical units (mV) and lead names from the header, the
+    header's rate (``sampling_rate_hz``, when given, must agree with it)."""
+    import wfdb  # deferred: only this reader needs it
+
+    path = PurePath(header_path)
+    record_path = (
+        str(path.with_suffix("")) if path.suffix.lower() in (".hea", ".dat") else str(path)
+    )
+    try:
+        record = wfdb.rdrecord(record_path, physical=True)
+    except (OSError, ValueError, IndexError, TypeError) as exc:
+        raise InvalidRecording(f"{path.name} is not a readable WFDB record: {exc}") from exc
+    if record.p_signal is None or record.fs is None:
+        raise InvalidRecording(f"{path.name}: the WFDB record has no signal or no rate")
+    units = {unit.lower() for unit in (record.units or [])}
+    if units - {"mv"}:
+        raise InvalidRecording(
+            f"{path.name}: the leads are in {', '.join(sorted(units))}; millivolts are needed"
+        )
+    header_rate = _checked_sampling_rate(record.fs, "the header's sampling rate", limits)
+    rate_hz = _resolve_sampling_rate(
+        None
+        if sampling_rate_hz is None
+        else _checked_sampling_rate(sampling_rate_hz, "the sampling rate", limits),
+        header_rate,
+        limits,
+    )
+    values = np.asarray(record.p_signal, dtype=np.float64)
+    parsed = _ParsedFile(values, "wfdb", tuple(record.sig_name), rate_hz, True)
+    return _validated(parsed, limits)
+
+
+def _validated(parsed: _ParsedFile, limits: SignalLimits) -> EcgSignal:
+    """Shape, duration and value checks, then resampling to the reference rate."""
+    rate_hz = parsed.sampling_rate_hz or REFERENCE_RATE_HZ
     samples = _as_leads_by_samples(parsed.values, parsed.leads_on_columns, limits)
     lead_names = _lead_names(parsed.lead_names, samples.shape[0])
     _check_duration(samples.shape[1], rate_hz, limits)

@@ -12,7 +12,6 @@ from accounts.permissions import permission_required
 from accounts.roles import Perm
 from classifier import selectors, services
 from classifier.forms import OverReadForm, UploadForm
-from classifier.model import CLASSES
 from classifier.signal import InvalidRecording
 
 
@@ -59,11 +58,8 @@ def recording_detail(request, recording_id):
     recording = selectors.recording_get(request.user, recording_id)
     audit.record(Action.RECORDING_VIEWED, request=request, target=recording)
     prediction = selectors.displayed_prediction(recording)
-    probabilities = (
-        [(name, (prediction.probabilities or {}).get(name)) for name in CLASSES]
-        if prediction
-        else []
-    )
+    probabilities = list((prediction.probabilities or {}).items()) if prediction else []
+    card = selectors.card_fields(prediction.model_version if prediction else None)
     return render(
         request,
         "classifier/recording_detail.html",
@@ -72,12 +68,13 @@ def recording_detail(request, recording_id):
             "prediction": prediction,
             "probabilities": probabilities,
             "overreads": prediction.overreads.select_related("reviewer") if prediction else [],
-            "overread_form": OverReadForm(initial={"label": getattr(prediction, "top_class", "")}),
-            "training_patients": (
-                selectors.model_card_summary(prediction.model_version.card)["patients"]
-                if prediction
-                else {}
+            "overread_form": OverReadForm(
+                initial={"label": getattr(prediction, "top_class", "")},
+                classes=[name for name, _ in probabilities],
             ),
+            "training_patients": selectors.model_card_summary(card)["patients"],
+            "limits": card.get("limits", []),
+            "timeline": selectors.timeline(prediction, recording),
         },
     )
 
@@ -87,7 +84,8 @@ def recording_detail(request, recording_id):
 def recording_overread(request, recording_id):
     recording = selectors.recording_get(request.user, recording_id)
     prediction = selectors.displayed_prediction(recording)
-    form = OverReadForm(request.POST)
+    classes = list(prediction.probabilities or {}) if prediction else []
+    form = OverReadForm(request.POST, classes=classes)
     if prediction is None or not form.is_valid():
         messages.error(request, "The over-read was not recorded: choose a label.")
     else:
@@ -132,7 +130,10 @@ def model_card(request, name=None):
 
 @permission_required(Perm.MANAGE_MODEL_VERSIONS)
 def model_version_list(request):
-    versions = [(v, selectors.model_card_summary(v.card)) for v in selectors.model_versions()]
+    versions = [
+        (v, selectors.model_card_summary(selectors.card_fields(v)))
+        for v in selectors.model_versions()
+    ]
     detail = selectors.model_version_get(request.GET["show"]) if "show" in request.GET else None
     return render(
         request,
@@ -162,8 +163,10 @@ def model_version_change(request, name, change):
 def _card_context(version) -> dict:
     if version is None:
         return {"version": None}
+    card = selectors.card_fields(version)
     return {
         "version": version,
-        "card": version.card,
-        "summary": selectors.model_card_summary(version.card),
+        "card": card,
+        "summary": selectors.model_card_summary(card),
+        "evaluation_rows": selectors.evaluation_rows(card),
     }

@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
 from classifier import selectors
-from classifier.model import CLASSES
 from classifier.models import OverRead, Prediction, Recording
 from classifier.signal import SignalLimits
 
@@ -22,6 +21,9 @@ class PredictionSerializer(serializers.ModelSerializer):
             "model_version",
             "timings_ms",
             "quality",
+            "burden",
+            "longest_arr_run_s",
+            "decided_by",
             "error",
             "created_at",
             "finished_at",
@@ -30,7 +32,8 @@ class PredictionSerializer(serializers.ModelSerializer):
 
 class OverReadSerializer(serializers.ModelSerializer):
     reviewer = serializers.CharField(source="reviewer.get_username", read_only=True)
-    label = serializers.ChoiceField(choices=CLASSES)
+    # One of the answering model's classes (its card's); the service checks it.
+    label = serializers.CharField(max_length=16)
 
     class Meta:
         model = OverRead

@@ -7,7 +7,7 @@ register = template.Library()
 
 @register.filter
 def percent(value) -> str:
-    return "–" if value is None else f"{100 * float(value):.1f} %"
+    return "–" if value is None or value == "" else f"{100 * float(value):.1f} %"
 
 
 @register.filter

@@ -120,15 +120,63 @@ def average_logits(members: list[keras.Model]) -> keras.Model:
     return keras.Model(inputs, logits, name=f"ensemble_of_{len(members)}_{members[0].name}")
 
 
+def _input_shapes(model: keras.Model) -> Any:
+    """[dims] of a single-input network; {input name: [dims]} of a multi-input one."""
+    if len(model.inputs) == 1:
+        return list(model.input_shape[1:])
+    return {tensor.name.split(":")[0]: list(tensor.shape[1:]) for tensor in model.inputs}
+
+
 def describe(model: keras.Model) -> dict[str, Any]:
     """What the model card records about a network: name, parameters, layer summary."""
     return {
         "name": model.name,
         "params": int(model.count_params()),
-        "input_shape": list(model.input_shape[1:]),
+        "input_shape": _input_shapes(model),
         "layers": [
             {"type": type(layer).__name__, "output_shape": list(layer.output.shape[1:])}
             for layer in model.layers
         ],
         "output": "logits (softmax(logits / temperature) is applied at serving)",
     }
+
+
+def rhythm_branches(
+    input_shapes: dict[str, tuple[int, ...]],
+    n_classes: int,
+    width: int = 12,
+    dropout: float = 0.3,
+) -> keras.Model:
+    """Model v5: the scalogram CNN of :func:`rhythm_cnn` beside a 1-D branch on the
+    band-passed waveform (beat shape and timing at 128 Hz) and a small dense branch on the
+    R-R interval features (irregularity, premature beats, pauses), joined before the logits.
+
+    ``input_shapes`` maps each input kind of :mod:`classifier.pipeline` to its shape; the
+    Keras inputs carry those names so serving can feed them by name.
+    """
+    scalogram = keras.Input(shape=input_shapes["scalogram"], name="scalogram")
+    x = _conv_block(scalogram, width, 3, layers.MaxPooling2D((2, 1)), layers.Conv2D)
+    x = _conv_block(x, 2 * width, 3, layers.MaxPooling2D((2, 2)), layers.Conv2D)
+    x = _conv_block(x, 2 * width, 3, layers.MaxPooling2D((2, 1)), layers.Conv2D)
+    x = layers.Permute((2, 1, 3))(x)  # (time, frequency, channels)
+    x = layers.Reshape((x.shape[1], x.shape[2] * x.shape[3]))(x)
+    for dilation in (1, 2, 4):
+        x = layers.Conv1D(3 * width, 3, padding="same", dilation_rate=dilation, use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    branches = [layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)]
+
+    waveform = keras.Input(shape=input_shapes["waveform"], name="waveform")
+    y = waveform
+    for multiple, pool in ((1, 4), (2, 2), (2, 2), (4, 2)):
+        y = _conv_block(y, width * multiple, 7, layers.MaxPooling1D(pool), layers.Conv1D)
+    branches += [layers.GlobalAveragePooling1D()(y), layers.GlobalMaxPooling1D()(y)]
+
+    rr = keras.Input(shape=input_shapes["rr_intervals"], name="rr_intervals")
+    z = layers.BatchNormalization()(rr)
+    z = layers.Dense(2 * width, activation="relu")(z)
+    branches.append(z)
+
+    joined = layers.Concatenate()(branches)
+    joined = layers.Dense(4 * width, activation="relu")(layers.Dropout(dropout)(joined))
+    return _logits_model([scalogram, waveform, rr], joined, n_classes, dropout, "rhythm_branches")

@@ -33,6 +33,10 @@ def test_upload_answers_201_with_the_prediction(api, recording_path):
     assert set(prediction["probabilities"]) == {"ARR", "CHF", "NSR"}
     assert prediction["label"] in {"ARR", "CHF", "NSR", "uncertain"}
     assert prediction["model_version"] == recording.predictions.get().model_version.name
+    assert set(prediction["burden"]) == {"ARR", "CHF", "NSR", "uncertain"}
+    assert sum(prediction["burden"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert prediction["longest_arr_run_s"] >= 0
+    assert prediction["decided_by"] in {"arr_burden", "arr_run", "mean_probability"}
 
 
 def test_an_unusable_signal_is_answered_uncertain_with_the_reason(api, lead_off_path):

@@ -57,7 +57,7 @@ def test_json_lines_for_real_files_and_errors_for_bad_ones(ecg_dir, bad_files):
     for line, path in zip(lines[:2], good, strict=True):
         assert line["file"] == str(path)
         assert set(line) >= {"label", "probabilities", "model_version", "n_windows", "elapsed_s"}
-        assert set(line["probabilities"]) == {"ARR", "CHF", "NSR"}
+        assert set(line["probabilities"]) == {"ARR", "CHF", "NSR"}  # both v4 and v5
         assert line["n_windows"] >= 1
     assert lines[1]["n_windows"] == 231112 // 1024  # a whole 30-min record, one model call
     for line, (name, word) in zip(lines[2:], bad.items(), strict=True):
@@ -96,3 +96,50 @@ def test_missing_file_is_an_error_not_a_crash(tmp_path):
     result = classify(str(tmp_path / "nope.npy"), "--json")
     assert result.returncode == 2
     assert "error" in json.loads(result.stdout)
+
+
+WINDOW_FIELDS = {"lead", "start_s", "end_s", "label", "probabilities", "quality"}
+
+
+@pytest.mark.slow
+def test_a_wfdb_record_per_window_on_one_lead():
+    from classifier.model import ModelCard
+    from tests.classifier.test_annotations import MITDB
+
+    result = classify("--json", "--windows", "--lead", "MLII", str(MITDB / "100.hea"))
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stdout)
+    card = ModelCard.read(REPO / "models" / f"{line['model_version']}.json")
+    assert line["leads"] == ["MLII"]
+    assert line["n_windows"] == len(line["windows"]) == 225  # 30 min 5 s, 8-s windows
+    assert set(line["probabilities"]) == set(card.classes)
+    assert set(line["burden"]) == {*card.classes, "uncertain"}
+    assert sum(line["burden"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert line["longest_arr_run_s"] % card.window_s == 0
+    for k, window in enumerate(line["windows"]):
+        assert set(window) == WINDOW_FIELDS
+        assert (window["lead"], window["start_s"], window["end_s"]) == (0, 8.0 * k, 8.0 * (k + 1))
+        assert window["label"] in {*card.classes, "uncertain"}
+
+
+@pytest.mark.slow
+def test_every_lead_by_default_and_an_unknown_lead_is_a_clear_error():
+    from tests.classifier.test_annotations import MITDB
+
+    both = json.loads(classify("--json", str(MITDB / "100.hea")).stdout)
+    assert both["leads"] == ["MLII", "V5"] and both["n_windows"] == 450
+    assert "windows" not in both
+    result = classify("--json", "--lead", "II", str(MITDB / "100.hea"))
+    assert result.returncode == 2
+    assert "no lead named 'II'" in json.loads(result.stdout)["error"]
+    assert "'MLII', 'V5'" in json.loads(result.stdout)["error"]
+
+
+def test_a_wfdb_header_without_its_data_is_a_clear_error(tmp_path):
+    from tests.classifier.test_annotations import MITDB
+
+    header = tmp_path / "100.hea"
+    header.write_text((MITDB / "100.hea").read_text())
+    result = classify("--json", str(header))
+    assert result.returncode == 2
+    assert "not a readable WFDB record" in json.loads(result.stdout)["error"]

@@ -1,9 +1,12 @@
 """Web pages: upload form, result page, history, download, delete, isolation."""
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts.models import AuditEvent
 from classifier import services
@@ -121,7 +124,25 @@ def test_result_page_states_the_models_limits(clinician_client, recording_path):
         reverse("classifier:recording_detail", args=[recording.pk])
     ).content.decode()
     assert "2 CHF" in page  # patients per class, from the model card
-    assert "never seen children" in page
+    card = json.loads(recording.predictions.get().model_version.card_path.read_text())
+    assert card["limits"]
+    for limit in card["limits"]:
+        assert escape(limit) in page
+
+
+def test_result_page_shows_burden_longest_run_and_a_timeline(clinician_client, recording_path):
+    upload(clinician_client, recording_path)
+    recording = Recording.objects.get()
+    prediction = recording.predictions.get()
+    page = clinician_client.get(
+        reverse("classifier:recording_detail", args=[recording.pk])
+    ).content.decode()
+    assert 'id="burden"' in page
+    assert f"Longest ARR run: {prediction.longest_arr_run_s:.0f} s" in page
+    n_runs = page.count('class="run run-')
+    assert 1 <= n_runs <= len(prediction.windows)
+    # The runs tile the recording's analysed windows, left to right.
+    assert 'style="left: 0.0%' in page
 
 
 def test_oversize_upload_gets_a_clear_message(clinician_client, settings, tmp_path):

@@ -8,14 +8,17 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from classifier import pipeline
-from classifier.model import CLASSES, ModelLoadError, get_model
+from classifier.model import ModelLoadError, get_model
 from classifier.services import default_model_card, signal_limits
-from classifier.signal import InvalidRecording, load_signal
+from classifier.signal import EcgSignal, InvalidRecording, load_signal, load_wfdb_record
+
+WFDB_SUFFIXES = (".hea", ".dat")  # a WFDB record: its header, with the .dat beside it
 
 
 class Command(BaseCommand):
     help = (
-        "Classify ECG files (.npy, .json, .csv). Prints one JSON object per file with --json. "
+        "Classify ECG files (.npy, .json, .csv, or a WFDB record's .hea with its .dat beside "
+        "it). Prints one JSON object per file with --json. "
         "Exits 2 if any file could not be classified. Decision support, not a diagnosis."
     )
     # The system checks import every URL conf, view and API schema module (~1 s of a cold
@@ -33,18 +36,32 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="one JSON object per line")
         parser.add_argument(
+            "--lead",
+            action="append",
+            default=None,
+            metavar="NAME",
+            help="classify only this lead (repeat for several; default: every lead)",
+        )
+        parser.add_argument(
+            "--windows",
+            action="store_true",
+            help="add every analysis window (lead, start_s, end_s, label, probabilities, "
+            "quality) to the JSON output",
+        )
+        parser.add_argument(
             "--model",
             type=Path,
             default=None,
             help="model card (.json); default: the active model version",
         )
 
-    def handle(self, *args, files, sampling_rate, json: bool, model, **options):
+    def handle(self, *args, files, sampling_rate, json: bool, model, lead, windows, **options):
         try:
             loaded = get_model(model or default_model_card())
         except (ModelLoadError, OSError) as exc:
             raise CommandError(f"cannot load the model: {exc}") from exc
-        results = [self._classify_one(path, sampling_rate, loaded) for path in files]
+        self.classes = loaded.card.classes
+        results = [self._classify_one(path, sampling_rate, loaded, lead, windows) for path in files]
         for result in results if json else []:
             self.stdout.write(_to_json(result))
         if not json:
@@ -52,41 +69,50 @@ class Command(BaseCommand):
         if any("error" in r for r in results):
             sys.exit(2)
 
-    def _classify_one(self, path: Path, sampling_rate, loaded) -> dict:
+    def _classify_one(
+        self, path: Path, sampling_rate, loaded, leads: list[str] | None, with_windows: bool
+    ) -> dict:
         started = time.perf_counter()
         try:
-            with open(path, "rb") as handle:  # load_signal measures it before reading
-                signal = load_signal(
-                    handle,
-                    filename=path.name,
-                    sampling_rate_hz=sampling_rate,
-                    limits=signal_limits(),
-                )
+            signal = _read(path, sampling_rate)
+            if leads:
+                signal = signal.with_leads(leads)
             result = pipeline.classify(signal, loaded)
         except (InvalidRecording, ValueError, OSError) as exc:
             return {"file": str(path), "error": str(exc)}
-        return {
+        out = {
             "file": str(path),
-            "label": result.label,
-            "top_class": result.top_class,
-            "confidence": result.confidence,
-            "probabilities": result.probabilities,
+            "leads": list(signal.lead_names),
+            **result.answer_fields(),
             "model_version": result.model_version,
             "n_windows": result.n_windows,
             "elapsed_s": round(time.perf_counter() - started, 4),
         }
+        if with_windows:
+            out["windows"] = result.window_fields()
+        return out
 
     def _print_table(self, results: list[dict]) -> None:
-        header = f"{'file':40} {'label':10} " + " ".join(f"{c:>6}" for c in CLASSES) + "  windows"
+        classes = self.classes
+        header = f"{'file':40} {'label':10} " + " ".join(f"{c:>6}" for c in classes) + "  windows"
         self.stdout.write(header)
         for r in results:
             name = Path(r["file"]).name[:40]
             if "error" in r:
                 self.stdout.write(f"{name:40} ERROR      {r['error']}")
                 continue
-            probs = " ".join(f"{r['probabilities'][c]:6.3f}" for c in CLASSES)
+            probs = " ".join(f"{r['probabilities'][c]:6.3f}" for c in classes)
             self.stdout.write(f"{name:40} {r['label']:10} {probs}  {r['n_windows']:7d}")
         self.stdout.write("Decision support only: every result must be read by a clinician.")
+
+
+def _read(path: Path, sampling_rate: float | None) -> EcgSignal:
+    if path.suffix.lower() in WFDB_SUFFIXES:
+        return load_wfdb_record(path, sampling_rate_hz=sampling_rate, limits=signal_limits())
+    with open(path, "rb") as handle:  # load_signal measures it before reading
+        return load_signal(
+            handle, filename=path.name, sampling_rate_hz=sampling_rate, limits=signal_limits()
+        )
 
 
 def _to_json(result: dict) -> str:

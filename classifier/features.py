@@ -1,0 +1,100 @@
+"""What a model reads per analysis window, computed the same way for training and serving.
+
+Three input kinds, each float32 per non-overlapping window of one lead (mV at the card's
+rate); a model card lists the kinds its network takes, in order (``preprocessing.inputs``):
+
+* ``scalogram``: [n_freqs, columns, 1] log Morlet envelope (:func:`model_inputs`);
+* ``waveform``: [window_samples, 1] the 0.5-40 Hz band-passed signal (:func:`waveform_windows`);
+* ``rr_intervals``: [len(RR_FEATURES)] R-R interval features (:mod:`classifier.rhythm`).
+
+Pure NumPy/SciPy: no Django, no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from scipy.signal import butter, sosfiltfilt
+
+from classifier.cwt import ScalogramSpec, scalograms
+from classifier.rhythm import RR_FEATURES, rr_features
+
+SCALOGRAM, WAVEFORM, RR_INTERVALS = "scalogram", "waveform", "rr_intervals"
+INPUT_KINDS: tuple[str, ...] = (SCALOGRAM, WAVEFORM, RR_INTERVALS)
+_LOG_FLOOR = 1e-3  # relative envelope floor: keeps log() finite on flat stretches
+
+
+def robust_amplitude(samples: np.ndarray) -> float:
+    """Peak-to-peak amplitude of a lead ignoring outliers (mV); ~ the QRS height."""
+    low, high = np.percentile(samples, [1.0, 99.0])
+    return float(high - low)
+
+
+def model_inputs(samples: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
+    """One lead float32[n_samples] (mV, spec.sampling_rate_hz) -> float32[n_windows, f, c, 1].
+
+    Log-envelope scalograms, amplitude-normalised per lead and z-scored per window, so the
+    model sees the same scale for every recorder and cannot use gain or offset as a cue.
+    """
+    samples = np.asarray(samples, dtype=np.float32)
+    amplitude = max(robust_amplitude(samples), 1e-6)
+    envelope = scalograms(samples, spec) / amplitude
+    logs = np.log(envelope + _LOG_FLOOR, dtype=np.float32)
+    mean = logs.mean(axis=(1, 2), keepdims=True)
+    std = logs.std(axis=(1, 2), keepdims=True)
+    return ((logs - mean) / (std + 1e-6))[..., np.newaxis].astype(np.float32, copy=False)
+
+
+WAVEFORM_BAND_HZ = (0.5, 40.0)  # the band the scalograms cover, so both branches see the same
+
+
+@functools.cache
+def _waveform_filter(sampling_rate_hz: float) -> np.ndarray:
+    return butter(2, WAVEFORM_BAND_HZ, btype="bandpass", fs=sampling_rate_hz, output="sos")
+
+
+def waveform_windows(samples: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
+    """One lead float32[n] (mV) -> float32[n_windows, window_samples, 1]: the 0.5-40 Hz
+    band-passed signal, amplitude-normalised per lead like :func:`model_inputs`, each window
+    centred on its median. Beat shape and timing at full 128-Hz resolution."""
+    filtered = sosfiltfilt(
+        _waveform_filter(spec.sampling_rate_hz), np.asarray(samples, dtype=np.float64)
+    )
+    filtered /= max(robust_amplitude(filtered), 1e-6)
+    n_windows = len(filtered) // spec.window_samples
+    windows = filtered[: n_windows * spec.window_samples].reshape(n_windows, -1)
+    windows -= np.median(windows, axis=1, keepdims=True)
+    return windows[..., np.newaxis].astype(np.float32)
+
+
+def lead_model_inputs(
+    samples: np.ndarray, spec: ScalogramSpec, kinds: tuple[str, ...] = (SCALOGRAM,)
+) -> dict[str, np.ndarray]:
+    """One lead -> {input kind: float32[n_windows, ...]} for the kinds a model reads."""
+    builders = {
+        SCALOGRAM: lambda: model_inputs(samples, spec),
+        WAVEFORM: lambda: waveform_windows(samples, spec),
+        RR_INTERVALS: lambda: rr_features(samples, spec.sampling_rate_hz, spec.window_samples),
+    }
+    unknown = set(kinds) - set(builders)
+    if unknown:
+        raise ValueError(f"unknown model input(s) {sorted(unknown)}; known: {INPUT_KINDS}")
+    return {kind: builders[kind]() for kind in kinds}
+
+
+def concatenate_inputs(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Per-lead input dicts -> one dict with every lead's windows stacked in order."""
+    return {kind: np.concatenate([part[kind] for part in parts]) for kind in parts[0]}
+
+
+def input_shape(kind: str, spec: ScalogramSpec) -> tuple[int, ...]:
+    """The per-window shape of one input kind."""
+    shapes = {
+        SCALOGRAM: (spec.n_freqs, spec.columns_per_window, 1),
+        WAVEFORM: (spec.window_samples, 1),
+        RR_INTERVALS: (len(RR_FEATURES),),
+    }
+    if kind not in shapes:
+        raise ValueError(f"unknown model input {kind!r}; known: {', '.join(INPUT_KINDS)}")
+    return shapes[kind]

@@ -1,0 +1,52 @@
+"""R-peak detection and R-R interval features on real annotated records."""
+
+import numpy as np
+import pytest
+
+from classifier.rhythm import RR_FEATURES, r_peaks, rr_features
+from classifier.signal import load_wfdb_record
+from classifier.training.annotations import Annotations
+from tests.classifier.test_annotations import MITDB
+
+RATE = 128.0
+
+
+def beats_found(record: str) -> tuple[float, float]:
+    """(sensitivity, positive predictive value) against the reference beats, 150 ms."""
+    signal = load_wfdb_record(MITDB / f"{record}.hea")
+    peaks = r_peaks(signal.samples[0], RATE)
+    reference = Annotations.read(MITDB / record).beat_samples * RATE / 360.0
+    index = np.clip(np.searchsorted(peaks, reference), 1, len(peaks) - 1)
+    distance = np.minimum(np.abs(peaks[index] - reference), np.abs(peaks[index - 1] - reference))
+    found = distance < 0.15 * RATE
+    return float(found.mean()), float(found.sum() / len(peaks))
+
+
+@pytest.mark.parametrize("record", ["100", "201", "118"])
+def test_r_peaks_match_the_reference_beats(record):
+    sensitivity, precision = beats_found(record)
+    assert sensitivity > 0.95
+    assert precision > 0.95
+
+
+def test_irregular_rhythm_has_irregular_intervals():
+    """Record 201: atrial fibrillation windows vs windows of normal rhythm and beats."""
+    signal = load_wfdb_record(MITDB / "201.hea")
+    features = rr_features(signal.samples[0], RATE, 1024)
+    annotations = Annotations.read(MITDB / "201")
+    starts = annotations.rhythm_starts // 2880
+    rhythm_of_window = np.array(annotations.rhythms)[
+        np.searchsorted(starts, np.arange(len(features)), side="right") - 1
+    ]
+    labels = annotations.window_labels(8.0, 650_000)[: len(features)]
+    irregular = features[:, RR_FEATURES.index("irregular_fraction")]
+    assert irregular[rhythm_of_window == "(AFIB"].mean() > 0.4
+    assert irregular[labels == "NSR"].mean() < 0.05
+
+
+def test_too_few_beats_give_neutral_features():
+    flat = np.zeros(3 * 1024, dtype=np.float32)
+    features = rr_features(flat, RATE, 1024)
+    assert features.shape == (3, len(RR_FEATURES))
+    assert (features[:, RR_FEATURES.index("enough_beats")] == 0).all()
+    assert np.isfinite(features).all()

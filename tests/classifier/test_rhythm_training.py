@@ -1,0 +1,70 @@
+"""Model v5's corpus, folds and source weighting (no network is trained here)."""
+
+import numpy as np
+import pytest
+
+from classifier.training.corpus import read_corpus, shared_data_root
+from classifier.training.rhythm_fit import deal_folds, source_weights
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return read_corpus(shared_data_root(), 8.0)
+
+
+def test_the_corpus_reads_all_three_folders_with_window_labels(corpus):
+    databases = {item.database for item in corpus}
+    assert {"mitdb", "nsrdb", "chfdb", "cinc2017", "cpsc2021", "ptbxl", "ningbo"} <= databases
+    annotated = [item for item in corpus if item.annotated]
+    assert len(annotated) == 2 * 38  # both leads of every annotated record
+    labels = np.concatenate([item.window_labels for item in annotated])
+    assert set(labels) == {"ARR", "NSR"}
+    for item in corpus:
+        assert len(item.window_labels) == len(item.lead.samples) // 1024
+
+
+def test_mitdb_excerpts_are_replaced_by_their_annotated_records_in_training(corpus):
+    excerpts = [i for i in corpus if i.database == "mitdb" and not i.annotated]
+    assert excerpts and not any(item.train for item in excerpts)
+    annotated_patients = {i.patient for i in corpus if i.annotated}
+    assert {item.patient for item in excerpts} <= annotated_patients
+
+
+def test_a_patient_lands_in_one_fold_across_folders(corpus):
+    folds = deal_folds(corpus, 5, seed=0)
+    assert folds["mitdb-201-202"] in range(5)
+    patients_of = {}
+    for item in corpus:
+        patients_of.setdefault(item.patient, set()).add(item.lead.id)
+    # mitdb-100 has an annotated record and an excerpt in ecg/: both in the fold of the patient.
+    assert any("annotated" in lead for lead in patients_of["mitdb-100"])
+    assert any("annotated" not in lead for lead in patients_of["mitdb-100"])
+    assert len(set(folds.values())) == 5
+    assert folds["chfdb-chf01"] != folds["chfdb-chf02"]  # CHF is leave-one-patient-out
+    for database in ("mitdb", "cinc2017", "nsrdb"):
+        in_database = {folds[i.patient] for i in corpus if i.database == database}
+        assert in_database == set(range(5)), database
+
+
+def test_folds_depend_on_the_seed_only(corpus):
+    assert deal_folds(corpus, 5, seed=0) == deal_folds(list(reversed(corpus)), 5, seed=0)
+    assert deal_folds(corpus, 5, seed=0) != deal_folds(corpus, 5, seed=1)
+
+
+def test_source_weights_keep_a_large_database_from_dominating():
+    databases = np.array(["big"] * 900 + ["small"] * 100)
+    labels = np.array(["ARR"] * 450 + ["NSR"] * 450 + ["ARR"] * 50 + ["NSR"] * 50)
+    weights = source_weights(databases, labels, exponent=0.5, chf_weight=0.5)
+    assert weights.mean() == pytest.approx(1.0)
+    big, small = weights[databases == "big"].sum(), weights[databases == "small"].sum()
+    assert big / small == pytest.approx(np.sqrt(900 / 100))  # not 9 to 1
+    for name in ("ARR", "NSR"):
+        assert weights[labels == name].sum() == pytest.approx(500.0)
+
+
+def test_chf_weighs_half_a_class():
+    databases = np.array(["a"] * 10 + ["b"] * 10 + ["c"] * 4)
+    labels = np.array(["ARR"] * 10 + ["NSR"] * 10 + ["CHF"] * 4)
+    weights = source_weights(databases, labels, exponent=0.5, chf_weight=0.5)
+    arr, chf = weights[labels == "ARR"].sum(), weights[labels == "CHF"].sum()
+    assert chf / arr == pytest.approx(0.5)
