@@ -78,9 +78,9 @@ class ClassificationResult:
     model_version: str
     timings_ms: dict[str, float] = field(default_factory=dict)
     quality: dict = field(default_factory=dict)  # windows_ok, windows_poor, reasons
-    # Fraction of usable analysed time whose window answer is each class (or "uncertain").
+    # Fraction of usable analysed time whose (lead-fused) answer is each class or "uncertain".
     burden: dict[str, float] = field(default_factory=dict)
-    longest_arr_run_s: float = 0.0  # longest stretch of consecutive ARR windows in one lead
+    longest_arr_run_s: float = 0.0  # longest stretch of time whose windows are answered ARR
     decided_by: str = BY_MEAN_PROBABILITY
 
     @property
@@ -133,28 +133,48 @@ def longest_run(flags: np.ndarray) -> int:
     return int((edges[1::2] - edges[::2]).max())
 
 
+def fuse_leads(
+    probs: np.ndarray, usable: np.ndarray, position: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One probability per stretch of time, however many leads were recorded.
+
+    ``probs`` float[n, n_classes], ``usable`` bool[n] and ``position`` int[n] (the window's
+    number within its lead) for the windows of every lead -> (float[t, n_classes] the mean
+    over the leads whose window is usable there, or over all leads where none is; bool[t]
+    whether any lead is usable there). Two leads that disagree average out instead of
+    counting twice; a lead that is off does not drown the one that is on.
+    """
+    usable = np.asarray(usable, dtype=bool)
+    n_times = int(position.max()) + 1 if len(position) else 0
+    any_usable = np.bincount(position, weights=usable, minlength=n_times) > 0
+    weight = np.where(any_usable[position], usable, True).astype(np.float64)
+    sums = np.zeros((n_times, probs.shape[1]))
+    np.add.at(sums, position, probs * weight[:, None])
+    counts = np.bincount(position, weights=weight, minlength=n_times)
+    return (sums / counts[:, None]).astype(np.float32), any_usable
+
+
 def recording_answer(
     probs: np.ndarray,
     usable: np.ndarray,
-    lead: np.ndarray,
     classes: tuple[str, ...],
     decision: DecisionRule,
     window_s: float,
 ) -> RecordingAnswer:
-    """The recording's answer from its windows (``probs`` float[n, n_classes] calibrated,
-    ``usable`` bool[n] quality ok, ``lead`` int[n] the lead of each window, in time order).
+    """The recording's answer from its time windows (``probs`` float[t, n_classes]
+    calibrated, leads fused by :func:`fuse_leads`; ``usable`` bool[t]; in time order).
 
     The rule (fitted thresholds in the card's ``decision``): too few usable windows ->
     ``uncertain``; else ARR when the usable windows answered ARR make up at least
-    ``arr_burden_at_least`` of them or run for ``arr_run_at_least_s`` in one lead; else the
-    top class of the mean probability if it reaches ``uncertain_below``, else ``uncertain``.
+    ``arr_burden_at_least`` of the analysed time or run for ``arr_run_at_least_s``; else
+    the top class of the mean probability if it reaches ``uncertain_below``, else
+    ``uncertain``.
     """
     usable = np.asarray(usable, dtype=bool)
     labels = window_labels(probs, classes, decision.window_threshold)
     kept = labels[usable] if usable.any() else labels
     burden = {name: round(float(np.mean(kept == name)), 6) for name in (*classes, UNCERTAIN)}
-    arr_flags = (labels == ARR) & usable
-    run_s = window_s * max((longest_run(arr_flags[lead == k]) for k in np.unique(lead)), default=0)
+    run_s = window_s * longest_run((labels == ARR) & usable)
     mean = probs[usable].mean(axis=0) if usable.any() else probs.mean(axis=0)
     label, decided_by = decide(
         float(usable.mean()), burden.get(ARR, 0.0), float(run_s), mean, classes, decision
@@ -260,8 +280,8 @@ def _result(
         )
         for k in range(len(labels))
     ]
-    usable = np.array([q == QUALITY_OK for q in quality])
-    answer = recording_answer(window_probs, usable, lead, classes, card.decision, window_s)
+    fused, usable = fuse_leads(window_probs, np.array([q == QUALITY_OK for q in quality]), position)
+    answer = recording_answer(fused, usable, classes, card.decision, window_s)
     top = int(np.argmax(answer.probabilities))
     poor = [q for q in quality if q != QUALITY_OK]
     return ClassificationResult(
@@ -273,7 +293,7 @@ def _result(
         model_version=model.version,
         timings_ms=timings_ms,
         quality={
-            "windows_ok": int(usable.sum()),
+            "windows_ok": len(quality) - len(poor),
             "windows_poor": len(poor),
             "reasons": {reason: poor.count(reason) for reason in sorted(set(poor))},
         },

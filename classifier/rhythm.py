@@ -84,34 +84,43 @@ def rr_features(samples: np.ndarray, sampling_rate_hz: float, window_samples: in
     plausible = (rr >= _MIN_RR_S) & (rr <= _MAX_RR_S)
     rr, ends = rr[plausible], ends[plausible]
     lead_median = float(np.median(rr)) if len(rr) else 1.0
-    window_of = ends // window_samples
-    bounds = np.searchsorted(window_of, np.arange(n_windows + 1))
+    bounds = np.searchsorted(ends // window_samples, np.arange(n_windows + 1))
     beats = np.bincount(peaks // window_samples, minlength=n_windows)[:n_windows]
-    window_s = window_samples / sampling_rate_hz
-    for k in range(n_windows):
-        features[k] = _window_features(
-            rr[bounds[k] : bounds[k + 1]], beats[k] / window_s, lead_median
-        )
+    features[:, 0] = beats / (window_samples / sampling_rate_hz)
+    # Neutral values: a regular rhythm at the lead's median rate.
+    features[:, 1:] = [lead_median, 0, 0, 0, 1, 1, 0, 1, 0]
+    counts = np.diff(bounds)
+    enough = np.flatnonzero(counts >= 3)
+    if len(enough):
+        features[enough, 1:] = _window_features(rr, bounds[enough], counts[enough], lead_median)
     return features
 
 
-def _window_features(rr: np.ndarray, beats_per_s: float, lead_median: float) -> np.ndarray:
-    if len(rr) < 3:
-        return np.array([beats_per_s, lead_median, 0, 0, 0, 1, 1, 0, 1, 0], dtype=np.float32)
-    median = float(np.median(rr))
-    delta = np.abs(np.diff(rr))
-    return np.array(
+def _window_features(
+    rr: np.ndarray, starts: np.ndarray, counts: np.ndarray, lead_median: float
+) -> np.ndarray:
+    """RR_FEATURES[1:] of windows whose intervals are rr[start : start + count] (count >= 3),
+    all windows at once: intervals padded with NaN into one [n_windows, max_count] array."""
+    width = int(counts.max())
+    valid = np.arange(width)[None, :] < counts[:, None]
+    index = np.minimum(starts[:, None] + np.arange(width)[None, :], len(rr) - 1)
+    intervals = np.where(valid, rr[index], np.nan)
+    median = np.nanmedian(intervals, axis=1)
+    mean = np.nanmean(intervals, axis=1)
+    delta = np.abs(np.diff(intervals, axis=1))  # NaN where either interval is padding
+    n_delta = (counts - 1).astype(np.float64)
+    delta0 = np.nan_to_num(delta)
+    return np.stack(
         [
-            beats_per_s,
             median,
-            rr.std() / rr.mean(),
-            np.sqrt(np.mean(delta**2)) / median,
-            delta.max() / median,
-            rr.min() / median,
-            rr.max() / median,
-            np.mean(delta > _IRREGULAR_DELTA * median),
+            np.nanstd(intervals, axis=1) / mean,
+            np.sqrt((delta0**2).sum(axis=1) / n_delta) / median,
+            delta0.max(axis=1) / median,
+            np.nanmin(intervals, axis=1) / median,
+            np.nanmax(intervals, axis=1) / median,
+            (delta0 > _IRREGULAR_DELTA * median[:, None]).sum(axis=1) / n_delta,
             median / lead_median,
-            1.0,
+            np.ones(len(counts)),
         ],
-        dtype=np.float32,
-    )
+        axis=1,
+    ).astype(np.float32)

@@ -153,10 +153,21 @@ def model_card_summary(card: dict) -> dict:
         "candidates": cv.get("candidates") or [],
         "selection_note": cv.get("selection_note", ""),
         "fold_checks": _fold_checks(cv),
-        "shortcut_verdict": cv.get("shortcut_verdict", ""),
+        "shortcut_verdict": cv.get("shortcut_verdict")
+        or _dig(card, "evaluation", "shortcut_verdict")
+        or "",
         "params": _dig(card, "architecture", "params"),
         "size_bytes": card.get("weights_size_bytes"),
         "patients": {name: row.get("patients") for name, row in per_class.items()},
+        # Balanced accuracy against rhythm, not database (cards from v5 on).
+        "mitdb_per_window": _dig(
+            card, "evaluation", "mitdb_per_window", "top_class", "balanced_accuracy"
+        )
+        or {},
+        "cinc2017_per_recording": _dig(
+            card, "evaluation", "cinc2017_per_recording", "top_class", "balanced_accuracy"
+        )
+        or {},
         "created": card.get("created", ""),
     }
 
@@ -191,6 +202,7 @@ def timeline(prediction: Prediction | None, recording: Recording) -> list[dict]:
 _EVALUATIONS = (
     ("mitdb_per_window", "MIT-BIH per 8-s window, every lead (annotations)"),
     ("mitdb_per_window_mlii", "MIT-BIH per 8-s window, lead MLII"),
+    ("mitdb_per_time_window_two_leads", "MIT-BIH per 8 s of a two-lead record (leads fused)"),
     ("cinc2017_per_recording", "CinC 2017 (AliveCor) per recording"),
 )
 

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from classifier.training import PROGRESS_LOGGER, show_progress
 from classifier.training.sources import (
     DATA_ENV_VAR,
     DataSourceError,
@@ -28,7 +29,6 @@ from classifier.training.study import run_study, write_into_card
 from classifier.training.train import DEFAULT_VERSION, train_and_write
 
 FIGURES_DIR = Path("docs/model")
-PROGRESS_LOGGER = "classifier.training"  # parent of every module logger of this package
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _show_progress()
+    show_progress()
     data = args.data or default_data_dir()
     try:
         leads = load_leads(data, mat_rates_hz=parse_rates(args.mat_rates))
@@ -115,15 +115,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(json.dumps(summary, indent=2))
     return 0
-
-
-def _show_progress() -> None:
-    """Progress of this package's loggers on stdout, as plain lines."""
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    package = logging.getLogger(PROGRESS_LOGGER)
-    package.addHandler(handler)
-    package.setLevel(logging.INFO)
 
 
 def _headline(evaluation: dict) -> dict:

@@ -64,7 +64,13 @@ def rhythm_cnn(
     (irregularity, ectopic beats) instead of one or two beats.
     """
     inputs = keras.Input(shape=input_shape, name="scalogram")
-    x = _conv_block(inputs, width, 3, layers.MaxPooling2D((2, 1)), layers.Conv2D)
+    x = layers.Concatenate()(_scalogram_rhythm_features(inputs, width))
+    return _logits_model(inputs, x, n_classes, dropout, "rhythm_cnn")
+
+
+def _scalogram_rhythm_features(scalogram: Any, width: int) -> list[Any]:
+    """rhythm_cnn's feature extractor: [average, max] over time of its last conv layer."""
+    x = _conv_block(scalogram, width, 3, layers.MaxPooling2D((2, 1)), layers.Conv2D)
     x = _conv_block(x, 2 * width, 3, layers.MaxPooling2D((2, 2)), layers.Conv2D)
     x = _conv_block(x, 2 * width, 3, layers.MaxPooling2D((2, 1)), layers.Conv2D)
     x = layers.Permute((2, 1, 3))(x)  # (time, frequency, channels)
@@ -73,8 +79,7 @@ def rhythm_cnn(
         x = layers.Conv1D(3 * width, 3, padding="same", dilation_rate=dilation, use_bias=False)(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
-    x = layers.Concatenate()([layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)])
-    return _logits_model(inputs, x, n_classes, dropout, "rhythm_cnn")
+    return [layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)]
 
 
 def demo_image_cnn(
@@ -155,16 +160,7 @@ def rhythm_branches(
     Keras inputs carry those names so serving can feed them by name.
     """
     scalogram = keras.Input(shape=input_shapes["scalogram"], name="scalogram")
-    x = _conv_block(scalogram, width, 3, layers.MaxPooling2D((2, 1)), layers.Conv2D)
-    x = _conv_block(x, 2 * width, 3, layers.MaxPooling2D((2, 2)), layers.Conv2D)
-    x = _conv_block(x, 2 * width, 3, layers.MaxPooling2D((2, 1)), layers.Conv2D)
-    x = layers.Permute((2, 1, 3))(x)  # (time, frequency, channels)
-    x = layers.Reshape((x.shape[1], x.shape[2] * x.shape[3]))(x)
-    for dilation in (1, 2, 4):
-        x = layers.Conv1D(3 * width, 3, padding="same", dilation_rate=dilation, use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.ReLU()(x)
-    branches = [layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)]
+    branches = _scalogram_rhythm_features(scalogram, width)
 
     waveform = keras.Input(shape=input_shapes["waveform"], name="waveform")
     y = waveform

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from classifier.model import sha256_of
@@ -108,15 +109,16 @@ def weights_fields(weights: Path) -> dict[str, Any]:
     }
 
 
-def preprocessing_code_sha256() -> dict[str, str]:
-    """sha256 of the source files that turn a signal into model inputs: if they change after
-    training, the served inputs may no longer be what the model was trained and scored on."""
+def preprocessing_code_sha256(modules: Sequence[ModuleType] | None = None) -> dict[str, str]:
+    """sha256 of the source files that turn a signal into model inputs (default: those of
+    models v2-v4): if they change after training, the served inputs may no longer be what
+    the model was trained and scored on."""
     import classifier.cwt
     import classifier.pipeline
 
     return {
         f"classifier/{Path(module.__file__).name}": sha256_of(Path(module.__file__))
-        for module in (classifier.cwt, classifier.pipeline)
+        for module in modules or (classifier.cwt, classifier.pipeline)
     }
 
 

@@ -180,9 +180,9 @@ class WindowTable:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def per_lead(self, attribute: str) -> np.ndarray:
-        """A CorpusLead attribute (``train``, ``annotated``, ``patient``, ``database``...) or,
-        failing that, its Lead's (``id``), for every window."""
+    def lead_values(self, attribute: str) -> np.ndarray:
+        """For every window, an attribute of the lead it was cut from: a CorpusLead's
+        (``train``, ``annotated``, ``patient``, ``database``) or its Lead's (``id``)."""
         values = [
             getattr(item.lead if attribute in _LEAD_ONLY else item, attribute)
             for item in self.leads

@@ -22,10 +22,10 @@ from classifier.cwt import ScalogramSpec
 from classifier.features import INPUT_KINDS
 from classifier.training.corpus import CorpusLead, WindowTable
 from classifier.training.fit import make_deterministic
+from classifier.training.sources import CLASSES
 
 logger = logging.getLogger(__name__)
 
-CLASSES: tuple[str, ...] = ("ARR", "CHF", "NSR")
 CACHE_DIR = Path("var") / "cache"
 
 
@@ -110,7 +110,7 @@ def fit_network(table: WindowTable, rows: np.ndarray, recipe: RhythmRecipe, seed
     model = rhythm_branches(shapes, len(CLASSES), width=recipe.width, dropout=recipe.dropout)
     labels = table.labels[rows]
     weights = source_weights(
-        table.per_lead("database")[rows], labels, recipe.source_exponent, recipe.chf_weight
+        table.lead_values("database")[rows], labels, recipe.source_exponent, recipe.chf_weight
     )
     steps = recipe.epochs * int(np.ceil(len(rows) / recipe.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, steps)

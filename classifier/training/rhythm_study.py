@@ -25,6 +25,7 @@ import numpy as np
 
 from classifier.card import ModelCard
 from classifier.rhythm import RR_FEATURES
+from classifier.training import PROGRESS_LOGGER, show_progress
 from classifier.training import card as cards
 from classifier.training.annotations import LABEL_RULE
 from classifier.training.corpus import (
@@ -40,6 +41,7 @@ from classifier.training.rhythm_eval import (
     chf_as_it_stands,
     cross_fitted,
     fit_decision,
+    mitdb_per_time_window,
     mitdb_per_window,
     per_recording,
     with_rule,
@@ -56,7 +58,7 @@ from classifier.training.rhythm_fit import (
 )
 from classifier.training.sources import DataSourceError
 
-logger = logging.getLogger("classifier.training")
+logger = logging.getLogger(PROGRESS_LOGGER)
 
 DEFAULT_VERSION = "wavecardio-cnn-v5"
 N_FOLDS = 5
@@ -130,7 +132,7 @@ class Study:
 
     def shipped_decision(self, cv: HeldOutLogits) -> dict[str, Any]:
         """The served rule, fitted on every out-of-fold window, and each fold's own."""
-        trainable = np.flatnonzero(self.table.per_lead("train"))
+        trainable = np.flatnonzero(self.table.lead_values("train"))
         rule = fit_decision(cv.logits, self.table, trainable, self.window_s)
         return {
             "temperature": rule.temperature,
@@ -140,20 +142,22 @@ class Study:
             "arr_run_at_least_s": rule.arr_run_at_least_s,
             "min_good_window_fraction": rule.min_good_window_fraction,
             "rule": (
-                "uncertain when under min_good_window_fraction of the windows are of usable "
-                "quality; else ARR when the usable windows answered ARR reach "
-                "arr_burden_at_least of them, or run for arr_run_at_least_s in one lead; else "
-                "the top class of the mean window probability if it reaches uncertain_below; "
-                "else uncertain. A window is answered when its top probability reaches "
-                "window_uncertain_below."
+                "The leads' window probabilities are averaged per 8 s of time. A window is "
+                "answered when its top probability reaches window_uncertain_below, else "
+                "uncertain. The recording is uncertain when under min_good_window_fraction of "
+                "its time is of usable quality; else ARR when the windows answered ARR reach "
+                "arr_burden_at_least of the usable time (the ARR burden) or run for "
+                "arr_run_at_least_s; else the top class of the mean probability if it reaches "
+                "uncertain_below; else uncertain."
             ),
             "how_chosen": (
-                "temperature: minimum NLL of out-of-fold window logits; "
-                "window_uncertain_below: lowest threshold whose answered out-of-fold windows "
-                "reach 95 % accuracy; arr_burden_at_least and arr_run_at_least_s: the grid "
-                "point maximising the mean over databases of the per-recording balanced "
-                "accuracy; uncertain_below: lowest threshold whose answered out-of-fold "
-                "recordings reach 95 % accuracy"
+                "on out-of-fold predictions: temperature by minimum NLL of the window logits; "
+                "window_uncertain_below as the lowest threshold whose answered windows reach "
+                "95 % accuracy (answering at least 70 %); arr_burden_at_least, "
+                "arr_run_at_least_s and uncertain_below together on a grid, as the point "
+                "answering the most recordings with at least 95 % of them correct and at "
+                "least 70 % answered, else the most accurate answering 70 %, both as means "
+                "over the databases holding at least 10 recordings"
             ),
         }
 
@@ -193,7 +197,7 @@ class Study:
             control_rule = fit_decision(
                 cv_control.logits,
                 self.table,
-                np.flatnonzero(self.table.per_lead("train")),
+                np.flatnonzero(self.table.lead_values("train")),
                 self.window_s,
             )
             out["shortcut_control"] = {
@@ -205,6 +209,8 @@ class Study:
                 ),
             }
         out["targets"] = targets(out)
+        if shortcut is not None:
+            out["shortcut_verdict"] = shortcut_verdict(out)
         return out
 
     def _evaluations(self, held: HeldOut, n_resamples: int, brief: bool = False) -> dict:
@@ -213,6 +219,9 @@ class Study:
             "mitdb_per_window": mitdb_per_window(self.table, held, n_resamples, seed),
             "mitdb_per_window_mlii": mitdb_per_window(
                 self.table, held, n_resamples, seed, lead="MLII"
+            ),
+            "mitdb_per_time_window_two_leads": mitdb_per_time_window(
+                self.table, held, n_resamples, seed
             ),
             "cinc2017_per_recording": per_recording(
                 self.table, held, "cinc2017", n_resamples, seed, window_s
@@ -341,11 +350,11 @@ def shortcut_logits(study: Study, databases: Sequence[str]) -> tuple[HeldOutLogi
         group = np.full(len(table), -1, np.int64)
         for k, held in enumerate(groups):
             rows = training_rows(table, ~held, recipe.max_train_windows_per_lead)
-            model = HistGradientBoostingClassifier(
-                max_iter=200, learning_rate=0.05, random_state=study.seed
+            model = HistGradientBoostingClassifier(  # no early stopping: CHF has few windows
+                max_iter=200, learning_rate=0.05, early_stopping=False, random_state=study.seed
             )
             weights = source_weights(
-                table.per_lead("database")[rows],
+                table.lead_values("database")[rows],
                 table.labels[rows],
                 recipe.source_exponent,
                 recipe.chf_weight,
@@ -415,6 +424,81 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def shortcut_verdict(report: dict[str, Any]) -> str:
+    """One sentence per evaluation: the model against the equipment-only control."""
+    control = report["shortcut_control"]
+    parts = []
+    for key, name in ((MITDB, "MIT-BIH per window"), (CINC, "CinC 2017 per recording")):
+        model = report[key][TOP]["balanced_accuracy"]["value"]
+        shortcut = control[key][TOP]["balanced_accuracy"]["value"]
+        parts.append(f"{name}: model {model:.3f}, equipment-only control {shortcut:.3f}")
+    lodo = control.get("leave_one_database_out", {})
+    held = [
+        f"{name} held out {block[TOP]['balanced_accuracy']['value']:.3f}"
+        for name, block in lodo.items()
+        if isinstance(block, dict) and TOP in block
+    ]
+    return (
+        "Balanced accuracy of a gradient-boosting classifier that sees only recorder "
+        "features (noise above 45 Hz, amplitude, baseline wander, sample step), under the "
+        f"same folds: {'; '.join(parts)}; leave-one-database-out: {', '.join(held)}. Within "
+        "one recorder it should sit near chance (0.5); what the model reaches above it is "
+        "rhythm, not recorder."
+    )
+
+
+MEASURED = "Measured on patients it never saw: "
+# Records whose arrhythmia shows in beat shape only (bundle branch block, pre-excitation).
+MORPHOLOGY_RECORDS = ("111", "118", "124", "207", "212", "230", "231")
+
+
+def measured_limits(report: dict[str, Any]) -> list[str]:
+    """The limits the evaluation itself shows, in words (rewritten by every evaluation)."""
+
+    def value(*path: str) -> float | None:
+        node: Any = report
+        for key in path:
+            node = (node or {}).get(key)
+        return node
+
+    mitdb = value(MITDB, TOP, "balanced_accuracy", "value")
+    cinc = value(CINC, TOP, "balanced_accuracy", "value")
+    lines = [
+        f"{MEASURED}balanced accuracy {mitdb:.2f} per MIT-BIH window and {cinc:.2f} per CinC "
+        "2017 recording (issue 13 asked 0.90 and 0.85: not reached; see evaluation.targets)."
+    ]
+    lodo = report.get("leave_one_database_out") or {}
+    held = [
+        f"{name} {block[TOP]['balanced_accuracy']['value']:.2f}"
+        for name, block in lodo.items()
+        if isinstance(block, dict) and TOP in block
+    ]
+    if held:
+        lines.append(
+            f"{MEASURED}with a whole database held out: {', '.join(held)} (balanced "
+            "accuracy): expect less than the cross-validated figures on a new recorder."
+        )
+    per_record = {row["lead"]: row for row in value(MITDB, "per_record") or []}
+    missed = [
+        f"{record} {row['arr_sensitivity']:.2f}"
+        for record in MORPHOLOGY_RECORDS
+        if (row := per_record.get(f"mitdb-{record}-MLII")) and row["arr_sensitivity"] is not None
+    ]
+    lines.append(
+        f"{MEASURED}arrhythmias seen in beat shape only (bundle branch block, "
+        f"pre-excitation) are often called NSR: ARR sensitivity per MIT-BIH record (MLII) "
+        f"{', '.join(missed)}; isolated premature beats are often missed (ARR window "
+        f"sensitivity {value(MITDB, TOP, 'arr_sensitivity', 'value'):.2f})."
+    )
+    return lines
+
+
+def with_measured_limits(card: dict[str, Any]) -> None:
+    """Replace the card's measured limits by those of its current evaluation."""
+    kept = [line for line in card.get("limits", []) if not line.startswith(MEASURED)]
+    card["limits"] = kept + measured_limits(card["evaluation"])
+
+
 def _met(value: float | None, target: float) -> bool | None:
     return None if value is None else bool(value >= target)
 
@@ -472,6 +556,7 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
         "citations": list(CITATIONS),
         "licence": LICENCE,
     }
+    with_measured_limits(card)
     ModelCard.from_dict(card)  # the schema serving enforces, checked before writing
     card_path = out_dir / f"{version}.json"
     cards.write_card(card, card_path)
@@ -488,22 +573,19 @@ def evaluate(study: Study, card_path: Path, n_resamples: int) -> dict[str, Any]:
     )
     control = shortcut_logits(study, BOTH_CLASS_DATABASES)
     card["evaluation"] = study.report(cv, n_resamples, lodo=lodo, shortcut=control)
+    with_measured_limits(card)
     ModelCard.from_dict(card)
     cards.write_card(card, card_path)
     return card["evaluation"]
 
 
 def preprocessing_code_sha256() -> dict[str, str]:
-    """sha256 of the source files that turn a signal into model inputs."""
+    """sha256 of the source files that turn a signal into v5's model inputs."""
     import classifier.cwt
     import classifier.features
     import classifier.rhythm
-    from classifier.model import sha256_of
 
-    return {
-        f"classifier/{Path(module.__file__).name}": sha256_of(Path(module.__file__))
-        for module in (classifier.cwt, classifier.features, classifier.rhythm)
-    }
+    return cards.preprocessing_code_sha256((classifier.cwt, classifier.features, classifier.rhythm))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -516,7 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bootstrap", type=int, default=1000)
     args = parser.parse_args(argv)
-    _show_progress()
+    show_progress("%(asctime)s %(message)s")
     try:
         study = Study(args.data or shared_data_root(), RhythmRecipe(), args.seed)
         if args.command == "train":
@@ -532,13 +614,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(json.dumps(summary, indent=2))
     return 0
-
-
-def _show_progress() -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from classifier.pipeline import (
     BY_ARR_RUN,
     BY_MEAN_PROBABILITY,
     BY_POOR_QUALITY,
+    fuse_leads,
     longest_run,
     recording_answer,
 )
@@ -24,11 +25,10 @@ RULE = DecisionRule(
 )
 
 
-def answer(windows, rule=RULE, usable=None, lead=None):
+def answer(windows, rule=RULE, usable=None):
     probs = np.array(windows, dtype=np.float32)
     usable = np.ones(len(probs), bool) if usable is None else np.array(usable)
-    lead = np.zeros(len(probs), int) if lead is None else np.array(lead)
-    return recording_answer(probs, usable, lead, CLASSES, rule, 8.0)
+    return recording_answer(probs, usable, CLASSES, rule, 8.0)
 
 
 def test_burden_is_the_fraction_of_usable_windows_per_answer():
@@ -56,10 +56,29 @@ def test_scattered_arr_windows_are_no_run():
     assert (result.label, result.decided_by) == ("NSR", BY_MEAN_PROBABILITY)
 
 
-def test_runs_do_not_join_across_leads():
-    windows = [NSR] * 10 + [ARR] * 2 + [ARR] * 2 + [NSR] * 10
-    lead = [0] * 12 + [1] * 12
-    assert answer(windows, lead=lead).longest_arr_run_s == 16.0
+def test_leads_are_fused_per_stretch_of_time():
+    # Two leads of three windows; lead 1 is off (unusable) in its first window.
+    probs = np.array([ARR, NSR, NSR, NSR, NSR, NSR], dtype=np.float32)
+    usable = np.array([1, 1, 1, 0, 1, 1], dtype=bool)
+    position = np.array([0, 1, 2, 0, 1, 2])
+    fused, any_usable = fuse_leads(probs, usable, position)
+    assert any_usable.tolist() == [True, True, True]
+    np.testing.assert_allclose(fused[0], ARR, rtol=1e-6)  # the lead that is off is left out
+    np.testing.assert_allclose(fused[1], NSR, rtol=1e-6)
+
+
+def test_disagreeing_leads_average_out():
+    fused, _ = fuse_leads(
+        np.array([ARR, NSR], dtype=np.float32), np.ones(2, bool), np.array([0, 0])
+    )
+    np.testing.assert_allclose(fused[0], (np.array(ARR) + np.array(NSR)) / 2, rtol=1e-6)
+
+
+def test_when_every_lead_is_poor_the_time_is_not_usable():
+    _, any_usable = fuse_leads(
+        np.array([ARR, NSR], dtype=np.float32), np.zeros(2, bool), np.array([0, 0])
+    )
+    assert any_usable.tolist() == [False]
 
 
 def test_low_mean_confidence_is_uncertain():

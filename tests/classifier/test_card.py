@@ -67,3 +67,49 @@ def test_a_broken_card_is_not_served(tmp_path, card_path, card_dict):
     path.write_text(json.dumps(card_dict))
     with pytest.raises(CardSchemaError, match="at least two"):
         load_model(path)
+
+
+def test_the_served_preprocessing_is_the_code_the_newest_model_was_trained_with(card_path):
+    """Changing classifier/features.py, rhythm.py or cwt.py after training would serve
+    inputs the model never saw: retrain (make train) when this fails."""
+    from classifier.model import sha256_of
+
+    code = ModelCard.read(card_path).raw["preprocessing"]["code_sha256"]
+    assert code
+    for path, digest in code.items():
+        if path != "classifier/pipeline.py":  # v2-v4 hashed the module that then held it
+            assert sha256_of(REPO / path) == digest, path
+
+
+def rhythm_cards() -> list:
+    """Cards from v5 on: window labels from annotations (they carry a label_rule)."""
+    cards = [json.loads(p.read_text()) for p in sorted((REPO / "models").glob("*.json"))]
+    return [card for card in cards if card.get("label_rule")]
+
+
+def test_a_rhythm_card_holds_every_evaluation_make_evaluate_writes():
+    cards = rhythm_cards()
+    assert cards, "no model card with a label rule under models/"
+    for card in cards:
+        evaluation = card["evaluation"]
+        mitdb, cinc = evaluation["mitdb_per_window"], evaluation["cinc2017_per_recording"]
+        for block in (mitdb, cinc, evaluation["mitdb_per_time_window_two_leads"]):
+            top, answered = block["top_class"], block["with_uncertain"]
+            assert top["balanced_accuracy"]["ci95"][0] <= top["balanced_accuracy"]["value"]
+            assert 0 < answered["answered_fraction"] <= 1
+            assert answered["accuracy_on_answered"]["value"] is not None
+        assert {"A", "N", "O"} <= set(cinc["by_original_label"])  # AF and other-rhythm recall
+        assert len(mitdb["per_record"]) == 2 * 38
+        lodo = evaluation["leave_one_database_out"]
+        assert {"mitdb", "cinc2017"} <= set(lodo)
+        control = evaluation["shortcut_control"]
+        for key in ("mitdb_per_window", "cinc2017_per_recording"):
+            assert control[key]["top_class"]["balanced_accuracy"]["value"] is not None
+        assert {"mitdb", "cinc2017"} <= set(control["leave_one_database_out"])
+        assert evaluation["ecg_folder_recording_level"]["mitdb"]["top_class"]["n"] > 0
+        assert "not" in evaluation["chf"]["note"] and evaluation["chf"]["recordings"]
+        names = {target["name"] for target in evaluation["targets"]}
+        assert "CinC 2017: AF recall" in names
+        assert any("shortcut control" in name for name in names)
+        assert any(line.startswith("Measured on patients") for line in card["limits"])
+        assert "patient = record" in " ".join(card["limits"])  # CinC has no patient ids

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from classifier import pipeline
+from classifier.features import input_shape
 from classifier.model import (
     LiteRTBackend,
     LoadedModel,
@@ -87,16 +88,22 @@ def test_litert_backend_serves_each_thread_and_batch_size(card_path, served):
         pytest.skip("this model has no LiteRT export")
     from concurrent.futures import ThreadPoolExecutor
 
-    spec = served.card.spec
+    card = served.card
     rng = np.random.default_rng(0)
-    batches = [rng.normal(size=(n, spec.n_freqs, spec.columns_per_window, 1)) for n in (1, 7, 3)]
-    batches = [b.astype(np.float32) for b in batches]
+    batches = [
+        {
+            kind: rng.normal(size=(n, *input_shape(kind, card.spec))).astype(np.float32)
+            for kind in card.inputs
+        }
+        for n in (1, 7, 3)
+    ]
     alone = [served.predict(b) for b in batches]
     with ThreadPoolExecutor(3) as pool:
         together = list(pool.map(served.predict, batches * 2))
     for got, want in zip(together, alone * 2, strict=True):
         np.testing.assert_allclose(got, want, atol=1e-6)
-    assert served.predict(batches[0][:0]).shape == (0, len(served.card.classes))
+    empty = {kind: value[:0] for kind, value in batches[0].items()}
+    assert served.predict(empty).shape == (0, len(card.classes))
 
 
 def test_a_loaded_model_can_carry_another_card(served):

@@ -1,5 +1,7 @@
 """Admins compare, shadow and activate model versions; clinicians read the card."""
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -20,22 +22,55 @@ def candidate():
     )
 
 
-def test_admin_compares_versions(client, admin_user, candidate):
+@pytest.fixture
+def legacy():
+    """Model v4 (recording labels, the candidates study), still selectable."""
+    version = ModelVersion.objects.get(name="wavecardio-cnn-v4")
+    return version, json.loads(version.card_path.read_text())
+
+
+def test_admin_compares_versions(client, admin_user, candidate, legacy):
     client.force_login(admin_user)
     page = client.get(reverse("classifier:model_version_list")).content.decode()
     assert "candidate-v2" in page and "Run in shadow" in page
-    figures = ModelVersion.objects.get(is_active=True).card["cv"]["shipped"]["per_recording"]
+    version, card = legacy
+    figures = card["cv"]["shipped"]["per_recording"]
     assert f"{100 * figures['arr_vs_nsr']['accuracy']:.1f} %" in page  # from the card's CV
-    shown = client.get(reverse("classifier:model_version_list"), {"show": "candidate-v2"})
+    shown = client.get(reverse("classifier:model_version_list"), {"show": version.name})
     card_page = shown.content.decode()
     assert "Limits" in card_page and "Shortcut audit" in card_page
     assert "demo-224-image-cnn" in card_page  # the candidates table
-    cv = ModelVersion.objects.get(is_active=True).card["cv"]
+    cv = card["cv"]
     assert f"Computed on {cv['computed_on']['cpu']}" in card_page  # exact reproduction needs it
     check = cv["fold_assignment_check"][0][cv["shipped_candidate"]]  # the split's noise
     shown_figure = check["arr_vs_nsr_per_recording_accuracy"]["value"]
     assert f"folds (seed 1): {100 * shown_figure:.1f} % per recording" in card_page
     assert escape(cv["selection_note"]) in card_page  # as HTML shows it
+
+
+def test_the_card_page_shows_the_rhythm_evaluations(client, admin_user):
+    """Model v5's card: every evaluation (CV, leave-one-database-out, shortcut control),
+    the targets with met or not, the label rule, the recording rule and CHF as it stands."""
+    version = ModelVersion.objects.get(name="wavecardio-cnn-v5")
+    card = json.loads(version.card_path.read_text())
+    client.force_login(admin_user)
+    page = client.get(reverse("classifier:model_card", args=[version.name])).content.decode()
+    rows = selectors.evaluation_rows(card)
+    methods = {row["method"] for row in rows}
+    assert {"cross-validation", "leave-one-database-out", "shortcut control"} <= methods
+    assert page.count("<tr><td>cross-validation</td>") == sum(
+        row["method"] == "cross-validation" for row in rows
+    )
+    mitdb = card["evaluation"]["mitdb_per_window"]["top_class"]["balanced_accuracy"]["value"]
+    assert f"{100 * mitdb:.1f} %" in page
+    assert escape(card["label_rule"]) in page
+    assert escape(card["decision"]["rule"]) in page
+    for target in card["evaluation"]["targets"]:
+        assert escape(target["name"]) in page
+    assert page.count("<strong>not met</strong>") == sum(
+        t["met"] is False for t in card["evaluation"]["targets"]
+    )
+    assert "CHF as it stands" in page
 
 
 def test_admin_shadows_then_activates(client, admin_user, candidate):
