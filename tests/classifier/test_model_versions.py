@@ -48,12 +48,12 @@ def test_admin_compares_versions(client, admin_user, candidate, legacy):
     assert escape(cv["selection_note"]) in card_page  # as HTML shows it
 
 
-def test_the_card_page_shows_the_rhythm_evaluations(client, admin_user):
+def test_the_card_page_shows_the_rhythm_evaluations(client, clinician):
     """Model v5's card: every evaluation (CV, leave-one-database-out, shortcut control),
     the targets with met or not, the label rule, the recording rule and CHF as it stands."""
     version = ModelVersion.objects.get(name="wavecardio-cnn-v5")
     card = json.loads(version.card_path.read_text())
-    client.force_login(admin_user)
+    client.force_login(clinician)
     page = client.get(reverse("classifier:model_card", args=[version.name])).content.decode()
     rows = selectors.evaluation_rows(card)
     methods = {row["method"] for row in rows}
