@@ -21,7 +21,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
@@ -194,9 +194,19 @@ def load_wfdb_record(
     record_path = (
         str(path.with_suffix("")) if path.suffix.lower() in (".hea", ".dat") else str(path)
     )
+    unreadable = (OSError, ValueError, IndexError, TypeError)
+    try:
+        header = wfdb.rdheader(record_path)
+        # The signal files the header names, measured before any is read (size limit).
+        folder = Path(record_path).parent
+        size = sum((folder / name).stat().st_size for name in set(header.file_name or []))
+    except unreadable as exc:
+        raise InvalidRecording(f"{path.name} is not a readable WFDB record: {exc}") from exc
+    if size > limits.max_size_bytes:
+        raise too_large(size, limits.max_size_bytes)
     try:
         record = wfdb.rdrecord(record_path, physical=True)
-    except (OSError, ValueError, IndexError, TypeError) as exc:
+    except unreadable as exc:
         raise InvalidRecording(f"{path.name} is not a readable WFDB record: {exc}") from exc
     if record.p_signal is None or record.fs is None:
         raise InvalidRecording(f"{path.name}: the WFDB record has no signal or no rate")

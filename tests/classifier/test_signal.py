@@ -599,3 +599,30 @@ def test_arbitrary_bytes_give_a_signal_or_invalid_recording(content, filename, p
         load_signal(prefix + content, filename=filename)
     except InvalidRecording as exc:
         assert str(exc)
+
+
+def test_a_wfdb_record_reads_its_leads_names_and_rate():
+    from classifier.signal import load_wfdb_record
+    from tests.classifier.test_annotations import MITDB
+
+    signal = load_wfdb_record(MITDB / "100.hea")
+    assert signal.lead_names == ("MLII", "V5")
+    assert signal.original_sampling_rate_hz == 360.0 and signal.format == "wfdb"
+    assert signal.n_samples == 231_112  # 650,000 samples at 360 Hz, resampled to 128 Hz
+    assert signal.with_leads(["V5"]).lead_names == ("V5",)
+
+
+def test_a_wfdb_record_over_the_size_limit_is_refused_before_reading():
+    from classifier.signal import RecordingTooLarge, SignalLimits, load_wfdb_record
+    from tests.classifier.test_annotations import MITDB
+
+    with pytest.raises(RecordingTooLarge, match="the limit is"):
+        load_wfdb_record(MITDB / "100.hea", limits=SignalLimits(max_size_bytes=1_000_000))
+
+
+def test_a_wfdb_rate_that_disagrees_with_the_header_is_refused():
+    from classifier.signal import load_wfdb_record
+    from tests.classifier.test_annotations import MITDB
+
+    with pytest.raises(InvalidRecording, match="360"):
+        load_wfdb_record(MITDB / "100.hea", sampling_rate_hz=250)
