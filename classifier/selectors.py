@@ -223,7 +223,11 @@ def evaluation_rows(card: dict) -> list[dict]:
             (evaluation.get("shortcut_control") or {}).get("leave_one_database_out") or {},
         ),
     )
-    lodo_names = {"mitdb": _EVALUATIONS[0][1], "cinc2017": _EVALUATIONS[2][1]}
+    titles = dict(_EVALUATIONS)
+    lodo_names = {  # a database held out whole, scored as in cross-validation
+        "mitdb": titles["mitdb_per_window"],
+        "cinc2017": titles["cinc2017_per_recording"],
+    }
     for method, block in sections:
         for key, title in (*_EVALUATIONS, *lodo_names.items(), ("cpsc2021", "CPSC 2021")):
             scores = block.get(key)

@@ -75,6 +75,11 @@ def recording_detail(request, recording_id):
             "training_patients": selectors.model_card_summary(card)["patients"],
             "limits": card.get("limits", []),
             "timeline": selectors.timeline(prediction, recording),
+            "burden": [
+                (name, share)
+                for name, share in (getattr(prediction, "burden", None) or {}).items()
+                if share
+            ],
         },
     )
 

@@ -71,6 +71,9 @@ def test_the_card_page_shows_the_rhythm_evaluations(client, clinician):
         t["met"] is False for t in card["evaluation"]["targets"]
     )
     assert "CHF as it stands" in page
+    titles = {(row["method"], row["title"]) for row in rows}
+    assert ("leave-one-database-out", "CinC 2017 (AliveCor) per recording") in titles
+    assert ("leave-one-database-out", "MIT-BIH per 8-s window, every lead (annotations)") in titles
 
 
 def test_admin_shadows_then_activates(client, admin_user, candidate):

@@ -141,8 +141,10 @@ def test_result_page_shows_burden_longest_run_and_a_timeline(clinician_client, r
     assert f"Longest ARR run: {prediction.longest_arr_run_s:.0f} s" in page
     n_runs = page.count('class="run run-')
     assert 1 <= n_runs <= len(prediction.windows)
-    # The runs tile the recording's analysed windows, left to right.
-    assert 'style="left: 0.0%' in page
+    # The runs tile the recording's analysed windows, left to right, as SVG rectangles (the
+    # content security policy forbids style attributes).
+    assert '<rect class="run run-' in page and 'x="0.0"' in page
+    assert 'style="' not in page.split('id="result"')[1].split("</section>")[0]
 
 
 def test_oversize_upload_gets_a_clear_message(clinician_client, settings, tmp_path):
