@@ -117,8 +117,11 @@ class RecordingAnswer:
     decided_by: str
 
 
-def window_labels(probs: np.ndarray, classes: tuple[str, ...], threshold: float) -> np.ndarray:
-    """str[n]: each window's top class, or ``uncertain`` under ``threshold``."""
+def window_labels(
+    probs: np.ndarray, classes: tuple[str, ...], threshold: float | np.ndarray
+) -> np.ndarray:
+    """str[n]: each window's top class, or ``uncertain`` under ``threshold`` (one for all
+    windows, or float[n] one each)."""
     labels = np.asarray(classes, dtype=object)[np.argmax(probs, axis=1)]
     labels[probs.max(axis=1) < threshold] = UNCERTAIN
     return labels

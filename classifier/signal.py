@@ -179,6 +179,9 @@ def load_signal(
     return _validated(parsed._replace(sampling_rate_hz=rate_hz), limits)
 
 
+WFDB_SUFFIXES = (".hea", ".dat")  # a WFDB record: its header, with the .dat beside it
+
+
 def load_wfdb_record(
     header_path: str | PurePath,
     *,
@@ -191,9 +194,7 @@ def load_wfdb_record(
     import wfdb  # deferred: only this reader needs it
 
     path = PurePath(header_path)
-    record_path = (
-        str(path.with_suffix("")) if path.suffix.lower() in (".hea", ".dat") else str(path)
-    )
+    record_path = str(path.with_suffix("")) if path.suffix.lower() in WFDB_SUFFIXES else str(path)
     unreadable = (OSError, ValueError, IndexError, TypeError)
     try:
         header = wfdb.rdheader(record_path)

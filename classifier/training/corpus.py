@@ -189,6 +189,15 @@ class WindowTable:
         ]
         return np.asarray(values)[self.lead_index]
 
+    def by_lead(self, rows: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``rows`` grouped by lead, in row order: (int[k] the leads, their rows each)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return rows, []
+        order = rows[np.argsort(self.lead_index[rows], kind="stable")]
+        leads, starts = np.unique(self.lead_index[order], return_index=True)
+        return leads, np.split(order, starts[1:])
+
     def subset(self, mask: np.ndarray) -> WindowTable:
         return WindowTable(
             inputs={kind: value[mask] for kind, value in self.inputs.items()},

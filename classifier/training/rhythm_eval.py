@@ -55,11 +55,7 @@ class Recordings:
 
     @classmethod
     def of(cls, table: WindowTable, rows: np.ndarray) -> Recordings:
-        leads = np.unique(table.lead_index[rows])
-        by_lead = {k: [] for k in leads}
-        for row in rows:
-            by_lead[table.lead_index[row]].append(row)
-        return cls(leads, [np.array(by_lead[k]) for k in leads])
+        return cls(*table.by_lead(rows))
 
 
 @dataclass(frozen=True)
@@ -261,9 +257,7 @@ class HeldOut:
 
     def window_answers(self, rows: np.ndarray) -> np.ndarray:
         thresholds = np.array([self.rule(row).window_threshold for row in rows])
-        said = np.asarray(CLASSES, dtype=object)[self.probs[rows].argmax(axis=1)]
-        said[self.probs[rows].max(axis=1) < thresholds] = UNCERTAIN
-        return said
+        return window_labels(self.probs[rows], CLASSES, thresholds)
 
     def recording_answer(self, members: np.ndarray, window_s: float, forced: bool) -> str:
         """The serving rule on one recording's windows (``forced``: never ``uncertain``)."""

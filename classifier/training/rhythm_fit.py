@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -71,10 +72,7 @@ def training_rows(table: WindowTable, leads_allowed: np.ndarray, cap: int) -> np
     at most ``cap`` evenly spaced windows per lead."""
     trainable = np.array([item.train for item in table.leads]) & leads_allowed
     rows = []
-    order = np.argsort(table.lead_index, kind="stable")
-    starts = np.searchsorted(table.lead_index[order], np.arange(len(table.leads) + 1))
-    for lead in np.flatnonzero(trainable):
-        members = order[starts[lead] : starts[lead + 1]]
+    for members in table.by_lead(np.flatnonzero(trainable[table.lead_index]))[1]:
         if len(members) > cap:
             members = members[np.linspace(0, len(members) - 1, cap).round().astype(np.int64)]
         rows.append(members)
@@ -195,8 +193,6 @@ def _held_out(
     if cache.is_file():
         stored = np.load(cache)
         return HeldOutLogits(stored["logits"], stored["group"], float(stored["seconds"]))
-    import time
-
     started = time.perf_counter()
     logits = np.full((len(table), len(CLASSES)), np.nan, np.float32)
     group = np.full(len(table), -1, np.int64)

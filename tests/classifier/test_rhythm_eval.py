@@ -65,3 +65,14 @@ def test_per_recording_scores_answers_and_bootstraps_patients():
     assert low <= top["balanced_accuracy"]["value"] <= high
     assert served["answered_fraction"] < 1.0  # the unsure recordings are left uncertain
     assert served["accuracy_on_answered"]["value"] == pytest.approx(1.0)
+
+
+def test_training_reads_at_most_cap_windows_of_each_allowed_lead():
+    from classifier.training.rhythm_fit import training_rows
+
+    table, _ = table_of(n_recordings=6, windows=5)
+    allowed = np.array([True, True, False, True, True, True])
+    rows = training_rows(table, allowed, cap=3)
+    leads, counts = np.unique(table.lead_index[rows], return_counts=True)
+    assert leads.tolist() == [0, 1, 3, 4, 5] and set(counts) == {3}
+    assert table.position[rows[:3]].tolist() == [0, 2, 4]  # evenly spaced, first and last

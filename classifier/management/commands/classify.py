@@ -10,9 +10,13 @@ from django.core.management.base import BaseCommand, CommandError
 from classifier import pipeline
 from classifier.model import ModelLoadError, get_model
 from classifier.services import default_model_card, signal_limits
-from classifier.signal import EcgSignal, InvalidRecording, load_signal, load_wfdb_record
-
-WFDB_SUFFIXES = (".hea", ".dat")  # a WFDB record: its header, with the .dat beside it
+from classifier.signal import (
+    WFDB_SUFFIXES,
+    EcgSignal,
+    InvalidRecording,
+    load_signal,
+    load_wfdb_record,
+)
 
 
 class Command(BaseCommand):
@@ -60,12 +64,11 @@ class Command(BaseCommand):
             loaded = get_model(model or default_model_card())
         except (ModelLoadError, OSError) as exc:
             raise CommandError(f"cannot load the model: {exc}") from exc
-        self.classes = loaded.card.classes
         results = [self._classify_one(path, sampling_rate, loaded, lead, windows) for path in files]
         for result in results if json else []:
             self.stdout.write(_to_json(result))
         if not json:
-            self._print_table(results)
+            self._print_table(results, loaded.card.classes)
         if any("error" in r for r in results):
             sys.exit(2)
 
@@ -92,8 +95,7 @@ class Command(BaseCommand):
             out["windows"] = result.window_fields()
         return out
 
-    def _print_table(self, results: list[dict]) -> None:
-        classes = self.classes
+    def _print_table(self, results: list[dict], classes: tuple[str, ...]) -> None:
         header = f"{'file':40} {'label':10} " + " ".join(f"{c:>6}" for c in classes) + "  windows"
         self.stdout.write(header)
         for r in results:
