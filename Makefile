@@ -74,7 +74,7 @@ bench: install-dev
 train: install  ## model v5, reproducible: CV on wfdb/mitdb + ecg + multi-recorder, then all patients
 	$(PY) -m classifier.training.rhythm_study train --data $(DATA) --out models --seed $(SEED) \
 	  --version $(MODEL_VERSION)
-	$(PY) -m classifier.export models/$(MODEL_VERSION).json
+	$(PY) -m classifier.training.export models/$(MODEL_VERSION).json
 
 evaluate: install  ## + leave-one-database-out and the shortcut control, written into the card
 	$(PY) -m classifier.training.rhythm_study evaluate --data $(DATA) \
@@ -83,7 +83,7 @@ evaluate: install  ## + leave-one-database-out and the shortcut control, written
 train-legacy: install  ## models v2-v4 (recording labels; DATA=dir with manifest.csv | .mat | WFDB root)
 	$(PY) -m classifier.training train --data $(LEGACY_DATA) --out models --seed $(SEED) \
 	  --version $(LEGACY_VERSION) $(if $(MAT_RATES),--mat-rates $(MAT_RATES))
-	$(PY) -m classifier.export models/$(LEGACY_VERSION).json
+	$(PY) -m classifier.training.export models/$(LEGACY_VERSION).json
 
 vendor:  ## refresh vendored front-end assets from the npm registry
 	rm -rf var/vendor && mkdir -p var/vendor && cd var/vendor && npm pack uplot@1.6.32 --silent && tar xzf uplot-1.6.32.tgz

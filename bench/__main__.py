@@ -57,8 +57,8 @@ def long_recordings(data: Path, n_samples: int) -> list[Path]:
 
 
 def newest_card(models_dir: Path = REPO / "models") -> Path:
-    """The newest model card (``classifier.model.newest_card``), not the dev database's."""
-    from classifier import model
+    """The newest model card (``classifier.core.model.newest_card``), not the dev database's."""
+    from classifier.core import model
 
     try:
         return model.newest_card(models_dir)
@@ -340,7 +340,7 @@ def table(figures: dict) -> list[str]:
         )
         if model["max_abs_prob_diff_vs_keras"] is not None:
             add(
-                "LiteRT vs Keras on every recording (classifier.export)",
+                "LiteRT vs Keras on every recording (classifier.training.export)",
                 "",
                 f"max abs Δp {model['max_abs_prob_diff_vs_keras']:.1e}, same labels, "
                 f"{model['n_recordings_checked']} recordings",

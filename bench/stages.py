@@ -63,9 +63,9 @@ def cwt(*, recordings: list[str], n_samples: int, runs: int, card: str) -> dict:
     """Model input from one recording: ours vs pywt.cwt (conv, fft) (+ the demo's resize),
     run ``runs`` times each over the recordings in turn; and morlet_cwt's error vs pywt."""
     from bench import reference_pipeline as reference
-    from classifier.cwt import morlet_cwt
-    from classifier.model import ModelCard
-    from classifier.pipeline import model_inputs
+    from classifier.core.cwt import morlet_cwt
+    from classifier.core.model import ModelCard
+    from classifier.core.pipeline import model_inputs
 
     spec = ModelCard.read(Path(card)).spec
     signals = _excerpts(recordings, n_samples)
@@ -109,9 +109,9 @@ def ours_resident(
     *, recordings: list[str], n_samples: int, runs: int, card: str, runtime: str | None = None
 ) -> dict:
     """Ours with the model resident and warmed: .npy bytes -> parsed signal -> result."""
-    from classifier import pipeline
-    from classifier.model import load_model
-    from classifier.signal import load_signal
+    from classifier.core import pipeline
+    from classifier.core.model import load_model
+    from classifier.core.signal import load_signal
 
     started = time.perf_counter()
     model = load_model(card, runtime=runtime)
@@ -140,9 +140,9 @@ def throughput(
 ) -> dict:
     """Recordings/s classifying ``n_recordings`` excerpts in one process: ``per_call``
     recordings' windows per model call, ``threads`` calls in flight (2 cores)."""
-    from classifier import pipeline
-    from classifier.model import load_model
-    from classifier.signal import load_signal
+    from classifier.core import pipeline
+    from classifier.core.model import load_model
+    from classifier.core.signal import load_signal
 
     model = load_model(card, runtime=runtime)
     excerpts = []

@@ -1,6 +1,6 @@
 from django import forms
 
-from classifier.signal import SignalLimits
+from classifier.core.signal import SignalLimits
 
 _LIMITS = SignalLimits()
 

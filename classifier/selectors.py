@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404
 
 from accounts.permissions import allowed
 from accounts.roles import Perm
-from classifier.card import ModelCard, ModelLoadError
-from classifier.cwt import ScalogramSpec
-from classifier.model import read_card
+from classifier.core.card import ModelCard, ModelLoadError
+from classifier.core.cwt import ScalogramSpec
+from classifier.core.model import read_card
 from classifier.models import ModelVersion, Prediction, Recording
 
 logger = logging.getLogger(__name__)

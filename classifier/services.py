@@ -16,17 +16,17 @@ from accounts import audit
 from accounts.audit import Action
 from accounts.permissions import check, check_owner
 from accounts.roles import Perm
-from classifier import pipeline
-from classifier.model import (
+from classifier.core import pipeline
+from classifier.core.model import (
     ModelCard,
     ModelLoadError,
     get_model,
     newest_card,
     sha256_of,
 )
+from classifier.core.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
 from classifier.models import ModelVersion, OverRead, Prediction, Recording
 from classifier.selectors import active_model_version, shadow_model_versions
-from classifier.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
 from monitoring import metrics
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from celery.signals import worker_process_init
 from django.db import OperationalError
 
 from classifier import services
-from classifier.model import ModelLoadError, get_model
+from classifier.core.model import ModelLoadError, get_model
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from accounts.audit import Action
 from accounts.permissions import permission_required
 from accounts.roles import Perm
 from classifier import selectors, services
+from classifier.core.signal import InvalidRecording
 from classifier.forms import OverReadForm, UploadForm
-from classifier.signal import InvalidRecording
 
 
 @permission_required(Perm.UPLOAD_RECORDING)

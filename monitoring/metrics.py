@@ -64,8 +64,8 @@ for _reason in FAILURE_REASONS:
 
 def failure_reason(exc: BaseException) -> str:
     """A short, bounded label value for why a prediction failed."""
-    from classifier.model import ModelLoadError
-    from classifier.signal import InvalidRecording
+    from classifier.core.model import ModelLoadError
+    from classifier.core.signal import InvalidRecording
 
     if isinstance(exc, InvalidRecording):
         return "invalid_recording"

@@ -59,9 +59,9 @@ def check_model() -> Check:
     """An active model is registered and its files are present and match their card.
 
     Web workers never load TensorFlow for this: the weights' sha256 is checked (once per
-    file version) exactly as ``classifier.model.load_model`` would before loading them.
+    file version) exactly as ``classifier.core.model.load_model`` would before loading them.
     """
-    from classifier.model import ModelCard, sha256_of
+    from classifier.core.model import ModelCard, sha256_of
     from classifier.selectors import active_model_version
 
     try:

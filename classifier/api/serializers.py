@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
 from classifier import selectors
+from classifier.core.signal import SignalLimits
 from classifier.models import OverRead, Prediction, Recording
-from classifier.signal import SignalLimits
 
 _LIMITS = SignalLimits()
 

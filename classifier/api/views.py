@@ -14,7 +14,7 @@ from accounts import audit
 from accounts.audit import Action
 from accounts.permissions import api_permission
 from accounts.roles import Perm
-from classifier import plotting, selectors, services
+from classifier import selectors, services
 from classifier.api.serializers import (
     OverReadSerializer,
     RecordingDetailSerializer,
@@ -23,6 +23,7 @@ from classifier.api.serializers import (
     RecordingUploadSerializer,
     SignalQuerySerializer,
 )
+from classifier.core import plotting
 
 
 class RecordingViewSet(

@@ -156,7 +156,7 @@ def rhythm_branches(
     band-passed waveform (beat shape and timing at 128 Hz) and a small dense branch on the
     R-R interval features (irregularity, premature beats, pauses), joined before the logits.
 
-    ``input_shapes`` maps each input kind of :mod:`classifier.pipeline` to its shape; the
+    ``input_shapes`` maps each input kind of :mod:`classifier.core.pipeline` to its shape; the
     Keras inputs carry those names so serving can feed them by name.
     """
     scalogram = keras.Input(shape=input_shapes["scalogram"], name="scalogram")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from classifier.pipeline import robust_amplitude
+from classifier.core.pipeline import robust_amplitude
 
 
 @dataclass(frozen=True)

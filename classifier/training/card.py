@@ -1,5 +1,5 @@
 """Model card: what a model is, what it was trained and tested on, how good it is, and what
-it must not be used for. Read back by :class:`classifier.model.ModelCard`; the fields that
+it must not be used for. Read back by :class:`classifier.core.model.ModelCard`; the fields that
 loader needs (version, classes, preprocessing.scalogram, decision, weights_file,
 weights_sha256) are written here, the rest is for people (clinicians, auditors, engineers).
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from classifier.model import sha256_of
+from classifier.core.model import sha256_of
 from classifier.training.sources import CLASSES, Lead, dataset_sha256
 
 INTENDED_USE = (
@@ -113,12 +113,15 @@ def preprocessing_code_sha256(modules: Sequence[ModuleType] | None = None) -> di
     """sha256 of the source files that turn a signal into model inputs (default: those of
     models v2-v4): if they change after training, the served inputs may no longer be what
     the model was trained and scored on."""
-    import classifier.cwt
-    import classifier.pipeline
+    import classifier.core.cwt
+    import classifier.core.pipeline
 
+    root = Path(classifier.core.cwt.__file__).resolve().parents[2]
     return {
-        f"classifier/{Path(module.__file__).name}": sha256_of(Path(module.__file__))
-        for module in modules or (classifier.cwt, classifier.pipeline)
+        Path(module.__file__).resolve().relative_to(root).as_posix(): sha256_of(
+            Path(module.__file__)
+        )
+        for module in modules or (classifier.core.cwt, classifier.core.pipeline)
     }
 
 

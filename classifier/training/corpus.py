@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.cwt import ScalogramSpec
-from classifier.features import concatenate_inputs, lead_model_inputs
-from classifier.signal import REFERENCE_RATE_HZ, to_reference_rate
+from classifier.core.cwt import ScalogramSpec
+from classifier.core.features import concatenate_inputs, lead_model_inputs
+from classifier.core.signal import REFERENCE_RATE_HZ, to_reference_rate
 from classifier.training.annotations import Annotations
 from classifier.training.sources import DataSourceError, Lead, read_manifest_dir
 

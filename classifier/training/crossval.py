@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from classifier.cwt import ScalogramSpec
-from classifier.model import softmax
+from classifier.core.cwt import ScalogramSpec
+from classifier.core.model import softmax
 from classifier.training import metrics
 from classifier.training.evaluation import HeldOut, summarise
 from classifier.training.fit import logits_of

@@ -1,6 +1,6 @@
 """Leads -> model-input windows with labels, leads and patients attached.
 
-Every window goes through :func:`classifier.pipeline.model_inputs`, the function serving uses,
+Every window goes through :func:`classifier.core.pipeline.model_inputs`, the function serving uses,
 so the model is trained on exactly what it will see. Long recordings are capped to a number
 of evenly spaced windows: one 2-hour NSR recording would otherwise outweigh all other NSR
 patients together, and the model would learn that patient instead of the class.
@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classifier.cwt import ScalogramSpec
-from classifier.pipeline import model_inputs
+from classifier.core.cwt import ScalogramSpec
+from classifier.core.pipeline import model_inputs
 from classifier.training.sources import CLASSES, Lead
 
 # A signal-level transform applied before preprocessing (augmentation): (samples, rng) -> samples.
 SignalTransform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
-# Lead samples -> float32[n_windows, ...] model inputs; classifier.pipeline.model_inputs by default.
+# Lead samples -> float32[n_windows, ...] model inputs (default: core.pipeline.model_inputs).
 Preprocess = Callable[[np.ndarray, ScalogramSpec], np.ndarray]
 
 

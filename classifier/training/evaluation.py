@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from classifier.model import softmax
+from classifier.core.model import softmax
 from classifier.training import metrics
 from classifier.training.dataset import WindowSet
 from classifier.training.sources import CLASSES

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from classifier.model import softmax
+from classifier.core.model import softmax
 from classifier.training.sources import CLASSES
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 A :class:`Recipe` is everything needed to turn training leads into a fitted network and
 evaluation leads into window logits. Only recipes whose preprocessing is
-:func:`classifier.pipeline.model_inputs` can be served (``servable``); the others exist to be
+:func:`classifier.core.pipeline.model_inputs` can be served (``servable``); the others exist to be
 compared honestly against it.
 """
 
@@ -17,8 +17,8 @@ import numpy as np
 from scipy.ndimage import zoom
 from scipy.signal import butter, sosfiltfilt
 
-from classifier.cwt import ScalogramSpec, morlet_cwt
-from classifier.pipeline import model_inputs, robust_amplitude
+from classifier.core.cwt import ScalogramSpec, morlet_cwt
+from classifier.core.pipeline import model_inputs, robust_amplitude
 from classifier.training import architectures
 from classifier.training.augment import Augmentation
 from classifier.training.dataset import (
@@ -54,7 +54,7 @@ class Recipe:
 
     @property
     def servable(self) -> bool:
-        """Whether classifier.pipeline can serve it (it only knows ``model_inputs``)."""
+        """Whether classifier.core.pipeline can serve it (it only knows ``model_inputs``)."""
         return self.preprocess is model_inputs
 
     def with_changes(self, **changes: Any) -> Recipe:

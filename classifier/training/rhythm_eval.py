@@ -2,7 +2,7 @@
 
 All figures come from held-out logits (:mod:`classifier.training.rhythm_fit`): windows of a
 patient scored by a network that never saw that patient (cross-validation) or that
-database (leave-one-database-out). Recording answers use :func:`classifier.pipeline.
+database (leave-one-database-out). Recording answers use :func:`classifier.core.pipeline.
 recording_answer`, the very rule serving applies, with thresholds cross-fitted: the
 figures of fold k use thresholds fitted on the other folds only. Intervals resample
 patients (:func:`classifier.training.metrics.patient_bootstrap_ci`).
@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from classifier.card import UNCERTAIN, DecisionRule
-from classifier.model import softmax
-from classifier.pipeline import (
+from classifier.core.card import UNCERTAIN, DecisionRule
+from classifier.core.model import softmax
+from classifier.core.pipeline import (
     ARR,
     decide,
     fuse_leads,
@@ -80,7 +80,7 @@ class Summaries:
         return cls(np.array(means), np.array(burdens), np.array(runs))
 
     def answers(self, decision: DecisionRule) -> np.ndarray:
-        """str[r]: :func:`classifier.pipeline.decide` on every recording."""
+        """str[r]: :func:`classifier.core.pipeline.decide` on every recording."""
         return np.array(
             [
                 decide(1.0, burden, run_s, mean, CLASSES, decision)[0]
@@ -305,7 +305,7 @@ def mitdb_per_window(
 def mitdb_per_time_window(
     table: WindowTable, held: HeldOut, n_resamples: int, seed: int
 ) -> dict[str, Any]:
-    """MIT-BIH per 8-s stretch of time with both leads fused (:func:`classifier.pipeline.
+    """MIT-BIH per 8-s stretch of time with both leads fused (:func:`classifier.core.pipeline.
     fuse_leads`), as served for a two-lead record."""
     rows = np.flatnonzero(table.lead_values("annotated"))
     record_of_lead = np.array([item.lead.id.rsplit("-", 2)[0] for item in table.leads])

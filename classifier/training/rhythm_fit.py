@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from classifier.cwt import ScalogramSpec
-from classifier.features import INPUT_KINDS
+from classifier.core.cwt import ScalogramSpec
+from classifier.core.features import INPUT_KINDS
 from classifier.training.corpus import CorpusLead, WindowTable
 from classifier.training.fit import make_deterministic
 from classifier.training.sources import CLASSES

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from classifier.card import DecisionRule, ModelCard
-from classifier.rhythm import RR_FEATURES
+from classifier.core.card import DecisionRule, ModelCard
+from classifier.core.rhythm import RR_FEATURES
 from classifier.training import PROGRESS_LOGGER, show_progress
 from classifier.training import card as cards
 from classifier.training.annotations import LABEL_RULE
@@ -506,8 +506,8 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
             "inputs": list(recipe.inputs),
             "scalogram": recipe.spec.to_dict(),
             "rr_features": list(RR_FEATURES),
-            "functions": "classifier.features.lead_model_inputs",
-            "input": "each lead, mV, resampled to 128 Hz by classifier.signal",
+            "functions": "classifier.core.features.lead_model_inputs",
+            "input": "each lead, mV, resampled to 128 Hz by classifier.core.signal",
             "code_sha256": preprocessing_code,
         },
         "decision": decision,
@@ -555,11 +555,13 @@ def evaluate(study: Study, card_path: Path, n_resamples: int) -> dict[str, Any]:
 
 def preprocessing_code_sha256() -> dict[str, str]:
     """sha256 of the source files that turn a signal into v5's model inputs."""
-    import classifier.cwt
-    import classifier.features
-    import classifier.rhythm
+    import classifier.core.cwt
+    import classifier.core.features
+    import classifier.core.rhythm
 
-    return cards.preprocessing_code_sha256((classifier.cwt, classifier.features, classifier.rhythm))
+    return cards.preprocessing_code_sha256(
+        (classifier.core.cwt, classifier.core.features, classifier.core.rhythm)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from classifier.cwt import ScalogramSpec
-from classifier.pipeline import robust_amplitude
+from classifier.core.cwt import ScalogramSpec
+from classifier.core.pipeline import robust_amplitude
 from classifier.training.dataset import evaluation_windows
 from classifier.training.evaluation import HeldOut, summarise
 from classifier.training.sources import CLASSES, Lead

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.signal import REFERENCE_RATE_HZ, to_reference_rate
+from classifier.core.signal import REFERENCE_RATE_HZ, to_reference_rate
 
 CLASSES: tuple[str, ...] = ("ARR", "CHF", "NSR")
 DATA_ENV_VAR = "WAVECARDIO_ECG_DIR"

@@ -47,7 +47,7 @@ def train_and_write(
     """Cross-validate ``recipe``, train it on all patients, and write ``<version>.keras`` +
     ``<version>.json`` into ``out_dir``."""
     if not recipe.servable:
-        raise ValueError(f"recipe {recipe.name} cannot be served by classifier.pipeline")
+        raise ValueError(f"recipe {recipe.name} cannot be served by classifier.core.pipeline")
     preprocessing_code = cards.preprocessing_code_sha256()  # what this process trains with
     logger.info("cross-validating %s (%d patient-grouped folds)", recipe.name, n_folds)
     cv = cross_validate(recipe, leads, n_folds, seed).report(n_resamples)
@@ -64,9 +64,9 @@ def train_and_write(
         "intended_use": cards.INTENDED_USE,
         **cards.weights_fields(weights),
         "preprocessing": {
-            "function": "classifier.pipeline.model_inputs",
+            "function": "classifier.core.pipeline.model_inputs",
             "scalogram": recipe.spec.to_dict(),
-            "input": "one lead, mV, resampled to 128 Hz by classifier.signal",
+            "input": "one lead, mV, resampled to 128 Hz by classifier.core.signal",
             "code_sha256": preprocessing_code,
         },
         "decision": {

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.audit import Action
 from accounts.models import AuditEvent
 from classifier import services
+from classifier.core.signal import InvalidRecording
 from classifier.models import ModelVersion, Prediction, Recording
-from classifier.signal import InvalidRecording
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit queues the prediction

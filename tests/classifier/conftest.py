@@ -1,6 +1,6 @@
 import pytest
 
-from classifier.model import newest_card
+from classifier.core.model import newest_card
 from tests.conftest import REPO
 
 

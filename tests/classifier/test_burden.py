@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from classifier.card import DecisionRule
-from classifier.pipeline import (
+from classifier.core.card import DecisionRule
+from classifier.core.pipeline import (
     BY_ARR_BURDEN,
     BY_ARR_RUN,
     BY_MEAN_PROBABILITY,

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from classifier.card import LEGACY_INPUTS, CardSchemaError, ModelCard, ModelLoadError
-from classifier.features import INPUT_KINDS
+from classifier.core.card import LEGACY_INPUTS, CardSchemaError, ModelCard, ModelLoadError
+from classifier.core.features import INPUT_KINDS
 from tests.conftest import REPO
 
 
@@ -60,7 +60,7 @@ def test_a_card_that_is_not_json_is_refused(tmp_path):
 
 
 def test_a_broken_card_is_not_served(tmp_path, card_path, card_dict):
-    from classifier.model import load_model
+    from classifier.core.model import load_model
 
     card_dict["classes"] = ["ARR"]
     path = tmp_path / card_path.name
@@ -70,15 +70,14 @@ def test_a_broken_card_is_not_served(tmp_path, card_path, card_dict):
 
 
 def test_the_served_preprocessing_is_the_code_the_newest_model_was_trained_with(card_path):
-    """Changing classifier/features.py, rhythm.py or cwt.py after training would serve
+    """Changing classifier/core/features.py, rhythm.py or cwt.py after training would serve
     inputs the model never saw: retrain (make train) when this fails."""
-    from classifier.model import sha256_of
+    from classifier.core.model import sha256_of
 
     code = ModelCard.read(card_path).raw["preprocessing"]["code_sha256"]
     assert code
     for path, digest in code.items():
-        if path != "classifier/pipeline.py":  # v2-v4 hashed the module that then held it
-            assert sha256_of(REPO / path) == digest, path
+        assert sha256_of(REPO / path) == digest, path
 
 
 def rhythm_cards() -> list:

@@ -103,7 +103,7 @@ WINDOW_FIELDS = {"lead", "start_s", "end_s", "label", "probabilities", "quality"
 
 @pytest.mark.slow
 def test_a_wfdb_record_per_window_on_one_lead():
-    from classifier.model import ModelCard
+    from classifier.core.model import ModelCard
     from tests.classifier.test_annotations import MITDB
 
     result = classify("--json", "--windows", "--lead", "MLII", str(MITDB / "100.hea"))

@@ -1,4 +1,4 @@
-"""classifier.cwt against independent references: PyWavelets and a direct time-domain
+"""classifier.core.cwt against independent references: PyWavelets and a direct time-domain
 complex Morlet convolution, on real ECG and on random signals."""
 
 import json
@@ -11,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from classifier.cwt import ScalogramSpec, morlet_cwt, morlet_scales, scalograms
+from classifier.core.cwt import ScalogramSpec, morlet_cwt, morlet_scales, scalograms
 
 SPEC = ScalogramSpec()
 
 # morlet_cwt reproduces pywt.cwt: max |error| / max |pywt| (float32 output).
 CWT_TOLERANCE = 1e-5
 # scalograms() takes each column mean from envelope samples every d samples (a corrected
-# midpoint rule, see classifier/cwt.py); against the exact mean of every sample this costs
+# midpoint rule, see classifier/core/cwt.py); against the exact mean of every sample this costs
 # at most 0.5 % of the scalogram's maximum on 8 real recordings (< 3 % of a row's maximum).
 COLUMN_MEAN_TOLERANCE = 6e-3
 COLUMN_MEAN_ROW_TOLERANCE = 3e-2

@@ -1,12 +1,12 @@
-"""classifier.export: Keras -> LiteRT, adopted only if equivalent on every recording."""
+"""classifier.training.export: Keras -> LiteRT, adopted only if equivalent on every recording."""
 
 import json
 import shutil
 
 import pytest
 
-from classifier import export
-from classifier.model import load_model, sha256_of
+from classifier.core.model import load_model, sha256_of
+from classifier.training import export
 from tests.conftest import REPO
 
 

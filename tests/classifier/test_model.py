@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from classifier import pipeline
-from classifier.features import input_shape
-from classifier.model import (
+from classifier.core import pipeline
+from classifier.core.features import input_shape
+from classifier.core.model import (
     LiteRTBackend,
     LoadedModel,
     ModelCard,
@@ -16,7 +16,7 @@ from classifier.model import (
     load_model,
     verified_serving_file,
 )
-from classifier.signal import load_signal
+from classifier.core.signal import load_signal
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def _has_litert_export(card_path) -> bool:
 
 def test_the_verified_litert_export_is_served(card_path, served):
     if not _has_litert_export(card_path):
-        pytest.skip("this model has no LiteRT export (python -m classifier.export)")
+        pytest.skip("this model has no LiteRT export (python -m classifier.training.export)")
     assert served.runtime == "litert"
 
 

@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
-from classifier import pipeline
-from classifier.model import (
+from classifier.core import pipeline
+from classifier.core.model import (
     UNCERTAIN,
     DecisionRule,
     LoadedModel,
@@ -16,7 +16,7 @@ from classifier.model import (
     get_model,
     load_model,
 )
-from classifier.signal import load_signal
+from classifier.core.signal import load_signal
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from classifier.cwt import ScalogramSpec
-from classifier.plotting import scalogram_png, signal_series
+from classifier.core.cwt import ScalogramSpec
+from classifier.core.plotting import scalogram_png, signal_series
 
 
 def test_short_range_is_returned_at_full_resolution():

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from classifier.rhythm import RR_FEATURES, r_peaks, rr_features
-from classifier.signal import load_wfdb_record
+from classifier.core.rhythm import RR_FEATURES, r_peaks, rr_features
+from classifier.core.signal import load_wfdb_record
 from classifier.training.annotations import Annotations
 from tests.classifier.test_annotations import MITDB
 

@@ -1,4 +1,4 @@
-"""Upload reading and validation (classifier.signal), on real PhysioNet recordings.
+"""Upload reading and validation (classifier.core.signal), on real PhysioNet recordings.
 
 Every unhappy path asserts on the message, because that text is what the uploader reads.
 """
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.signal import resample_poly
 
-from classifier.signal import (
+from classifier.core.signal import (
     REFERENCE_RATE_HZ,
     EcgSignal,
     InvalidRecording,
@@ -602,7 +602,7 @@ def test_arbitrary_bytes_give_a_signal_or_invalid_recording(content, filename, p
 
 
 def test_a_wfdb_record_reads_its_leads_names_and_rate():
-    from classifier.signal import load_wfdb_record
+    from classifier.core.signal import load_wfdb_record
     from tests.classifier.test_annotations import MITDB
 
     signal = load_wfdb_record(MITDB / "100.hea")
@@ -613,7 +613,7 @@ def test_a_wfdb_record_reads_its_leads_names_and_rate():
 
 
 def test_a_wfdb_record_over_the_size_limit_is_refused_before_reading():
-    from classifier.signal import RecordingTooLarge, SignalLimits, load_wfdb_record
+    from classifier.core.signal import RecordingTooLarge, SignalLimits, load_wfdb_record
     from tests.classifier.test_annotations import MITDB
 
     with pytest.raises(RecordingTooLarge, match="the limit is"):
@@ -621,7 +621,7 @@ def test_a_wfdb_record_over_the_size_limit_is_refused_before_reading():
 
 
 def test_a_wfdb_rate_that_disagrees_with_the_header_is_refused():
-    from classifier.signal import load_wfdb_record
+    from classifier.core.signal import load_wfdb_record
     from tests.classifier.test_annotations import MITDB
 
     with pytest.raises(InvalidRecording, match="360"):

@@ -18,7 +18,7 @@ import wfdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier.model import ModelCard, ModelLoadError, load_model, softmax
+from classifier.core.model import ModelCard, ModelLoadError, load_model, softmax
 from classifier.training.architectures import average_logits, rhythm_cnn
 from classifier.training.crossval import choose_threshold
 from classifier.training.dataset import evaluation_windows, training_windows

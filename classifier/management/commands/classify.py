@@ -7,16 +7,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier import pipeline
-from classifier.model import ModelLoadError, get_model
-from classifier.services import default_model_card, signal_limits
-from classifier.signal import (
+from classifier.core import pipeline
+from classifier.core.model import ModelLoadError, get_model
+from classifier.core.signal import (
     WFDB_SUFFIXES,
     EcgSignal,
     InvalidRecording,
     load_signal,
     load_wfdb_record,
 )
+from classifier.services import default_model_card, signal_limits
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ rate); a model card lists the kinds its network takes, in order (``preprocessing
 
 * ``scalogram``: [n_freqs, columns, 1] log Morlet envelope (:func:`model_inputs`);
 * ``waveform``: [window_samples, 1] the 0.5-40 Hz band-passed signal (:func:`waveform_windows`);
-* ``rr_intervals``: [len(RR_FEATURES)] R-R interval features (:mod:`classifier.rhythm`).
+* ``rr_intervals``: [len(RR_FEATURES)] R-R interval features (:mod:`classifier.core.rhythm`).
 
 Pure NumPy/SciPy: no Django, no TensorFlow.
 """
@@ -17,8 +17,8 @@ import functools
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from classifier.cwt import ScalogramSpec, scalograms
-from classifier.rhythm import RR_FEATURES, rr_features
+from classifier.core.cwt import ScalogramSpec, scalograms
+from classifier.core.rhythm import RR_FEATURES, rr_features
 
 SCALOGRAM, WAVEFORM, RR_INTERVALS = "scalogram", "waveform", "rr_intervals"
 INPUT_KINDS: tuple[str, ...] = (SCALOGRAM, WAVEFORM, RR_INTERVALS)

@@ -3,7 +3,7 @@
 A model is two files in one folder: ``<version>.keras`` (the weights) and ``<version>.json``
 (its model card: preprocessing parameters, decision rule, metrics, limits, sha256 of the
 weights). The card travels with the weights so a prediction is always made with the
-preprocessing the model was trained with. When ``python -m classifier.export`` has proved a
+preprocessing the model was trained with. When ``python -m classifier.training.export`` has proved a
 LiteRT copy (``<version>.tflite``) equivalent, the card says so under ``serving`` and that
 copy is served instead: same answers, without importing TensorFlow. Pure Python: no Django.
 """
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from classifier.card import UNCERTAIN, DecisionRule, ModelCard, ModelLoadError
-from classifier.features import input_shape
+from classifier.core.card import UNCERTAIN, DecisionRule, ModelCard, ModelLoadError
+from classifier.core.features import input_shape
 
 __all__ = ["UNCERTAIN", "DecisionRule", "LoadedModel", "ModelCard", "ModelLoadError", "load_model"]
 
@@ -36,11 +36,11 @@ def sha256_of(path: Path) -> str:
 
 SERVING_RUNTIME_LITERT = "litert"
 # A LiteRT export is served only if its probabilities stayed this close to the Keras model's
-# on every test recording (classifier.export writes the measured figure into the card).
+# on every test recording (classifier.training.export writes the measured figure into the card).
 SERVING_MAX_ABS_PROB_DIFF = 1e-4
 
 
-# Model inputs: {input kind: float32[b, ...]} (see classifier.features), in the card's order.
+# Model inputs: {input kind: float32[b, ...]} (see classifier.core.features), in the card's order.
 Inputs = dict[str, np.ndarray]
 
 

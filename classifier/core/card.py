@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from classifier.cwt import ScalogramSpec
-from classifier.features import INPUT_KINDS, SCALOGRAM
+from classifier.core.cwt import ScalogramSpec
+from classifier.core.features import INPUT_KINDS, SCALOGRAM
 
 UNCERTAIN = "uncertain"
 # Cards written before model v5 carry no input list: they read the scalogram only.

@@ -1,6 +1,6 @@
 """Export a trained Keras model to LiteRT (TFLite) for serving, and prove it equivalent.
 
-``python -m classifier.export models/<version>.json [--data DIR]`` converts
+``python -m classifier.training.export models/<version>.json [--data DIR]`` converts
 ``<version>.keras`` to ``<version>.tflite`` next to it, runs both on every recording under
 ``DIR/recordings`` (default: WAVECARDIO_ECG_DIR or ``<repo>/../shared/data/ecg``) and, only
 if every window and recording gets the same label and probabilities within
@@ -10,7 +10,7 @@ if every window and recording gets the same label and probabilities within
                        "keras_sha256": ..., "max_abs_prob_diff_vs_keras": ...,
                        "labels_identical": true, "n_recordings": ..., "n_windows": ...}
 
-``classifier.model.load_model`` serves the export only while that record matches the files.
+``classifier.core.model.load_model`` serves the export only while that record matches the files.
 On a failed check the card is left without ``serving`` and the command exits 1. TensorFlow
 stays the training framework; this only changes the runtime that serves predictions.
 Pure Python: no Django here.
@@ -25,8 +25,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier import pipeline
-from classifier.model import (
+from classifier.core import pipeline
+from classifier.core.model import (
     SERVING_MAX_ABS_PROB_DIFF,
     SERVING_RUNTIME_LITERT,
     LiteRTBackend,
@@ -35,7 +35,7 @@ from classifier.model import (
     load_model,
     sha256_of,
 )
-from classifier.signal import load_signal
+from classifier.core.signal import load_signal
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -116,7 +116,9 @@ def export(card_path: Path, ecg_dir: Path) -> Equivalence:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m classifier.export", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m classifier.training.export", description=__doc__
+    )
     parser.add_argument("card", type=Path, help="model card, e.g. models/<version>.json")
     parser.add_argument("--data", type=Path, default=None, help="ECG folder with recordings/")
     args = parser.parse_args(argv)

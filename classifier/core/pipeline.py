@@ -11,15 +11,15 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from classifier.cwt import ScalogramSpec
-from classifier.features import (  # noqa: F401  (model_inputs, robust_amplitude: re-exported)
+from classifier.core.cwt import ScalogramSpec
+from classifier.core.features import (  # noqa: F401  (model_inputs, robust_amplitude: re-exported)
     concatenate_inputs,
     lead_model_inputs,
     model_inputs,
     robust_amplitude,
 )
-from classifier.model import UNCERTAIN, DecisionRule, LoadedModel
-from classifier.signal import EcgSignal
+from classifier.core.model import UNCERTAIN, DecisionRule, LoadedModel
+from classifier.core.signal import EcgSignal
 
 # Signal quality per window (mV). Outside these limits a window says nothing about the heart:
 # the lead is off (flat), the amplifier saturated (clipped) or a movement artefact dominates.

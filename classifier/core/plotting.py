@@ -11,7 +11,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from classifier.cwt import ScalogramSpec, scalograms
+from classifier.core.cwt import ScalogramSpec, scalograms
 
 # Viridis anchor colours (perceptually uniform, colour-blind safe); interpolated to 256.
 _VIRIDIS_ANCHORS = np.array(
