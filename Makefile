@@ -60,9 +60,11 @@ test-fast: install-dev
 test-services: install-dev  ## the same suite on real PostgreSQL + Redis + a Celery worker
 	./.ci/services-lane
 
-lint: install-dev
+lint: install-dev  ## ruff, the layer contracts (import-linter) and the type checker (mypy)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy accounts audit classifier ecgsite monitoring tests bench manage.py
 
 format: install-dev
 	$(VENV)/bin/ruff format .

@@ -11,7 +11,7 @@ def _sync_roles(sender, **kwargs) -> None:
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts, roles and audit"
+    verbose_name = "Accounts and roles"
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles, sender=self)

@@ -18,8 +18,8 @@ from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from accounts import audit
 from accounts.models import ApiToken
+from audit import services as audit
 
 logger = logging.getLogger(__name__)
 

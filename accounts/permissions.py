@@ -7,14 +7,15 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from rest_framework.permissions import BasePermission
 
-from accounts import audit
 from accounts.roles import Perm, has_any_role
+from audit import services as audit
+from classifier.core.errors import PermissionDenied as DomainPermissionDenied
 
 
 def check(user, perm: Perm) -> None:
-    """Raise PermissionDenied unless ``user`` holds ``perm`` (deny by default)."""
+    """Raise the domain's PermissionDenied unless ``user`` holds ``perm`` (deny by default)."""
     if not allowed(user, perm):
-        raise PermissionDenied(f"missing permission: {perm}")
+        raise DomainPermissionDenied(f"missing permission: {perm}")
 
 
 def allowed(user, perm: Perm) -> bool:
@@ -24,16 +25,6 @@ def allowed(user, perm: Perm) -> bool:
 def awaiting_role(user) -> bool:
     """A signed-in account an admin has not granted a role yet (superusers never wait)."""
     return not has_any_role(user) and not user.is_superuser
-
-
-def check_owner(user, obj) -> None:
-    """Raise PermissionDenied unless ``user`` owns ``obj`` (it has an ``owner_id``).
-
-    For changes to objects a selector already let ``user`` read: a reviewer reads everyone's
-    recordings, but deletes only their own. Objects the user may not read answer 404 first.
-    """
-    if not (user.is_authenticated and user.is_active and obj.owner_id == user.pk):
-        raise PermissionDenied("only the owner may change this")
 
 
 class AuditedPermission(BasePermission):

@@ -23,8 +23,8 @@ class Perm(StrEnum):
     VIEW_ALL_RECORDINGS = "classifier.view_all_recordings"
     OVERREAD_PREDICTION = "classifier.overread_prediction"
     MANAGE_MODEL_VERSIONS = "classifier.manage_model_versions"
-    VIEW_AUDIT_TRAIL = "accounts.view_audit_trail"
-    VIEW_STATISTICS = "accounts.view_statistics"
+    VIEW_AUDIT_TRAIL = "audit.view_audit_trail"
+    VIEW_STATISTICS = "audit.view_statistics"
     VIEW_METRICS = "accounts.view_metrics"
     MANAGE_ROLES = "accounts.manage_roles"
 

@@ -16,12 +16,10 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import audit
-from accounts.audit import Action
 from accounts.models import (
     API_TOKEN_DEFAULT_LIFETIME_DAYS,
     API_TOKEN_LIFETIMES_DAYS,
@@ -31,11 +29,15 @@ from accounts.models import (
 )
 from accounts.permissions import check
 from accounts.roles import ROLE_PERMISSIONS, Perm, Role, has_any_role, roles_of
+from audit import services as audit
+from audit.services import Action
+from classifier.core.errors import Conflict
+from classifier.core.errors import PermissionDenied as DomainPermissionDenied
 
 logger = logging.getLogger(__name__)
 
 
-class AccountChangeRefused(Exception):
+class AccountChangeRefused(Conflict):
     """An account change that would break an invariant (e.g. remove the last admin)."""
 
 
@@ -221,7 +223,7 @@ def api_token_create(
     it once. Accounts without a role may not create tokens (nothing to use them for).
     """
     if not (user.is_active and has_any_role(user)):
-        raise PermissionDenied("only accounts holding a role may create API tokens")
+        raise DomainPermissionDenied("only accounts holding a role may create API tokens")
     name = (name or "").strip()
     if not name:
         raise ValidationError("Give the token a name, e.g. what the script does.")

@@ -1,4 +1,4 @@
-"""Authentication events -> audit trail and login metrics.
+"""Authentication events -> audit trail (``monitoring.receivers`` counts them too).
 
 Connected in ``AccountsConfig.ready``. Django's auth signals cover every login path (the
 login page, allauth, the admin, ``Client.login``); allauth's ``user_signed_up`` covers
@@ -12,9 +12,8 @@ from allauth.mfa.signals import authentication_failed as mfa_authentication_fail
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from accounts import audit
-from accounts.audit import Action
-from monitoring import metrics
+from audit import services as audit
+from audit.services import Action
 
 _USERNAME_KEYS = ("username", "email", "login")
 
@@ -22,7 +21,6 @@ _USERNAME_KEYS = ("username", "email", "login")
 @receiver(user_logged_in, dispatch_uid="audit_user_logged_in")
 def on_logged_in(sender, request, user, **kwargs) -> None:
     audit.record(Action.LOGIN, actor=user, request=request)
-    metrics.logins_total.labels(outcome="success").inc()
 
 
 @receiver(user_login_failed, dispatch_uid="audit_user_login_failed")
@@ -31,7 +29,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     the name that was tried goes in the details."""
     tried = next((str(credentials[k]) for k in _USERNAME_KEYS if credentials.get(k)), "")
     locked_out = bool(getattr(request, "axes_locked_out", False))  # django-axes sets this
-    details = {"username": tried[:150]}
+    details: dict[str, str | bool] = {"username": tried[:150]}
     if locked_out:
         details["locked_out"] = True
     audit.record(
@@ -40,7 +38,6 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
         outcome="failure",
         details=details,
     )
-    metrics.logins_total.labels(outcome="locked_out" if locked_out else "failure").inc()
 
 
 @receiver(mfa_authentication_failed, dispatch_uid="audit_mfa_authentication_failed")
@@ -59,7 +56,6 @@ def on_second_factor_failed(sender, request, user, authenticator, **kwargs) -> N
             "reauthentication": bool(kwargs.get("reauthentication", False)),
         },
     )
-    metrics.logins_total.labels(outcome="failure").inc()
 
 
 @receiver(user_logged_out, dispatch_uid="audit_user_logged_out")

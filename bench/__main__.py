@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from classifier.training.card import cpu_model
+from classifier.training.sources import default_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "RESULTS.md"
@@ -42,7 +43,7 @@ TARGETS = {  # from issue 5
 
 
 def ecg_dir() -> Path:
-    return Path(os.environ.get("WAVECARDIO_ECG_DIR", REPO.parent / "shared" / "data" / "ecg"))
+    return default_data_dir()
 
 
 def long_recordings(data: Path, n_samples: int) -> list[Path]:
@@ -115,6 +116,7 @@ def cold_cli(recording: Path, card: Path, runs: int) -> dict:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
+        assert process.stdout is not None  # stdout=PIPE
         stdout = process.stdout.read()
         _, status, usage = os.wait4(process.pid, 0)
         seconds.append(time.perf_counter() - started)
@@ -123,6 +125,8 @@ def cold_cli(recording: Path, card: Path, runs: int) -> dict:
             raise RuntimeError(f"manage.py classify exited {process.returncode}")
         rss_mb.append(usage.ru_maxrss / 1024)
         output = json.loads(stdout.decode().splitlines()[-1])
+    if output is None:
+        raise ValueError("cold_cli needs runs >= 1")
     from bench.stages import summary
 
     return summary(seconds) | {"peak_rss_mb": max(rss_mb), "label": output["label"]}

@@ -77,11 +77,13 @@ def cwt(*, recordings: list[str], n_samples: int, runs: int, card: str) -> dict:
     }
     for run in methods.values():  # warm caches (filter banks, FFT plans) as a server would
         run(signals[0])
-    results = {name: summary(_timed_runs(run, signals, runs)) for name, run in methods.items()}
+    results: dict[str, dict | float] = {
+        name: summary(_timed_runs(run, signals, runs)) for name, run in methods.items()
+    }
     max_rel_error = 0.0
     for x in signals:
-        expected = np.abs(reference.reference_cwt(np.float64(x)))
-        actual = np.abs(morlet_cwt(np.float64(x), reference.SCALES))
+        expected = np.abs(reference.reference_cwt(x.astype(np.float64)))
+        actual = np.abs(morlet_cwt(x.astype(np.float64), reference.SCALES))
         max_rel_error = max(max_rel_error, float(np.abs(actual - expected).max() / expected.max()))
     results["morlet_cwt_max_rel_error"] = max_rel_error
     return results

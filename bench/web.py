@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import cast
 
 import requests
 
@@ -59,8 +60,10 @@ class Client:
         self.http.headers.update({"X-Forwarded-Proto": "https", "Origin": _origin(base_url)})
         self.cookies: dict[str, str] = {}
         page = self._send("GET", "/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        form = {"login": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        if match is None:
+            raise RuntimeError(f"login page for {username} has no CSRF token")
+        form = {"login": username, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1)}
         done = self._send("POST", "/login/", data=form, allow_redirects=False)
         if done.status_code != 302 or "sessionid" not in self.cookies:
             raise RuntimeError(f"login failed for {username}: HTTP {done.status_code}")
@@ -73,7 +76,7 @@ class Client:
         response = self.http.request(
             method, self.base_url + path, headers=headers, timeout=REQUEST_TIMEOUT_S, **kwargs
         )
-        self.cookies.update(response.cookies.get_dict())
+        self.cookies.update({k: v for k, v in response.cookies.get_dict().items() if v is not None})
         self.http.cookies.clear()
         return response
 
@@ -109,7 +112,8 @@ def _wait_http(url: str, process: subprocess.Popen, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+            name = cast(list[str], process.args)[0]
+            raise RuntimeError(f"{name} exited with {process.returncode}")
         with contextlib.suppress(requests.RequestException):
             if requests.get(url, timeout=2).status_code < 500:
                 return

@@ -1,21 +1,22 @@
+"""Read-only admin views (ecgsite.admin): changes go through classifier.services, audited."""
+
 from django.contrib import admin
 
 from classifier.models import ModelVersion, Prediction, Recording
+from ecgsite.admin import ReadOnlyAdmin
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(ReadOnlyAdmin):
     list_display = ["name", "is_active", "is_shadow", "created_at", "activated_at"]
-    readonly_fields = ["name", "card_file", "sha256", "card", "is_active", "activated_at"]
 
 
 @admin.register(Recording)
-class RecordingAdmin(admin.ModelAdmin):
+class RecordingAdmin(ReadOnlyAdmin):
     list_display = ["original_filename", "owner", "uploaded_at", "duration_s"]
-    readonly_fields = [f.name for f in Recording._meta.fields]
 
 
 @admin.register(Prediction)
-class PredictionAdmin(admin.ModelAdmin):
+class PredictionAdmin(ReadOnlyAdmin):
     list_display = ["recording", "model_version", "status", "label", "confidence", "is_shadow"]
-    readonly_fields = [f.name for f in Prediction._meta.fields]
+    exclude = ["windows"]

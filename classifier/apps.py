@@ -15,3 +15,4 @@ class ClassifierConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_register_model_versions, sender=self)
+        from classifier import tasks  # noqa: F401  (queues requested predictions)

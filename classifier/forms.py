@@ -1,6 +1,8 @@
+from typing import cast
+
 from django import forms
 
-from classifier.core.signal import SignalLimits
+from classifier.core.signal import UPLOAD_FORMATS, SignalLimits, formats_help
 
 _LIMITS = SignalLimits()
 
@@ -8,9 +10,8 @@ _LIMITS = SignalLimits()
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="ECG recording",
-        help_text='.npy (float, mV), .json ({"signal": [...], "sampling_rate_hz": 128}) or '
-        ".csv (one column per lead, optional header); 8 s to 24 h.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".npy,.json,.csv"}),
+        help_text=f"{formats_help()}; 8 s to 24 h.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_FORMATS)}),
     )
     sampling_rate_hz = forms.FloatField(
         label="Sampling rate (Hz)",
@@ -32,4 +33,4 @@ class OverReadForm(forms.Form):
 
     def __init__(self, *args, classes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["label"].choices = [(name, name) for name in classes]
+        cast(forms.ChoiceField, self.fields["label"]).choices = [(name, name) for name in classes]

@@ -1,5 +1,7 @@
 """Recordings, their predictions and the model versions that made them."""
 
+from __future__ import annotations
+
 import uuid
 from pathlib import Path
 
@@ -7,21 +9,24 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from classifier.access import RecordingAction, recording_filter, recording_for
+from classifier.core.signal import UPLOAD_FORMATS
 
-def recording_upload_path(instance: "Recording", filename: str) -> str:
+
+def recording_upload_path(instance: Recording, filename: str) -> str:
     """A generated name: the user's filename is kept as data, never used as a path."""
     suffix = Path(filename).suffix.lower()
-    safe_suffix = suffix if suffix in {".npy", ".json", ".csv"} else ".bin"
+    safe_suffix = suffix if suffix in UPLOAD_FORMATS else ".bin"
     return f"recordings/{instance.uploaded_at:%Y/%m}/{instance.id}{safe_suffix}"
 
 
 class ModelVersion(models.Model):
-    """A trained model (files under WAVECARDIO['MODELS_DIR']) and its card."""
+    """A trained model registered for serving. Its card file (``card_file`` under
+    WAVECARDIO['MODELS_DIR']) is the one copy of the card: ``core.model.read_card`` reads it."""
 
     name = models.CharField(max_length=100, unique=True)
     card_file = models.CharField(max_length=255, help_text="model card path relative to MODELS_DIR")
     sha256 = models.CharField(max_length=64)
-    card = models.JSONField(default=dict)
     is_active = models.BooleanField(default=False)
     is_shadow = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -47,6 +52,19 @@ class ModelVersion(models.Model):
         return Path(settings.WAVECARDIO["MODELS_DIR"]) / self.card_file
 
 
+class RecordingQuerySet(models.QuerySet["Recording"]):
+    def restrict(self, user, action: RecordingAction = RecordingAction.VIEW) -> RecordingQuerySet:
+        """The recordings ``user`` may act on (``classifier.access``); deny by default."""
+        rows = recording_filter(user, action)
+        return self.none() if rows is None else self.filter(rows)
+
+    def get_for(
+        self, user, recording_id, action: RecordingAction = RecordingAction.VIEW
+    ) -> Recording:
+        """One recording ``user`` may act on, else NotFound or PermissionDenied."""
+        return recording_for(self, user, recording_id, action)
+
+
 class Recording(models.Model):
     """An uploaded ECG: the original file (checksummed) and what validation learned of it."""
 
@@ -64,6 +82,8 @@ class Recording(models.Model):
     duration_s = models.FloatField()
     leads = models.JSONField(default=list)
     uploaded_at = models.DateTimeField(db_index=True)
+
+    objects = RecordingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at"]

@@ -4,54 +4,40 @@ import logging
 from itertools import groupby
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
-from django.shortcuts import get_object_or_404
 
-from accounts.permissions import allowed
-from accounts.roles import Perm
+from classifier.access import RecordingAction
 from classifier.core.card import ModelCard, ModelLoadError
 from classifier.core.cwt import ScalogramSpec
+from classifier.core.errors import NotFound
 from classifier.core.model import read_card
-from classifier.models import ModelVersion, Prediction, Recording
+from classifier.models import ModelVersion, Prediction, Recording, RecordingQuerySet
 
 logger = logging.getLogger(__name__)
 
 
-def _visible(user) -> QuerySet[Recording]:
-    """Own recordings for clinicians, everyone's for reviewers, none for other roles."""
-    if allowed(user, Perm.VIEW_ALL_RECORDINGS):
-        return Recording.objects.all()
-    if allowed(user, Perm.UPLOAD_RECORDING):
-        return Recording.objects.filter(owner=user)
-    return Recording.objects.none()
-
-
-def recordings_visible_to(user) -> QuerySet[Recording]:
-    """The recordings ``user`` may see, with their shown predictions prefetched (the model
-    card, tens of kB of JSON, is left in the database until a page asks for it)."""
-    shown = (
-        Prediction.objects.filter(is_shadow=False)
-        .select_related("model_version")
-        .defer("model_version__card")
-    )
+def recordings_visible_to(user) -> RecordingQuerySet:
+    """The recordings ``user`` may see, with their shown predictions and models prefetched."""
+    shown = Prediction.objects.filter(is_shadow=False).select_related("model_version")
     return (
-        _visible(user)
+        Recording.objects.restrict(user, RecordingAction.VIEW)
         .select_related("owner")
         .prefetch_related(Prefetch("predictions", queryset=shown, to_attr="shown_predictions"))
     )
 
 
-def recording_statuses_visible_to(user) -> QuerySet[Recording]:
+def recording_statuses_visible_to(user) -> RecordingQuerySet:
     """The recordings ``user`` may see, each with only ``shown_status``: the newest shown
     prediction's status (``None`` before one). One small query: what a poll costs."""
     newest = Prediction.objects.filter(recording=OuterRef("pk"), is_shadow=False).order_by(
         "-created_at"
     )
-    return _visible(user).only("pk").annotate(shown_status=Subquery(newest.values("status")[:1]))
+    visible = Recording.objects.restrict(user, RecordingAction.VIEW)
+    return visible.only("pk").annotate(shown_status=Subquery(newest.values("status")[:1]))
 
 
 def recording_get(user, recording_id) -> Recording:
-    """The recording if ``user`` may see it; 404 otherwise, so ids reveal nothing."""
-    return get_object_or_404(recordings_visible_to(user), pk=recording_id)
+    """The recording if ``user`` may see it; NotFound otherwise, so ids reveal nothing."""
+    return recordings_visible_to(user).get_for(user, recording_id)
 
 
 def displayed_prediction(recording: Recording) -> Prediction | None:
@@ -63,13 +49,12 @@ def displayed_prediction(recording: Recording) -> Prediction | None:
 
 
 def active_model_version() -> ModelVersion | None:
-    """The active version; its card (tens of kB of JSON) loads only if read: every upload
-    asks for the version, few pages show the card."""
-    return ModelVersion.objects.filter(is_active=True).defer("card").first()
+    """The version whose predictions are shown (None before one is activated)."""
+    return ModelVersion.objects.filter(is_active=True).first()
 
 
 def shadow_model_versions() -> QuerySet[ModelVersion]:
-    return ModelVersion.objects.filter(is_shadow=True).defer("card")
+    return ModelVersion.objects.filter(is_shadow=True)
 
 
 def card_of(version: ModelVersion | None) -> ModelCard | None:
@@ -102,7 +87,10 @@ def model_versions() -> QuerySet[ModelVersion]:
 
 
 def model_version_get(name: str) -> ModelVersion:
-    return get_object_or_404(ModelVersion, name=name)
+    try:
+        return ModelVersion.objects.get(name=name)
+    except ModelVersion.DoesNotExist as exc:
+        raise NotFound(f"no model version named {name!r}") from exc
 
 
 def _dig(data, *keys):
@@ -181,8 +169,8 @@ def timeline(prediction: Prediction | None, recording: Recording) -> list[dict]:
     leads = []
     for lead, windows in groupby(prediction.windows, key=lambda w: w["lead"]):
         runs = []
-        for label, run in groupby(windows, key=lambda w: (w["label"], w["quality"] == "ok")):
-            run = list(run)
+        for label, group in groupby(windows, key=lambda w: (w["label"], w["quality"] == "ok")):
+            run = list(group)
             start, end = run[0]["start_s"], run[-1]["end_s"]
             runs.append(
                 {

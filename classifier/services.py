@@ -3,31 +3,39 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from accounts import audit
-from accounts.audit import Action
-from accounts.permissions import check, check_owner
+from accounts.permissions import check
 from accounts.roles import Perm
+from audit import services as audit
+from audit.services import Action
+from classifier import signals
+from classifier.access import RecordingAction
 from classifier.core import pipeline
+from classifier.core.errors import Conflict, InvalidInput
 from classifier.core.model import (
-    ModelCard,
     ModelLoadError,
     get_model,
     newest_card,
+    read_card,
     sha256_of,
 )
 from classifier.core.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
 from classifier.models import ModelVersion, OverRead, Prediction, Recording
-from classifier.selectors import active_model_version, shadow_model_versions
-from monitoring import metrics
+from classifier.selectors import (
+    active_model_version,
+    displayed_prediction,
+    recording_get,
+    shadow_model_versions,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,18 +112,18 @@ def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, re
                 target=recording,
                 details={"filename": filename, "sha256": recording.sha256, "size": len(content)},
             )
-            transaction.on_commit(metrics.uploads_total.inc)
+            transaction.on_commit(
+                partial(signals.recording_stored.send, sender=Recording, recording=recording)
+            )
             prediction_request(recording=recording, actor=owner, request=request)
     except Exception:
-        recording.file.storage.delete(recording.file.name)  # no orphan file without its row
+        recording.file.delete(save=False)  # no orphan file without its row
         raise
     return recording
 
 
 def prediction_request(*, recording: Recording, actor=None, request=None) -> list[Prediction]:
     """Queue predictions with the active model (shown) and any shadow models (stored only)."""
-    from classifier.tasks import predict_recording  # tasks import services: avoid a cycle
-
     versions = [(v, False) for v in [active_model_version()] if v is not None]
     versions += [(v, True) for v in shadow_model_versions()]
     predictions = []
@@ -132,14 +140,24 @@ def prediction_request(*, recording: Recording, actor=None, request=None) -> lis
                 target=prediction,
                 details={"recording": str(recording.pk), "model_version": version.name},
             )
-            transaction.on_commit(lambda pk=prediction.pk: predict_recording.delay(pk))
+            transaction.on_commit(
+                partial(signals.prediction_requested.send, sender=Prediction, prediction=prediction)
+            )
     return predictions
 
 
-def recording_file_open(*, recording: Recording, request):
-    """The stored original file, opened for a download (audited)."""
-    audit.record(Action.RECORDING_DOWNLOADED, request=request, target=recording)
-    return recording.file.open("rb")
+def recording_view(*, actor, recording_id, request=None) -> Recording:
+    """The recording for its result page or API detail: an audited read by ``actor``."""
+    recording = recording_get(actor, recording_id)
+    audit.record(Action.RECORDING_VIEWED, actor=actor, request=request, target=recording)
+    return recording
+
+
+def recording_file_open(*, actor, recording_id, request=None) -> tuple[Recording, File]:
+    """The recording and its stored original file, opened for a download (audited)."""
+    recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DOWNLOAD)
+    audit.record(Action.RECORDING_DOWNLOADED, actor=actor, request=request, target=recording)
+    return recording, recording.file.open("rb")
 
 
 def recording_signal(recording: Recording) -> EcgSignal:
@@ -161,7 +179,6 @@ def prediction_run(prediction_id: int) -> Prediction:
         prediction = (
             Prediction.objects.select_for_update()
             .select_related("recording", "model_version")
-            .defer("model_version__card")  # the model's files are read, not its card row
             .get(pk=prediction_id)
         )
         if prediction.status == Prediction.Status.DONE:
@@ -174,8 +191,9 @@ def prediction_run(prediction_id: int) -> Prediction:
         model = get_model(prediction.model_version.card_path)
         result = pipeline.classify(recording_signal(prediction.recording), model)
     except (InvalidRecording, ModelLoadError, ValueError, OSError) as exc:
-        metrics.prediction_failures_total.labels(reason=metrics.failure_reason(exc)).inc()
-        return _prediction_failed(prediction, str(exc))
+        failed = _prediction_failed(prediction, str(exc))
+        signals.prediction_failed.send(sender=Prediction, prediction=failed, exception=exc)
+        return failed
     prediction.status = Prediction.Status.DONE
     for name, value in result.answer_fields().items():
         setattr(prediction, name, value)
@@ -193,7 +211,9 @@ def prediction_run(prediction_id: int) -> Prediction:
                 "shadow": prediction.is_shadow,
             },
         )
-        transaction.on_commit(lambda: metrics.observe_prediction(prediction))
+        transaction.on_commit(
+            lambda: signals.prediction_finished.send(sender=Prediction, prediction=prediction)
+        )
     logger.info(
         "prediction_done id=%s label=%s total_ms=%s",
         prediction.pk,
@@ -219,35 +239,36 @@ def _prediction_failed(prediction: Prediction, reason: str) -> Prediction:
     return prediction
 
 
-def recording_delete(*, recording: Recording, user, request=None) -> None:
+def recording_delete(*, actor, recording_id, request=None) -> Recording:
     """Delete the row, its predictions and the stored file; the audit event remains.
 
-    Only the owner deletes: a reviewer may read everyone's recordings, not remove them.
+    Only the owner deletes (``classifier.access``): a reviewer reads everyone's recordings
+    but removes only their own.
     """
-    check_owner(user, recording)
-    file_name = recording.file.name
-    storage = recording.file.storage
+    recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DELETE)
+    stored = recording.file
     recording_id = str(recording.pk)
     with transaction.atomic():
         audit.record(
             Action.RECORDING_DELETED,
-            actor=user,
+            actor=actor,
             request=request,
             target=recording,
             details={"filename": recording.original_filename, "sha256": recording.sha256},
         )
         recording.delete()
-        transaction.on_commit(lambda: storage.delete(file_name))
+        transaction.on_commit(partial(stored.delete, save=False))
     logger.info("recording_deleted id=%s", recording_id)
+    return recording
 
 
 def model_versions_sync(models_dir: Path | None = None) -> list[ModelVersion]:
     """Register every model card found in MODELS_DIR; activate the newest if none is active."""
     models_dir = Path(models_dir or settings.WAVECARDIO["MODELS_DIR"])
-    registered = []
+    registered: list[ModelVersion] = []
     for card_path in sorted(models_dir.glob("*.json")):
         try:
-            card = ModelCard.read(card_path)
+            card = read_card(card_path)
         except ModelLoadError:
             logger.warning("model_card_unreadable path=%s", card_path)
             continue
@@ -257,16 +278,13 @@ def model_versions_sync(models_dir: Path | None = None) -> list[ModelVersion]:
             continue
         version, _ = ModelVersion.objects.update_or_create(
             name=card.version,
-            defaults={
-                "card_file": card_path.name,
-                "sha256": card.weights_sha256,
-                "card": json.loads(card_path.read_text()),
-            },
+            defaults={"card_file": card_path.name, "sha256": card.weights_sha256},
         )
         registered.append(version)
     if registered and active_model_version() is None:
-        newest = max(registered, key=lambda v: v.card.get("created", ""))
-        model_version_activate(version=newest, user=None)
+        newest = newest_card(models_dir).name
+        candidates = [version for version in registered if version.card_file == newest]
+        model_version_activate(version=(candidates or registered)[0], user=None)
     return registered
 
 
@@ -296,7 +314,7 @@ def model_version_set_shadow(*, version: ModelVersion, shadow: bool, user, reque
     if user is not None:
         check(user, Perm.MANAGE_MODEL_VERSIONS)
     if version.is_active and shadow:
-        raise ValueError("the active model cannot also run in shadow mode")
+        raise Conflict("the active model cannot also run in shadow mode")
     with transaction.atomic():
         version.is_shadow = shadow
         version.save(update_fields=["is_shadow"])
@@ -320,15 +338,16 @@ def default_model_card() -> Path:
 
 
 def overread_record(
-    *, prediction: Prediction, reviewer, label: str, comment: str = "", request=None
-):
+    *, reviewer, recording_id, label: str, comment: str = "", request=None
+) -> OverRead:
     """A reviewer agrees with the shown prediction or corrects its label (audited)."""
-    check(reviewer, Perm.OVERREAD_PREDICTION)
-    if prediction.status != Prediction.Status.DONE or prediction.is_shadow:
-        raise ValueError("only a finished, shown prediction can be over-read")
+    recording = Recording.objects.get_for(reviewer, recording_id, RecordingAction.OVERREAD)
+    prediction = displayed_prediction(recording)
+    if prediction is None or prediction.status != Prediction.Status.DONE:
+        raise Conflict("only a finished prediction can be over-read")
     classes = list(prediction.probabilities or {})  # the answering model's classes, in order
     if label not in classes:
-        raise ValueError(f"label must be one of {', '.join(classes)}")
+        raise InvalidInput(f"label must be one of {', '.join(classes)}")
     with transaction.atomic():
         overread = OverRead.objects.create(
             prediction=prediction,

@@ -5,8 +5,9 @@ import logging
 from celery import shared_task
 from celery.signals import worker_process_init
 from django.db import OperationalError
+from django.dispatch import receiver
 
-from classifier import services
+from classifier import services, signals
 from classifier.core.model import ModelLoadError, get_model
 
 logger = logging.getLogger(__name__)
@@ -15,6 +16,12 @@ logger = logging.getLogger(__name__)
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def predict_recording(prediction_id: int) -> str:
     return services.prediction_run(prediction_id).status
+
+
+@receiver(signals.prediction_requested, dispatch_uid="tasks_queue_prediction")
+def queue_prediction(sender, prediction, **kwargs) -> None:
+    """A committed, requested prediction goes to the queue (in-process in the embedded mode)."""
+    predict_recording.delay(prediction.pk)
 
 
 @worker_process_init.connect

@@ -6,11 +6,10 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import audit
-from accounts.audit import Action
 from accounts.permissions import permission_required
 from accounts.roles import Perm
 from classifier import selectors, services
+from classifier.core.errors import Conflict, InvalidInput
 from classifier.core.signal import InvalidRecording
 from classifier.forms import OverReadForm, UploadForm
 
@@ -55,8 +54,9 @@ def recording_upload(request):
 
 @permission_required(Perm.UPLOAD_RECORDING)
 def recording_detail(request, recording_id):
-    recording = selectors.recording_get(request.user, recording_id)
-    audit.record(Action.RECORDING_VIEWED, request=request, target=recording)
+    recording = services.recording_view(
+        actor=request.user, recording_id=recording_id, request=request
+    )
     prediction = selectors.displayed_prediction(recording)
     probabilities = list((prediction.probabilities or {}).items()) if prediction else []
     card = selectors.card_fields(prediction.model_version if prediction else None)
@@ -96,9 +96,12 @@ def recording_overread(request, recording_id):
     else:
         try:
             services.overread_record(
-                prediction=prediction, reviewer=request.user, request=request, **form.cleaned_data
+                reviewer=request.user,
+                recording_id=recording.pk,
+                request=request,
+                **form.cleaned_data,
             )
-        except ValueError as exc:
+        except (Conflict, InvalidInput) as exc:
             messages.error(request, f"The over-read was not recorded: {exc}.")
         else:
             messages.success(request, "Over-read recorded.")
@@ -107,9 +110,11 @@ def recording_overread(request, recording_id):
 
 @permission_required(Perm.UPLOAD_RECORDING)
 def recording_download(request, recording_id):
-    recording = selectors.recording_get(request.user, recording_id)
+    recording, handle = services.recording_file_open(
+        actor=request.user, recording_id=recording_id, request=request
+    )
     return FileResponse(
-        services.recording_file_open(recording=recording, request=request),
+        handle,
         as_attachment=True,
         filename=recording.original_filename,
     )
@@ -118,10 +123,10 @@ def recording_download(request, recording_id):
 @permission_required(Perm.UPLOAD_RECORDING)
 @require_POST
 def recording_delete(request, recording_id):
-    recording = selectors.recording_get(request.user, recording_id)
-    name = recording.original_filename
-    services.recording_delete(recording=recording, user=request.user, request=request)
-    messages.success(request, f"Deleted {name}.")
+    recording = services.recording_delete(
+        actor=request.user, recording_id=recording_id, request=request
+    )
+    messages.success(request, f"Deleted {recording.original_filename}.")
     return redirect("classifier:recording_list")
 
 
@@ -158,7 +163,7 @@ def model_version_change(request, name, change):
             services.model_version_set_shadow(
                 version=version, shadow=change == "shadow", user=request.user, request=request
             )
-    except ValueError as exc:
+    except Conflict as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"{version.name}: {change} done.")

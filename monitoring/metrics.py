@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from classifier.core.card import UNCERTAIN
+
 logger = logging.getLogger(__name__)
 
-LABELS = ("ARR", "CHF", "NSR", "uncertain")  # the model's classes + its refusal to answer
 STAGES = ("load", "cwt", "model", "total")
 LOGIN_OUTCOMES = ("success", "failure", "locked_out")
 FAILURE_REASONS = (
@@ -52,8 +53,6 @@ model_confidence = Histogram(
 )
 logins_total = Counter("wavecardio_logins_total", "Login attempts by outcome.", ["outcome"])
 
-for _label in LABELS:  # every series exists from the start, so rate() and absent() work
-    predictions_total.labels(label=_label)
 for _stage in STAGES:
     inference_seconds.labels(stage=_stage)
 for _outcome in LOGIN_OUTCOMES:
@@ -62,20 +61,11 @@ for _reason in FAILURE_REASONS:
     prediction_failures_total.labels(reason=_reason)
 
 
-def failure_reason(exc: BaseException) -> str:
-    """A short, bounded label value for why a prediction failed."""
-    from classifier.core.model import ModelLoadError
-    from classifier.core.signal import InvalidRecording
-
-    if isinstance(exc, InvalidRecording):
-        return "invalid_recording"
-    if isinstance(exc, ModelLoadError):
-        return "model_unavailable"
-    if isinstance(exc, ValueError):
-        return "unclassifiable_signal"
-    if isinstance(exc, OSError):
-        return "storage_error"
-    return "worker_error"
+def create_label_series(classes: tuple[str, ...]) -> None:
+    """Every answer's series exists from the start (so rate() and absent() work): the
+    model's classes, read from its card by the caller, and ``uncertain``."""
+    for label in (*classes, UNCERTAIN):
+        predictions_total.labels(label=label)
 
 
 def observe_prediction(prediction) -> None:

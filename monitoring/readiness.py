@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,8 @@ def check_broker(timeout_s: float = 2.0) -> Check:
         return Check("broker", True, "skipped: tasks run in-process")
     try:
         with app.connection_for_write(connect_timeout=timeout_s) as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, timeout=timeout_s)
+            # kombu counts whole seconds; rounding up keeps a fraction from meaning "no limit" (0).
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=math.ceil(timeout_s))
     except Exception as exc:
         logger.warning("readiness_broker_failed error=%s", exc)
         return Check("broker", False, f"{type(exc).__name__}: {exc}")
@@ -61,14 +63,14 @@ def check_model() -> Check:
     Web workers never load TensorFlow for this: the weights' sha256 is checked (once per
     file version) exactly as ``classifier.core.model.load_model`` would before loading them.
     """
-    from classifier.core.model import ModelCard, sha256_of
+    from classifier.core.model import read_card, sha256_of
     from classifier.selectors import active_model_version
 
     try:
         version = active_model_version()
         if version is None:
             return Check("model", False, "no active model version")
-        card = ModelCard.read(version.card_path)
+        card = read_card(version.card_path)
         weights = Path(version.card_path).parent / card.weights_file
         stat = weights.stat()
         key = (str(weights), stat.st_mtime_ns, stat.st_size)

@@ -16,9 +16,9 @@ from prometheus_client.core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from accounts import audit
 from accounts.permissions import allowed, audit_denial
 from accounts.roles import Perm
+from audit import services as audit
 from monitoring.metrics import DatabaseCollector
 from monitoring.readiness import readiness_checks
 

@@ -1,9 +1,11 @@
 """Shared fixtures: real ECG data, users per role, and (services lane) a real Celery worker."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_media_root(tmp_path_factory) -> Iterator[Path]:
+    """Uploads of the whole run go to a folder under pytest's basetemp, removed afterwards
+    (ecgsite/settings/test.py creates nothing). Worker processes get it as MEDIA_ROOT."""
+    from django.test import override_settings
+
+    media = tmp_path_factory.mktemp("media")
+    override = override_settings(MEDIA_ROOT=str(media))  # the default storage follows
+    override.enable()
+    try:
+        yield media
+    finally:
+        override.disable()
+        shutil.rmtree(media, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +115,7 @@ def clinician_client(client, clinician):
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
+def celery_worker_process(django_db_setup, django_db_blocker, test_media_root):
     """A real `celery worker` subprocess on the services lane's Redis and test database."""
     if not SERVICES:
         pytest.skip("services lane only")
@@ -111,6 +129,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         DJANGO_SETTINGS_MODULE="ecgsite.settings.test",
         CELERY_TASK_ALWAYS_EAGER="false",
         WAVECARDIO_WORKER="1",
+        MEDIA_ROOT=str(test_media_root),  # the web side's uploads, read by the worker
     )
     worker = subprocess.Popen(
         [

@@ -1,18 +1,27 @@
+"""Factories (factory-boy) for users, tokens, recordings, predictions and over-reads."""
+
+import hashlib
+import io
+
 import factory
+import numpy as np
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.roles import Role
+from classifier.models import ModelVersion, OverRead, Prediction, Recording
 
 PASSWORD = "correct horse battery"  # every factory user's password
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     """A user; ``roles=[Role.CLINICIAN]`` adds the role groups."""
 
     class Meta:
-        model = get_user_model()
+        model = get_user_model()  # Django's default User (typed as such above)
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
@@ -21,14 +30,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def roles(self, create, extracted, **kwargs):
+    def roles(user: User, create, extracted, **kwargs):
         if create:
-            self.save()
+            user.save()
         for role in extracted or []:
-            self.groups.add(Group.objects.get(name=Role(role).value))
+            user.groups.add(Group.objects.get(name=Role(role).value))
 
 
-class ApiTokenFactory(factory.django.DjangoModelFactory):
+class ApiTokenFactory(factory.django.DjangoModelFactory[ApiToken]):
     """An API token; ``ApiTokenFactory(key="wc_...")`` sets a known key (only its hash is
     stored, as the service does)."""
 
@@ -42,3 +51,71 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"script {n}")
     prefix = factory.LazyAttribute(lambda token: token.key[:8])
     key_hash = factory.LazyAttribute(lambda token: ApiToken.hash_key(token.key))
+
+
+class ModelVersionFactory(factory.django.DjangoModelFactory[ModelVersion]):
+    """A registered model version (no files needed unless a test runs it)."""
+
+    class Meta:
+        model = ModelVersion
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"test-model-{n}")
+    card_file = factory.LazyAttribute(lambda version: f"{version.name}.json")
+    sha256 = "0" * 64
+
+
+class RecordingFactory(factory.django.DjangoModelFactory[Recording]):
+    """A stored recording: a real 10-s single-lead .npy (a 1-mV 1-Hz sine), checksummed."""
+
+    class Meta:
+        model = Recording
+
+    class Params:
+        samples = factory.LazyFunction(
+            lambda: np.sin(2 * np.pi * np.arange(1280) / 128).astype(np.float32)
+        )
+
+    owner = factory.SubFactory(UserFactory, roles=[Role.CLINICIAN])
+    original_filename = factory.Sequence(lambda n: f"ecg-{n}.npy")
+    file_format = "npy"
+    sampling_rate_hz = 128.0
+    n_samples = factory.LazyAttribute(lambda r: len(r.samples))
+    duration_s = factory.LazyAttribute(lambda r: len(r.samples) / r.sampling_rate_hz)
+    leads = factory.LazyFunction(lambda: ["ECG"])
+    uploaded_at = factory.LazyFunction(timezone.now)
+    file = factory.LazyAttribute(lambda r: ContentFile(_npy(r.samples), name=r.original_filename))
+    size_bytes = factory.LazyAttribute(lambda r: len(_npy(r.samples)))
+    sha256 = factory.LazyAttribute(lambda r: hashlib.sha256(_npy(r.samples)).hexdigest())
+
+
+class PredictionFactory(factory.django.DjangoModelFactory[Prediction]):
+    """A finished, shown prediction answering NSR."""
+
+    class Meta:
+        model = Prediction
+
+    recording = factory.SubFactory(RecordingFactory)
+    model_version = factory.SubFactory(ModelVersionFactory)
+    status = Prediction.Status.DONE
+    label = "NSR"
+    top_class = "NSR"
+    confidence = 0.9
+    probabilities = factory.LazyFunction(lambda: {"ARR": 0.08, "CHF": 0.02, "NSR": 0.9})
+    finished_at = factory.LazyFunction(timezone.now)
+
+
+class OverReadFactory(factory.django.DjangoModelFactory[OverRead]):
+    class Meta:
+        model = OverRead
+
+    prediction = factory.SubFactory(PredictionFactory)
+    reviewer = factory.SubFactory(UserFactory, roles=[Role.REVIEWER])
+    label = "NSR"
+    agrees = factory.LazyAttribute(lambda o: o.label == o.prediction.label)
+
+
+def _npy(samples: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, samples, allow_pickle=False)
+    return buffer.getvalue()

@@ -191,8 +191,8 @@ RULES: list[Rule] = [
     Rule(
         "recording-overread",
         own_other_missing(
-            own=by_role(401, 403, 403, 400, 403, 403, 403),  # 400: no prediction to over-read
-            other=by_role(401, 403, 403, 400, 403, 403, 403),
+            own=by_role(401, 403, 403, 409, 403, 403, 403),  # 409: no prediction to over-read
+            other=by_role(401, 403, 403, 409, 403, 403, 403),
             missing=by_role(401, 403, 403, 404, 403, 403, 403),
         ),
         "post",
@@ -201,7 +201,7 @@ RULES: list[Rule] = [
     rule("api-root", signed_in(401, 200)),  # lists endpoints, no data
     rule("api-schema", everyone(200)),  # describes the API, never data
     rule("api-docs", everyone(200)),
-    # Audit trail and statistics (accounts/audit_urls.py)
+    # Audit trail and statistics (audit/urls.py)
     rule("audit:event_list", AUDIT_PAGE),
     rule("audit:event_export", AUDIT_PAGE),
     # Operations (monitoring/urls.py): metrics for operators (or their bearer token);
@@ -359,7 +359,7 @@ class World:
         return recording
 
     def args(self, variant: str) -> dict:
-        args = dict(SAMPLE_ARGS)
+        args: dict[str, object] = dict(SAMPLE_ARGS)
         if variant in {"own", "other", "missing"}:
             owner = self.actor if variant == "own" else self.other_clinician
             if variant == "own" and owner is None:  # anonymous: someone's recording
@@ -367,11 +367,11 @@ class World:
             recording_id = uuid.uuid4() if variant == "missing" else self.recording(owner).pk
             args.update(recording_id=recording_id, pk=recording_id)
         if variant in {"user", "missing_user"}:
-            subject = UserFactory(roles=[Role.CLINICIAN])
+            subject = UserFactory.create(roles=[Role.CLINICIAN])
             args["user_id"] = subject.pk if variant == "user" else subject.pk + 10_000
         if variant in {"own_token", "other_token", "missing_token"}:
             owner = self.actor if variant == "own_token" else self.other_clinician
-            token = ApiTokenFactory(user=owner or self.other_clinician)
+            token = ApiTokenFactory.create(user=owner or self.other_clinician)
             args["token_id"] = token.pk + 10_000 if variant == "missing_token" else token.pk
         return args
 

@@ -31,7 +31,7 @@ DROP FUNCTION IF EXISTS {table}_append_only();
 
 def backfill_chain(apps, schema_editor):
     """Chain the events written before the hash chain existed, oldest first."""
-    from accounts.audit import GENESIS_HASH, event_digest
+    from audit.services import GENESIS_HASH, event_digest
 
     AuditEvent = apps.get_model("accounts", "AuditEvent")
     previous = GENESIS_HASH

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from classifier import selectors
-from classifier.core.signal import SignalLimits
+from classifier.core.signal import SignalLimits, formats_help
 from classifier.models import OverRead, Prediction, Recording
 
 _LIMITS = SignalLimits()
@@ -33,7 +33,8 @@ class PredictionSerializer(serializers.ModelSerializer):
 class OverReadSerializer(serializers.ModelSerializer):
     reviewer = serializers.CharField(source="reviewer.get_username", read_only=True)
     # One of the answering model's classes (its card's); the service checks it.
-    label = serializers.CharField(max_length=16)
+    # (DRF's metaclass moves declared fields off the class: this never shadows Field.label.)
+    label = serializers.CharField(max_length=16)  # type: ignore[assignment]
 
     class Meta:
         model = OverRead
@@ -86,7 +87,7 @@ class RecordingStatusSerializer(serializers.Serializer):
 
 
 class RecordingUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=".npy, .json or .csv ECG recording")
+    file = serializers.FileField(help_text=f"ECG recording: {formats_help()}")
     sampling_rate_hz = serializers.FloatField(
         required=False,
         allow_null=True,

@@ -5,13 +5,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from accounts import audit
-from accounts.audit import Action
 from accounts.permissions import api_permission
 from accounts.roles import Perm
 from classifier import selectors, services
@@ -49,8 +46,9 @@ class RecordingViewSet(
         return RecordingDetailSerializer if self.action == "retrieve" else RecordingSerializer
 
     def retrieve(self, request, *args, **kwargs):
-        recording = self.get_object()
-        audit.record(Action.RECORDING_VIEWED, request=request, target=recording)
+        recording = services.recording_view(
+            actor=request.user, recording_id=kwargs["pk"], request=request
+        )
         return Response(RecordingDetailSerializer(recording).data)
 
     @extend_schema(
@@ -80,8 +78,9 @@ class RecordingViewSet(
             status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED,
         )
 
-    def perform_destroy(self, instance):
-        services.recording_delete(recording=instance, user=self.request.user, request=self.request)
+    def destroy(self, request, *args, **kwargs):
+        services.recording_delete(actor=request.user, recording_id=kwargs["pk"], request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: RecordingStatusSerializer})
     @action(detail=True, methods=["get"], url_path="status")
@@ -143,9 +142,11 @@ class RecordingViewSet(
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         """The original uploaded file, byte for byte (audited)."""
-        recording = self.get_object()
+        recording, handle = services.recording_file_open(
+            actor=request.user, recording_id=pk, request=request
+        )
         return FileResponse(
-            services.recording_file_open(recording=recording, request=request),
+            handle,
             as_attachment=True,
             filename=recording.original_filename,
         )
@@ -159,16 +160,9 @@ class RecordingViewSet(
     )
     def overread(self, request, pk=None):
         """A reviewer agrees with or corrects the shown prediction (audited)."""
-        recording = self.get_object()
         body = OverReadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        prediction = selectors.displayed_prediction(recording)
-        if prediction is None:
-            raise ValidationError({"detail": "this recording has no prediction to over-read"})
-        try:
-            overread = services.overread_record(
-                prediction=prediction, reviewer=request.user, request=request, **body.validated_data
-            )
-        except ValueError as exc:
-            raise ValidationError({"detail": str(exc)}) from exc
+        overread = services.overread_record(
+            reviewer=request.user, recording_id=pk, request=request, **body.validated_data
+        )
         return Response(OverReadSerializer(overread).data, status=status.HTTP_201_CREATED)

@@ -213,7 +213,7 @@ def load_model(
             f"model weights {weights.name} do not match their card "
             f"(sha256 {actual[:12]}… != {card.weights_sha256[:12]}…)"
         )
-    backend = None
+    backend: KerasBackend | LiteRTBackend | None = None
     if runtime in (None, SERVING_RUNTIME_LITERT):
         serving_file = verified_serving_file(card, card_path.parent)
         if serving_file is not None:

@@ -26,6 +26,8 @@ from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
+from classifier.core.errors import InvalidInput
+
 REFERENCE_RATE_HZ: float = 128.0
 """The rate every signal is resampled to; the CWT scales and the CNN were built for it."""
 
@@ -64,17 +66,29 @@ _TIME_COLUMN_NAMES = frozenset(
         "idx",
     }
 )
-_SUPPORTED_FORMATS_HELP = (
-    "upload a .npy file (numpy.save of a numeric array), a .json file "
-    '({"signal": [...], "sampling_rate_hz": 128}) or a .csv file (one column per lead)'
-)
+# The upload formats load_signal reads: suffix -> what the file holds. The one list: the
+# upload form, the API schema, the CLI help and stored file names are built from it.
+UPLOAD_FORMATS: dict[str, str] = {
+    ".npy": "numpy.save of a numeric array, mV",
+    ".json": '{"signal": [...], "sampling_rate_hz": 128}',
+    ".csv": "one column per lead, optional header",
+}
+
+
+def formats_help() -> str:
+    """``.npy (what), .json (what) or .csv (what)`` for help texts and error messages."""
+    items = [f"{suffix} ({what})" for suffix, what in UPLOAD_FORMATS.items()]
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+_SUPPORTED_FORMATS_HELP = "upload " + formats_help()
 _OBJECT_ARRAY_MESSAGE = (
     "object arrays/pickles are not accepted (loading them can run arbitrary code); "
     "save a plain numeric array, e.g. numpy.save(path, samples.astype('float32'))"
 )
 
 
-class InvalidRecording(ValueError):
+class InvalidRecording(InvalidInput):
     """User-facing message: says exactly what is wrong and, where useful, how to fix it."""
 
 
@@ -157,7 +171,7 @@ def load_signal(
     sampling_rate_hz: float | None = None,
     limits: SignalLimits = DEFAULT_LIMITS,
 ) -> EcgSignal:
-    """Read an uploaded ECG file (.npy, .json or .csv) into a validated :class:`EcgSignal`.
+    """Read an uploaded ECG file (UPLOAD_FORMATS) into a validated :class:`EcgSignal`.
 
     ``source`` is the raw bytes or a binary file object, read from its current position
     (restored afterwards, so the caller can store the same file). ``filename`` only gives
@@ -287,9 +301,9 @@ def to_reference_rate(samples: np.ndarray, sampling_rate_hz: float) -> np.ndarra
 def _read_bounded(source: bytes | BinaryIO, max_size_bytes: int) -> bytes:
     """Return the upload's bytes, refusing it before reading more than the size limit."""
     if isinstance(source, bytes | bytearray | memoryview):
-        size_bytes = memoryview(source).nbytes
-        if size_bytes > max_size_bytes:
-            raise too_large(size_bytes, max_size_bytes)
+        nbytes = memoryview(source).nbytes
+        if nbytes > max_size_bytes:
+            raise too_large(nbytes, max_size_bytes)
         return bytes(source)
     start, size_bytes = _position_and_remaining_size(source)
     if size_bytes is not None and size_bytes > max_size_bytes:

@@ -31,7 +31,7 @@ def _logits_model(
 
 
 def scalogram_cnn(
-    input_shape: tuple[int, int, int],
+    input_shape: tuple[int, ...],
     n_classes: int,
     width: int = 16,
     dropout: float = 0.3,
@@ -51,7 +51,7 @@ def scalogram_cnn(
 
 
 def rhythm_cnn(
-    input_shape: tuple[int, int, int],
+    input_shape: tuple[int, ...],
     n_classes: int,
     width: int = 16,
     dropout: float = 0.3,
@@ -83,7 +83,7 @@ def _scalogram_rhythm_features(scalogram: Any, width: int) -> list[Any]:
 
 
 def demo_image_cnn(
-    input_shape: tuple[int, int, int], n_classes: int, width: int = 8, dropout: float = 0.3
+    input_shape: tuple[int, ...], n_classes: int, width: int = 8, dropout: float = 0.3
 ) -> keras.Model:
     """The original demo's kind of network: a plain CNN on a 224x224 scalogram image.
 
@@ -99,7 +99,7 @@ def demo_image_cnn(
 
 
 def raw_signal_cnn(
-    input_shape: tuple[int, int], n_classes: int, width: int = 16, dropout: float = 0.3
+    input_shape: tuple[int, ...], n_classes: int, width: int = 16, dropout: float = 0.3
 ) -> keras.Model:
     """1-D CNN over one band-passed window [n_samples, 1]: the non-wavelet baseline.
 

@@ -118,11 +118,15 @@ def preprocessing_code_sha256(modules: Sequence[ModuleType] | None = None) -> di
 
     root = Path(classifier.core.cwt.__file__).resolve().parents[2]
     return {
-        Path(module.__file__).resolve().relative_to(root).as_posix(): sha256_of(
-            Path(module.__file__)
-        )
+        _source_file(module).resolve().relative_to(root).as_posix(): sha256_of(_source_file(module))
         for module in modules or (classifier.core.cwt, classifier.core.pipeline)
     }
+
+
+def _source_file(module: ModuleType) -> Path:
+    if module.__file__ is None:
+        raise ValueError(f"module {module.__name__} has no source file")
+    return Path(module.__file__)
 
 
 # Why figures re-computed elsewhere can differ slightly (measured: README, "The model, honestly").

@@ -63,11 +63,6 @@ class CorpusLead:
         return self.lead.database
 
 
-def shared_data_root() -> Path:
-    """``../shared/data`` beside the repository."""
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
-
-
 def read_annotated_records(folder: Path, window_s: float) -> list[CorpusLead]:
     """Every WFDB record in ``folder`` with its ``.atr``: each channel a lead at 128 Hz,
     each served window labelled from the annotations."""

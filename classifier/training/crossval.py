@@ -173,7 +173,8 @@ def cross_validate(
     windows = recipe.evaluation_windows(leads)  # computed once: evaluation is not augmented
     lead_fold = fold_index([lead.patient for lead in leads], folds)
     logits = np.zeros((len(windows), len(CLASSES)), np.float32)
-    teacher_logits = np.zeros_like(logits) if recipe.teacher else None
+    teacher_recipe = recipe.teacher
+    teacher_logits = np.zeros_like(logits) if teacher_recipe else None
     probe_logits = {name: np.zeros_like(logits) for name in probes}
     for k in range(n_folds):
         train = [lead for lead, fold in zip(leads, lead_fold, strict=True) if fold != k]
@@ -203,9 +204,9 @@ def cross_validate(
         seconds=seconds,
         probe_logits=probe_logits,
         teacher=None
-        if teacher_logits is None
+        if teacher_recipe is None or teacher_logits is None
         else CrossValidation(
-            recipe.teacher, HeldOut(teacher_logits, windows), lead_fold, n_folds, seed, seconds
+            teacher_recipe, HeldOut(teacher_logits, windows), lead_fold, n_folds, seed, seconds
         ),
     )
 
@@ -219,7 +220,7 @@ def band_occlusion_probes(
     frequencies = spec.frequencies_hz
     bounds = [spec.f_min_hz, *[e for e in edges_hz if spec.f_min_hz < e < spec.f_max_hz]]
     bounds.append(spec.f_max_hz)
-    probes = {}
+    probes: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
     for low, high in itertools.pairwise(bounds):
         rows = np.flatnonzero((frequencies >= low) & (frequencies <= high))
         probes[f"without_{low:g}-{high:g}_hz"] = functools.partial(_blank_rows, rows=rows)

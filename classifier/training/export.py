@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 from classifier.core import pipeline
 from classifier.core.model import (
@@ -36,12 +36,14 @@ from classifier.core.model import (
     sha256_of,
 )
 from classifier.core.signal import load_signal
+from classifier.training.sources import default_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
+_Result: TypeAlias = pipeline.ClassificationResult | pipeline.WindowResult
 
 
 def default_ecg_dir() -> Path:
-    return Path(os.environ.get("WAVECARDIO_ECG_DIR", REPO.parent / "shared" / "data" / "ecg"))
+    return default_data_dir()
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,10 @@ def compare(reference: LoadedModel, candidate: LoadedModel, recordings: list[Pat
         signal = load_signal(path.read_bytes(), filename=path.name)
         expected = pipeline.classify(signal, reference)
         actual = pipeline.classify(signal, candidate)
-        pairs = [(expected, actual), *zip(expected.windows, actual.windows, strict=True)]
+        pairs: list[tuple[_Result, _Result]] = [
+            (expected, actual),
+            *zip(expected.windows, actual.windows, strict=True),
+        ]
         for want, got in pairs:
             identical &= want.label == got.label
             diffs = [abs(want.probabilities[c] - got.probabilities[c]) for c in want.probabilities]

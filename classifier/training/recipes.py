@@ -121,7 +121,7 @@ class Recipe:
         teacher_logits: np.ndarray | None = None,
     ) -> Any:
         return fit(
-            lambda shape=inputs.shape[1:]: self.build(shape, len(CLASSES)),
+            functools.partial(self.build, inputs.shape[1:], len(CLASSES)),
             inputs,
             labels,
             self.fit,

@@ -310,7 +310,7 @@ def mitdb_per_time_window(
     rows = np.flatnonzero(table.lead_values("annotated"))
     record_of_lead = np.array([item.lead.id.rsplit("-", 2)[0] for item in table.leads])
     records = record_of_lead[table.lead_index[rows]]
-    truth, top, said, patients = [], [], [], []
+    truth_parts, top_parts, said_parts, patient_parts = [], [], [], []
     for record in np.unique(records):
         members = rows[records == record]
         position = table.position[members]
@@ -318,12 +318,12 @@ def mitdb_per_time_window(
         labels = np.empty(len(fused), dtype=object)
         labels[position] = table.labels[members]
         threshold = held.rule(int(members[0])).window_threshold
-        truth.append(labels)
-        top.append(np.asarray(CLASSES, dtype=object)[fused.argmax(axis=1)])
-        said.append(window_labels(fused, CLASSES, threshold))
-        patients.append(np.full(len(fused), table.leads[table.lead_index[members[0]]].patient))
-    truth, top, said = np.concatenate(truth), np.concatenate(top), np.concatenate(said)
-    patients = np.concatenate(patients)
+        truth_parts.append(labels)
+        top_parts.append(np.asarray(CLASSES, dtype=object)[fused.argmax(axis=1)])
+        said_parts.append(window_labels(fused, CLASSES, threshold))
+        patient_parts.append(np.full(len(fused), table.leads[table.lead_index[members[0]]].patient))
+    truth, top = np.concatenate(truth_parts), np.concatenate(top_parts)
+    said, patients = np.concatenate(said_parts), np.concatenate(patient_parts)
     return {
         "unit": "8-s stretch of a two-lead record, both leads' probabilities averaged",
         "top_class": binary_scores(truth, top, patients, n_resamples, seed),

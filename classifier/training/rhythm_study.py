@@ -34,7 +34,6 @@ from classifier.training.corpus import (
     WindowTable,
     corpus_sha256,
     read_corpus,
-    shared_data_root,
     window_table,
 )
 from classifier.training.rhythm_eval import (
@@ -61,7 +60,7 @@ from classifier.training.rhythm_fit import (
 )
 from classifier.training.shortcut import FEATURES as SHORTCUT_FEATURES
 from classifier.training.shortcut import equipment_features
-from classifier.training.sources import DataSourceError
+from classifier.training.sources import DataSourceError, shared_data_root
 
 logger = logging.getLogger(PROGRESS_LOGGER)
 

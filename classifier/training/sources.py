@@ -50,12 +50,15 @@ class Lead:
         return len(self.samples) / REFERENCE_RATE_HZ
 
 
+def shared_data_root() -> Path:
+    """``../shared/data`` beside the repository: the one default home of the data."""
+    return Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
 def default_data_dir() -> Path:
-    """``$WAVECARDIO_ECG_DIR``, else the shared folder beside the repository."""
+    """The labelled-recordings folder: ``$WAVECARDIO_ECG_DIR``, else ``shared/data/ecg``."""
     env = os.environ.get(DATA_ENV_VAR)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ecg"
+    return Path(env) if env else shared_data_root() / "ecg"
 
 
 def _resampled(samples: np.ndarray, rate_hz: float) -> np.ndarray:

@@ -7,7 +7,7 @@ unit of splitting is the patient: a patient's leads and excerpts always land in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -52,7 +52,7 @@ def patient_folds(leads: Sequence[Lead], n_folds: int, seed: int) -> list[set[st
     return folds
 
 
-def fold_index(patients: Sequence[str], folds: Sequence[set[str]]) -> np.ndarray:
+def fold_index(patients: Iterable[str], folds: Sequence[set[str]]) -> np.ndarray:
     """int[n]: the fold of every item, given the patient of every item."""
     fold_of = {patient: k for k, fold in enumerate(folds) for patient in fold}
     return np.array([fold_of[patient] for patient in patients], dtype=np.int64)

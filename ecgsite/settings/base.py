@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_prometheus",
     "accounts",
+    "audit",
     "classifier",
 ]
 
@@ -106,6 +107,7 @@ INSTALLED_APPS += [
 MIDDLEWARE += [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "ecgsite.middleware.DomainErrorMiddleware",  # domain refusals -> 404/403/400/409 pages
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 AUTHENTICATION_BACKENDS = [

@@ -1,12 +1,17 @@
 """Test settings: SQLite unless DATABASE_URL is set (the services lane uses PostgreSQL)."""
 
 import os
-import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-insecure-key")
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="wavecardio-test-media-"))
 
 from .base import *  # noqa: F403
+
+# Never created on import: pytest points MEDIA_ROOT at a folder under its own basetemp for
+# the session and removes it afterwards (tests/conftest.py: test_media_root), passing it to
+# the worker processes it starts. This default only serves a process started with these
+# settings outside pytest; FileSystemStorage creates the folder on its first save.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "test-media")  # noqa: F405
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import ApiToken, AuditEvent
+from accounts.models import ApiToken
 from accounts.roles import Role
+from audit.models import AuditEvent
+from classifier.core.errors import PermissionDenied
 from classifier.models import Recording
 from tests.factories import ApiTokenFactory
 
@@ -321,7 +323,7 @@ def test_an_admin_sees_and_revokes_a_users_tokens(client, admin_user, clinician)
 
 def test_deactivating_the_account_revokes_its_tokens(client, admin_user, clinician):
     tokens = [new_token(clinician, name=name) for name in ("one", "two")]
-    already_revoked = ApiTokenFactory(user=clinician, revoked_at=timezone.now())
+    already_revoked = ApiTokenFactory.create(user=clinician, revoked_at=timezone.now())
 
     services.account_deactivate(actor=admin_user, user=clinician)
     services.account_activate(actor=admin_user, user=clinician)  # does not bring them back

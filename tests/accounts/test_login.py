@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

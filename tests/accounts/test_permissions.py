@@ -1,13 +1,11 @@
-"""The permission helper: deny by default, inactive users hold nothing, owners change."""
-
-from types import SimpleNamespace
+"""The permission helper: deny by default, inactive users hold nothing."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
 
-from accounts.permissions import allowed, check, check_owner
+from accounts.permissions import allowed, check
 from accounts.roles import Perm
+from classifier.core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +22,3 @@ def test_check_and_allowed_deny_by_default(clinician, no_role_user):
 def test_an_inactive_user_holds_no_permission(clinician):
     clinician.is_active = False
     assert not allowed(clinician, Perm.UPLOAD_RECORDING)
-
-
-def test_only_the_owner_may_change(clinician, reviewer):
-    owned = SimpleNamespace(owner_id=clinician.pk)
-    check_owner(clinician, owned)
-    with pytest.raises(PermissionDenied):
-        check_owner(reviewer, owned)  # reads everyone's recordings, changes only their own
-    with pytest.raises(PermissionDenied):
-        check_owner(AnonymousUser(), owned)

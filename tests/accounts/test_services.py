@@ -2,11 +2,11 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
 
 from accounts import services
-from accounts.models import AuditEvent
 from accounts.roles import ROLE_PERMISSIONS, Role, roles_of
+from audit.models import AuditEvent
+from classifier.core.errors import PermissionDenied
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

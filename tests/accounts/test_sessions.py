@@ -23,7 +23,7 @@ def test_deactivation_ends_every_session_of_the_user(admin_user, clinician):
     ward_pc = sign_in(clinician.username, HTTP_USER_AGENT="ward pc", REMOTE_ADDR="10.1.2.3")
     admin_page = Client()
     admin_page.force_login(clinician)  # a session allauth did not see (e.g. the admin site)
-    bystander = sign_in(UserFactory().username)
+    bystander = sign_in(UserFactory.create().username)
     assert laptop.get(reverse("classifier:recording_list")).status_code == 200
 
     services.account_deactivate(actor=admin_user, user=clinician)

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent
 from accounts.roles import Role, roles_of
+from audit.models import AuditEvent
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def admin_client(client, admin_user):
 def test_pending_accounts_come_first(admin_client):
     UserFactory(username="dr.active", roles=[Role.CLINICIAN])
     UserFactory(username="dr.pending", roles=[])
-    gone = UserFactory(username="dr.gone", roles=[])
+    gone = UserFactory.create(username="dr.gone", roles=[])
     gone.is_active = False
     gone.save()
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from classifier.models import ModelVersion, Prediction, Recording
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit queues the prediction
@@ -48,11 +48,11 @@ def test_an_unusable_signal_is_answered_uncertain_with_the_reason(api, lead_off_
     assert prediction["quality"] == {"windows_ok": 1, "windows_poor": 3, "reasons": {"flat": 3}}
 
 
-def test_upload_answers_202_while_the_prediction_runs(api, recording_path, settings):
+def test_upload_answers_202_while_the_prediction_runs(api, recording_path, settings, monkeypatch):
     from ecgsite.celery import app
 
     app.conf.task_always_eager = False
-    app.conf.broker_url = "memory://"
+    monkeypatch.setitem(app.conf, "broker_url", "memory://")
     try:
         response = post_file(api, recording_path)
     finally:

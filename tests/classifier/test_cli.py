@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -12,21 +12,28 @@ import pytest
 from tests.conftest import REPO
 
 
-def classify(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "classify", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "ecgsite.settings.test",
-            # A database without tables: the CLI falls back to the newest shipped model and
-            # never depends on the state of a developer's var/db.sqlite3.
-            "DATABASE_URL": f"sqlite:///{tempfile.gettempdir()}/wavecardio-cli-test.sqlite3",
-        },
-    )
+@pytest.fixture(scope="module")
+def classify(tmp_path_factory) -> Callable[..., subprocess.CompletedProcess]:
+    """Run `manage.py classify` on a database without tables, in this run's temporary folder:
+    the CLI falls back to the newest shipped model and never depends on the state of a
+    developer's var/db.sqlite3 (nor on a file another run left in the system's /tmp)."""
+    database = tmp_path_factory.mktemp("cli-db") / "empty.sqlite3"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", "classify", *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "ecgsite.settings.test",
+                "DATABASE_URL": f"sqlite:///{database}",
+            },
+        )
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +48,7 @@ def bad_files(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_json_lines_for_real_files_and_errors_for_bad_ones(ecg_dir, bad_files):
+def test_json_lines_for_real_files_and_errors_for_bad_ones(ecg_dir, bad_files, classify):
     good = [ecg_dir / "recordings" / n for n in ("nsrdb-16273-ECG1.npy", "mitdb-100-MLII.npy")]
     bad = {
         "pickled.npy": "pickle",
@@ -66,7 +73,7 @@ def test_json_lines_for_real_files_and_errors_for_bad_ones(ecg_dir, bad_files):
 
 
 @pytest.mark.slow
-def test_table_output_and_exit_zero(recording_path):
+def test_table_output_and_exit_zero(recording_path, classify):
     result = classify(str(recording_path))
     assert result.returncode == 0, result.stderr
     assert "nsrdb-16273-ECG1.npy" in result.stdout
@@ -74,7 +81,7 @@ def test_table_output_and_exit_zero(recording_path):
 
 
 @pytest.mark.slow
-def test_sampling_rate_option(ecg_dir, tmp_path):
+def test_sampling_rate_option(ecg_dir, tmp_path, classify):
     from scipy.signal import resample_poly
 
     samples = np.load(ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy")
@@ -92,7 +99,8 @@ def test_sampling_rate_option(ecg_dir, tmp_path):
         )
 
 
-def test_missing_file_is_an_error_not_a_crash(tmp_path):
+@pytest.mark.slow
+def test_missing_file_is_an_error_not_a_crash(tmp_path, classify):
     result = classify(str(tmp_path / "nope.npy"), "--json")
     assert result.returncode == 2
     assert "error" in json.loads(result.stdout)
@@ -102,7 +110,7 @@ WINDOW_FIELDS = {"lead", "start_s", "end_s", "label", "probabilities", "quality"
 
 
 @pytest.mark.slow
-def test_a_wfdb_record_per_window_on_one_lead():
+def test_a_wfdb_record_per_window_on_one_lead(classify):
     from classifier.core.model import ModelCard
     from tests.classifier.test_annotations import MITDB
 
@@ -123,7 +131,7 @@ def test_a_wfdb_record_per_window_on_one_lead():
 
 
 @pytest.mark.slow
-def test_every_lead_by_default_and_an_unknown_lead_is_a_clear_error():
+def test_every_lead_by_default_and_an_unknown_lead_is_a_clear_error(classify):
     from tests.classifier.test_annotations import MITDB
 
     both = json.loads(classify("--json", str(MITDB / "100.hea")).stdout)
@@ -135,7 +143,8 @@ def test_every_lead_by_default_and_an_unknown_lead_is_a_clear_error():
     assert "'MLII', 'V5'" in json.loads(result.stdout)["error"]
 
 
-def test_a_wfdb_header_without_its_data_is_a_clear_error(tmp_path):
+@pytest.mark.slow
+def test_a_wfdb_header_without_its_data_is_a_clear_error(tmp_path, classify):
     from tests.classifier.test_annotations import MITDB
 
     header = tmp_path / "100.hea"

@@ -9,6 +9,8 @@ from classifier.core.model import load_model, sha256_of
 from classifier.training import export
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # the fixture converts the shipped model to LiteRT (~8 s)
+
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, ecg_dir):

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from classifier.training.corpus import read_corpus, shared_data_root
+from classifier.training.corpus import read_corpus
 from classifier.training.rhythm_fit import deal_folds, source_weights
+from classifier.training.sources import shared_data_root
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def test_mitdb_excerpts_are_replaced_by_their_annotated_records_in_training(corp
 def test_a_patient_lands_in_one_fold_across_folders(corpus):
     folds = deal_folds(corpus, 5, seed=0)
     assert folds["mitdb-201-202"] in range(5)
-    patients_of = {}
+    patients_of: dict[str, set[str]] = {}
     for item in corpus:
         patients_of.setdefault(item.patient, set()).add(item.lead.id)
     # mitdb-100 has an annotated record and an excerpt in ecg/: both in the fold of the patient.

@@ -4,11 +4,11 @@ import hashlib
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import AuditEvent
-from classifier import services
+from audit.models import AuditEvent
+from classifier import selectors, services
+from classifier.core.errors import PermissionDenied
 from classifier.core.signal import InvalidRecording
 from classifier.models import ModelVersion, Prediction, Recording
 
@@ -21,7 +21,9 @@ def upload_of(path, name=None):
 
 def test_shipped_model_is_registered_and_active():
     active = ModelVersion.objects.get(is_active=True)
-    assert active.card["classes"] == ["ARR", "CHF", "NSR"]
+    card = selectors.card_of(active)
+    assert card is not None
+    assert card.classes == ("ARR", "CHF", "NSR")
     assert active.card_path.is_file()
 
 
@@ -101,31 +103,31 @@ def test_delete_removes_row_predictions_and_file(
     recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
     storage, name = recording.file.storage, recording.file.name
     with django_capture_on_commit_callbacks(execute=True):
-        services.recording_delete(recording=recording, user=clinician)
+        services.recording_delete(actor=clinician, recording_id=recording.pk)
     assert not Recording.objects.exists() and not Prediction.objects.exists()
     assert not storage.exists(name)
     assert AuditEvent.objects.filter(action="recording_deleted").count() == 1
 
 
 def test_shadow_model_prediction_is_stored_but_not_shown(clinician, recording_path):
-    from classifier import selectors
 
     active = ModelVersion.objects.get(is_active=True)
     shadow = ModelVersion.objects.create(
-        name="shadow-copy", card_file=active.card_file, sha256=active.sha256, card=active.card
+        name="shadow-copy", card_file=active.card_file, sha256=active.sha256
     )
     services.model_version_set_shadow(version=shadow, shadow=True, user=None)
     recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
     assert recording.predictions.count() == 2
     assert recording.predictions.get(model_version=shadow).status == Prediction.Status.DONE
     shown = selectors.displayed_prediction(selectors.recording_get(clinician, recording.pk))
+    assert shown is not None
     assert shown.model_version == active and not shown.is_shadow
 
 
 def test_activate_switches_the_single_active_version(admin_user):
     active = ModelVersion.objects.get(is_active=True)
     other = ModelVersion.objects.create(
-        name="other", card_file=active.card_file, sha256=active.sha256, card=active.card
+        name="other", card_file=active.card_file, sha256=active.sha256
     )
     services.model_version_activate(version=other, user=admin_user)
     assert list(ModelVersion.objects.filter(is_active=True)) == [other]

@@ -9,6 +9,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import numpy as np
 import pytest
@@ -426,7 +427,7 @@ class _HugeUpload(io.RawIOBase):
 
 def test_too_big_file_object_is_measured_without_reading():
     with pytest.raises(InvalidRecording, match=r"^the file is 73\.2 MB; the limit is 50 MB$"):
-        load_signal(_HugeUpload(), filename="big.npy")
+        load_signal(cast(BinaryIO, _HugeUpload()), filename="big.npy")
 
 
 class _Stream:
@@ -443,7 +444,9 @@ def test_too_big_stream_reads_at_most_one_byte_past_the_limit(ecg):
     stream = _Stream(npy_bytes(ecg))
 
     with pytest.raises(InvalidRecording, match="larger than 1 KB"):
-        load_signal(stream, filename="a.npy", limits=SignalLimits(max_size_bytes=1024))
+        load_signal(
+            cast(BinaryIO, stream), filename="a.npy", limits=SignalLimits(max_size_bytes=1024)
+        )
     assert stream.buffer.tell() == 1025
 
 
@@ -580,7 +583,7 @@ def _as_file(samples: np.ndarray, file_format: str) -> bytes:
     file_format=st.sampled_from(["npy", "json", "csv"]),
 )
 def test_any_plausible_signal_round_trips_exactly(samples, file_format):
-    assume(np.ptp(samples, axis=1).max() >= 1e-6)
+    assume(np.ptp(samples, axis=1).max() >= 1e-5)  # well above the 1-µV flat-signal threshold
 
     signal = load_signal(_as_file(samples, file_format), filename=f"ecg.{file_format}")
 

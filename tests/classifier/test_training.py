@@ -301,6 +301,7 @@ def test_tampered_weights_are_refused(tiny_model, tmp_path: Path) -> None:
         load_model(tmp_path / tiny_model.card_path.name)
 
 
+@pytest.mark.slow
 def test_training_is_deterministic_given_a_seed(small_leads: list[Lead]) -> None:
     recipe = WINDOWED.with_changes(
         fit=FitConfig(epochs=1, batch_size=16), max_windows_per_lead=1, views_per_lead=1
@@ -328,6 +329,7 @@ def test_an_ensemble_is_one_loadable_model_averaging_its_members(tmp_path: Path)
 # --- metrics, calibration, decision rule -----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_distilled_network_learns_the_teachers_probabilities_not_the_labels() -> None:
     import keras
 
@@ -370,6 +372,7 @@ def test_sample_weights_balance_classes_then_patients_within_a_class() -> None:
     assert 10 / 100 < share_b < 0.5
 
 
+@pytest.mark.slow
 def test_patient_balance_lets_a_short_recording_count_against_a_long_one() -> None:
     """Patient b (10 windows, ARR) and patient c (200 windows, NSR) look alike; a long ARR
     patient a looks different. Weighted by window, b is drowned out; by patient it is not."""
@@ -395,6 +398,7 @@ def test_patient_balance_lets_a_short_recording_count_against_a_long_one() -> No
     assert arr_probability_where_b_and_c_meet(1.0) > 0.25
 
 
+@pytest.mark.slow
 def test_a_distilled_recipe_serves_one_network_of_the_members_size(
     small_leads: list[Lead],
 ) -> None:
@@ -410,7 +414,9 @@ def test_a_distilled_recipe_serves_one_network_of_the_members_size(
     one = rhythm_cnn((spec.n_freqs, spec.columns_per_window, 1), len(CLASSES), width=12)
     assert student.count_params() == one.count_params()
     assert recipe.to_dict()["distilled_into_one_network"] is True
-    assert recipe.teacher.description.endswith("(2 times its compute)")
+    teacher = recipe.teacher
+    assert teacher is not None
+    assert teacher.description.endswith("(2 times its compute)")
     assert recipe.to_dict()["network"] == "rhythm_cnn(width=12)"  # the card says how wide
     assert RAW_1D.to_dict()["network"] == "raw_signal_cnn"
 

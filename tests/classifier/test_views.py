@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from classifier import services
 from classifier.models import Recording
 
@@ -41,7 +41,11 @@ def test_upload_then_result_page(clinician_client, recording_path):
     prediction = recording.predictions.get()
     assert recording_path.name in page
     assert prediction.model_version.name in page
-    assert "decision support" in page.lower()
+    # The finished prediction's verdict, which only the result of a done prediction renders
+    # (the footer's "decision support" line is on every page).
+    assert prediction.status == "done" and prediction.label in {"ARR", "CHF", "NSR"}
+    assert '<p class="verdict" id="prediction-status">' in page
+    assert f'Suggested class: <span class="label label-{prediction.label}">' in page
     for name in ("ARR", "CHF", "NSR"):
         assert f"<th>{name}</th>" in page
     assert 'id="signal-plot"' in page and 'id="scalogram"' in page
@@ -52,7 +56,10 @@ def test_bad_upload_shows_the_reason_and_stores_nothing(clinician_client, tmp_pa
     path.write_text("not an array")
     response = upload(clinician_client, path)
     assert response.status_code == 400
-    assert "npy" in response.content.decode().lower()
+    # The parser's reason, shown as the file field's error (".npy" alone is in the help text).
+    reason = "not a valid .npy file: it does not start with the NumPy header"
+    assert any(reason in error for error in response.context["form"].errors["file"])
+    assert f'<p class="error" role="alert">{escape(reason)}' in response.content.decode()
     assert not Recording.objects.exists()
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from accounts.models import AuditEvent
 from accounts.roles import Role
+from audit.models import AuditEvent
 from classifier import services
 from tests.factories import UserFactory
 

@@ -21,7 +21,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -78,6 +78,7 @@ def oidc_provider(live_server, tmp_path_factory):
             text=True,
         )  # fmt: skip
     try:
+        assert process.stdout is not None
         with selectors.DefaultSelector() as ready:
             ready.register(process.stdout, selectors.EVENT_READ)
             if not ready.select(timeout=60):

@@ -5,8 +5,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from accounts.models import AuditEvent
 from accounts.roles import Role
+from audit.models import AuditEvent
 from classifier import services
 from tests.factories import UserFactory
 
@@ -22,7 +22,7 @@ def test_admin_grants_clinician_who_then_uploads_but_cannot_open_others(
     page, live_server, login, ecg_dir
 ):
     UserFactory(username="it.admin", roles=[Role.ADMIN])
-    newcomer = UserFactory(username="dr.new", roles=[])
+    newcomer = UserFactory.create(username="dr.new", roles=[])
     UserFactory(username="dr.active", roles=[Role.CLINICIAN])  # listed after pending accounts
     colleague = UserFactory(username="dr.other", roles=[Role.CLINICIAN])
     theirs = services.recording_create(
@@ -49,6 +49,7 @@ def test_admin_grants_clinician_who_then_uploads_but_cannot_open_others(
     expect(page.get_by_role("status")).to_contain_text("Granted the clinician role.")
     expect(page.locator("#roles")).to_contain_text("clinician")
     event = AuditEvent.objects.get(action="role_granted")
+    assert event.actor is not None
     assert event.actor.username == "it.admin" and event.target_id == str(newcomer.pk)
     assert event.details["before"] == {"roles": []}
     assert event.details["after"] == {"roles": ["clinician"]}

@@ -1,5 +1,7 @@
 """/healthz (process alive) and /readyz (database, broker, active model) answer JSON."""
 
+import json
+
 import pytest
 
 from classifier.models import ModelVersion
@@ -45,7 +47,7 @@ def test_readyz_fails_when_the_model_weights_do_not_match_their_card(client, tmp
     active = ModelVersion.objects.get(is_active=True)
     card = tmp_path / active.card_file
     card.write_bytes(active.card_path.read_bytes())
-    weights = tmp_path / active.card["weights_file"]
+    weights = tmp_path / json.loads(card.read_text())["weights_file"]
     weights.write_bytes(b"not the trained weights")
     settings.WAVECARDIO = {**settings.WAVECARDIO, "MODELS_DIR": tmp_path}
     response = client.get("/readyz", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
@@ -54,18 +56,16 @@ def test_readyz_fails_when_the_model_weights_do_not_match_their_card(client, tmp
 
 
 @pytest.mark.django_db
-def test_readyz_checks_the_broker_when_tasks_are_queued(client):
+def test_readyz_checks_the_broker_when_tasks_are_queued(client, monkeypatch):
     from ecgsite.celery import app
 
-    previous = app.conf.broker_url, app.conf.broker_write_url
     app.conf.task_always_eager = False
-    # Nothing listens on port 1.
-    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
+    for name in ("broker_url", "broker_write_url"):  # nothing listens on port 1
+        monkeypatch.setitem(app.conf, name, "redis://127.0.0.1:1/0")
     try:
         response = client.get("/readyz", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     finally:
         app.conf.task_always_eager = True
-        app.conf.broker_url, app.conf.broker_write_url = previous
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "fail"

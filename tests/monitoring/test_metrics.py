@@ -3,8 +3,8 @@
 
 import pytest
 
-from accounts.audit import Action
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
+from audit.services import Action
 from classifier.models import ModelVersion, Prediction
 from tests.factories import PASSWORD
 from tests.monitoring.conftest import TOKEN

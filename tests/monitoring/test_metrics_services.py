@@ -38,6 +38,22 @@ def wait_for_predictions(n: int, timeout_s: float = 180) -> list[Prediction]:
     pytest.fail(f"{n} predictions not finished after {timeout_s} s")
 
 
+def scrape_once_recorded(url: str, n: int, timeout_s: float = 60):
+    """Scrape until the worker's metrics of ``n`` predictions are in: it records them right
+    after committing the row, so the row alone does not mean they are there yet."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        scraped, anonymous = scrape(url, TOKEN)
+        found = samples(scraped.text) if scraped.status_code == 200 else {}
+        recorded = [value(found, "wavecardio_model_confidence_count")] + [
+            value(found, "wavecardio_inference_seconds_count", stage=stage)
+            for stage in ("load", "cwt", "model", "total")
+        ]
+        if min(recorded) >= n or time.monotonic() > deadline:
+            return scraped, anonymous
+        time.sleep(0.2)
+
+
 def test_web_and_worker_processes_are_scraped_together(
     transactional_db, clinician, recording_path, tmp_path
 ):
@@ -73,8 +89,7 @@ def test_web_and_worker_processes_are_scraped_together(
                 )
             assert response.status_code == 202, response.text  # the web did not classify
         predictions = wait_for_predictions(UPLOADS)
-        time.sleep(1)  # the worker records metrics right after committing the row
-        scraped, anonymous = scrape(url, TOKEN)
+        scraped, anonymous = scrape_once_recorded(url, UPLOADS)
     assert anonymous.status_code == 401
     assert scraped.status_code == 200
     found = samples(scraped.text)
@@ -85,8 +100,10 @@ def test_web_and_worker_processes_are_scraped_together(
         expected = sum(p.label == label for p in predictions)
         assert value(found, "wavecardio_predictions_total", label=label) == expected
     assert value(found, "wavecardio_model_confidence_count") == UPLOADS
+    confidences = [p.confidence for p in predictions if p.confidence is not None]
+    assert len(confidences) == len(predictions)
     assert value(found, "wavecardio_model_confidence_sum") == pytest.approx(
-        sum(p.confidence for p in predictions), abs=1e-6
+        sum(confidences), abs=1e-6
     )
     for stage in ("load", "cwt", "model", "total"):
         assert value(found, "wavecardio_inference_seconds_count", stage=stage) == UPLOADS

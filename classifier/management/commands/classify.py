@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from classifier.core import pipeline
 from classifier.core.model import ModelLoadError, get_model
 from classifier.core.signal import (
+    UPLOAD_FORMATS,
     WFDB_SUFFIXES,
     EcgSignal,
     InvalidRecording,
@@ -21,8 +22,8 @@ from classifier.services import default_model_card, signal_limits
 
 class Command(BaseCommand):
     help = (
-        "Classify ECG files (.npy, .json, .csv, or a WFDB record's .hea with its .dat beside "
-        "it). Prints one JSON object per file with --json. "
+        f"Classify ECG files ({', '.join(UPLOAD_FORMATS)}, or a WFDB record's .hea with its "
+        ".dat beside it). Prints one JSON object per file with --json. "
         "Exits 2 if any file could not be classified. Decision support, not a diagnosis."
     )
     # The system checks import every URL conf, view and API schema module (~1 s of a cold

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from classifier import services
+from classifier.core.errors import DomainError
 from classifier.models import ModelVersion
 
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
                     services.model_version_set_shadow(
                         version=self._get(name), shadow=flag, user=None
                     )
-                except ValueError as exc:
+                except DomainError as exc:
                     raise CommandError(str(exc)) from exc
         self.stdout.write(f"{'version':32} {'state':8} {'predictions':>11}  sha256")
         for version in ModelVersion.objects.all():

@@ -22,11 +22,10 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 
 logger = logging.getLogger("wavecardio.audit")
 
@@ -265,41 +264,3 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainVerdict:
             "(the chain was rewritten without the key, or nothing was written since it was set)",
         )
     return ChainVerdict(checked, expected_previous, keyed=keyed)
-
-
-def events_matching(
-    *,
-    user: str = "",
-    action: str = "",
-    outcome: str = "",
-    target_type: str = "",
-    target_id: str = "",
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-) -> QuerySet[AuditEvent]:
-    """Audit events filtered for the auditor UI and export, newest first.
-
-    ``user`` matches the username at the time of the event (``actor_label``, so renamed
-    accounts are found too) or the username tried in a failed login. ``since`` and ``until``
-    are inclusive calendar days in the site's time zone.
-    """
-    events = AuditEvent.objects.select_related("actor").order_by("-id")
-    if user:
-        events = events.filter(Q(actor_label=user) | Q(details__username=user))
-    if action:
-        events = events.filter(action=action)
-    if outcome:
-        events = events.filter(outcome=outcome)
-    if target_type:
-        events = events.filter(target_type=target_type)
-    if target_id:
-        events = events.filter(target_id=target_id)
-    if since:
-        events = events.filter(created_at__gte=_day_start(since))
-    if until:
-        events = events.filter(created_at__lt=_day_start(until + dt.timedelta(days=1)))
-    return events
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

@@ -5,57 +5,24 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 
-from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts import audit
-from accounts.audit import Action
-from accounts.models import AuditEvent
 from accounts.permissions import permission_required
 from accounts.roles import Perm
+from audit import selectors
+from audit import services as audit
+from audit.forms import AuditFilterForm
+from audit.services import Action
 
 PAGE_SIZE = 50
 CSV_COLUMNS = (
     "id", "created_at", "actor", "ip_address", "user_agent", "action", "target_type",
     "target_id", "outcome", "details", "previous_hash", "hash",
 )  # fmt: skip
-
-
-class AuditFilterForm(forms.Form):
-    user = forms.CharField(required=False, max_length=254, label="User")
-    action = forms.ChoiceField(required=False, label="Action")
-    outcome = forms.ChoiceField(
-        required=False, choices=[("", "any"), *AuditEvent.Outcome.choices], label="Outcome"
-    )
-    target_type = forms.CharField(required=False, max_length=64, label="Target type")
-    target_id = forms.CharField(required=False, max_length=64, label="Target id")
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "any"), *((a, a) for a in Action.all())]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise forms.ValidationError("“From” must not be after “To”.")
-        return data
-
-    def filters(self) -> dict:
-        """The non-empty filters, as keyword arguments of ``audit.events_matching``
-        (none for an unbound form)."""
-        if not self.is_bound:
-            return {}
-        return {k: v for k, v in self.cleaned_data.items() if v}
 
 
 def _filters_for_audit(filters: dict) -> dict:
@@ -69,7 +36,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "audit/event_list.html", {"form": form, "page": None}, status=400)
     filters = form.filters()
-    page = Paginator(audit.events_matching(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.events_matching(**filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     audit.record(
         Action.AUDIT_VIEWED,
         request=request,
@@ -116,13 +85,13 @@ def _csv_rows(events) -> Iterator[str]:
 
 @permission_required(Perm.VIEW_AUDIT_TRAIL)
 @require_GET
-def event_export(request: HttpRequest) -> HttpResponse:
+def event_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """CSV of every event matching the filters (all pages); the export is itself audited."""
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
     filters = form.filters()
-    events = audit.events_matching(**filters)
+    events = selectors.events_matching(**filters)
     audit.record(
         Action.AUDIT_EXPORTED,
         request=request,

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import audit
-from accounts.models import AuditEvent
+from audit import services as audit
+from audit.models import AuditEvent
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         verdict = audit.verify_chain()
-        if not verdict.intact:
+        if verdict.bad_event_id is not None:  # not verdict.intact
             event = AuditEvent.objects.filter(pk=verdict.bad_event_id).first()
             what = f"{event.created_at:%Y-%m-%d %H:%M:%S} {event.action}" if event else ""
             raise CommandError(

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.audit import Action
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
+from audit.services import Action
 from classifier import services
 from classifier.core.signal import InvalidRecording
 from classifier.models import ModelVersion, Prediction, Recording
@@ -75,6 +75,7 @@ def test_signup_is_audited_with_the_new_account_as_actor_and_target(client, db):
     )
     assert response.status_code == 302, response.content[:2000]
     event = only(Action.SIGNUP)
+    assert event.actor is not None
     assert event.actor.username == "newcomer"
     assert (event.target_type, event.target_id) == ("User", str(event.actor.pk))
     assert event.details == {"provider": "local"}
@@ -164,7 +165,7 @@ def test_view_download_and_delete_through_the_api_are_audited(client, clinician,
 def test_model_activation_and_shadowing_are_audited(admin_user):
     active = ModelVersion.objects.get(is_active=True)
     other = ModelVersion.objects.create(
-        name="other", card_file=active.card_file, sha256=active.sha256, card=active.card
+        name="other", card_file=active.card_file, sha256=active.sha256
     )
     before = AuditEvent.objects.filter(action=Action.MODEL_VERSION_ACTIVATED).count()
     services.model_version_set_shadow(version=other, shadow=True, user=admin_user)
@@ -177,7 +178,9 @@ def test_model_activation_and_shadowing_are_audited(admin_user):
     services.model_version_activate(version=other, user=admin_user)
     activated = AuditEvent.objects.filter(action=Action.MODEL_VERSION_ACTIVATED)
     assert activated.count() == before + 1
-    assert (activated.first().actor, activated.first().target_id) == (admin_user, str(other.pk))
+    first = activated.first()
+    assert first is not None
+    assert (first.actor, first.target_id) == (admin_user, str(other.pk))
 
 
 # --- denied access --------------------------------------------------------------------------
@@ -214,7 +217,7 @@ def test_anonymous_api_call_is_refused_without_an_event(client, db):
 
 
 def test_the_whole_trail_verifies_after_a_mixed_session(client, clinician, recording_path):
-    from accounts import audit
+    from audit import services as audit
 
     client.post("/login/", {"login": clinician.username, "password": "nope-nope-1"})
     client.post("/login/", {"login": clinician.username, "password": PASSWORD})

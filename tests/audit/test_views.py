@@ -7,9 +7,9 @@ import io
 import pytest
 from django.utils import timezone
 
-from accounts import audit
-from accounts.audit import Action
-from accounts.models import AuditEvent
+from audit import services as audit
+from audit.models import AuditEvent
+from audit.services import Action
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ def test_other_roles_are_refused_and_the_denial_is_audited(client, clinician, ur
     client.force_login(clinician)
     assert client.get(url).status_code == 403
     event = AuditEvent.objects.get(action=Action.ACCESS_DENIED)
-    assert (event.actor, event.details["permission"]) == (clinician, "accounts.view_audit_trail")
+    assert (event.actor, event.details["permission"]) == (clinician, "audit.view_audit_trail")
     assert not AuditEvent.objects.filter(action=Action.AUDIT_EXPORTED).exists()
 
 

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
 
-from accounts import audit
-from accounts.audit import Action
-from accounts.models import AuditEvent
+from audit import services as audit
+from audit.models import AuditEvent
+from audit.services import Action
 
 pytestmark = pytest.mark.services
 

@@ -1,0 +1,26 @@
+"""Domain refusals: raised where a rule is broken, translated once per edge (the web's
+``ecgsite.middleware.DomainErrorMiddleware``, the API's ``classifier.api.errors``, each
+command's handler). Messages are written for the user and safe to show.
+
+Pure Python: the core raises them without Django, and every app above it shares them.
+"""
+
+
+class DomainError(Exception):
+    """A refusal the user can act on (base of every domain error)."""
+
+
+class NotFound(DomainError):
+    """No such object, or none the actor may see: the same answer, so ids reveal nothing."""
+
+
+class PermissionDenied(DomainError):
+    """The actor may see the object but not do this to it, or lacks the role."""
+
+
+class InvalidInput(DomainError, ValueError):
+    """The request's data is wrong: a field, a parameter, a file."""
+
+
+class Conflict(DomainError):
+    """The object's state forbids the change now (e.g. over-reading an unfinished result)."""
