@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= ecgsite.settings.dev
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run install install-dev system-tools migrate screenshots test test-fast test-services lint format bench train evaluate train-legacy vendor clean
+.PHONY: run install install-dev system-tools migrate screenshots test test-fast test-services lint format schema bench train evaluate train-legacy vendor clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ lint: install-dev  ## ruff, the layer contracts (import-linter) and the type che
 format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+schema: install-dev  ## regenerate docs/openapi.yaml (a test fails when it drifts from the code)
+	DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) manage.py spectacular --validate \
+	  --fail-on-warn --file docs/openapi.yaml
 
 bench: install-dev
 	$(PY) -m bench

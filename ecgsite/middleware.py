@@ -1,14 +1,21 @@
-"""The web edge's one translation of domain errors (``classifier.core.errors``) into pages.
+"""Site-wide middleware: a request id on every request, and the web edge's one translation
+of domain errors (``classifier.core.errors``) into pages.
 
 Views catch what they can explain in place (a form error, a message); anything else lands
 here: 404 for NotFound, 403 for PermissionDenied, 400 for InvalidInput, 409 for Conflict,
 each on the site's error page with the domain message.
 """
 
+import logging
+import re
+import uuid
+
 from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.middleware import common
 from django.shortcuts import render
+from django.utils.http import escape_leading_slashes
 
 from classifier.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 
@@ -31,3 +38,39 @@ class DomainErrorMiddleware:
             raise BadRequest(str(exception)) from exception
         status = 409 if isinstance(exception, Conflict) else 400
         return render(request, "conflict.html", {"message": str(exception)}, status=status)
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+REQUEST_ID_HEADER = "X-Request-ID"
+logger = logging.getLogger(__name__)
+
+
+class RequestIdMiddleware:
+    """``request.request_id``: the caller's X-Request-ID when well-formed (a proxy's), else a
+    new one; returned in the response header and in API problem bodies, logged with errors."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        request.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request.request_id
+        if response.status_code >= 500:
+            logger.error("server_error request_id=%s path=%s", request.request_id, request.path)
+        return response
+
+
+class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, but the missing trailing slash is added with a 308, which keeps the method
+    and body: a 301 makes clients re-send a POST as a GET, and an upload is silently lost."""
+
+    response_redirect_class = PermanentRedirectKeepingMethod
+
+    def get_full_path_with_slash(self, request):
+        return escape_leading_slashes(request.get_full_path(force_append_slash=True))

@@ -36,3 +36,8 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("", include("monitoring.urls")),  # /metrics, /healthz, /readyz
 ]
+
+handler400 = "ecgsite.views.bad_request"
+handler403 = "ecgsite.views.permission_denied"
+handler404 = "ecgsite.views.page_not_found"
+handler500 = "ecgsite.views.server_error"

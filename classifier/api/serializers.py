@@ -1,14 +1,50 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from classifier import selectors
+from classifier.core.card import UNCERTAIN, ModelLoadError
+from classifier.core.model import newest_card, read_card
+from classifier.core.pipeline import QUALITIES
 from classifier.core.signal import SignalLimits, formats_help
 from classifier.models import OverRead, Prediction, Recording
 
 _LIMITS = SignalLimits()
 
 
+def _shipped_answers() -> list[str]:
+    """The newest shipped model's classes (its card) and ``uncertain``: the label enum."""
+    try:
+        card = read_card(newest_card(settings.WAVECARDIO["MODELS_DIR"]))
+    except ModelLoadError:
+        return [UNCERTAIN]
+    return [*card.classes, UNCERTAIN]
+
+
+_ANSWERS = _shipped_answers()
+
+
 class PredictionSerializer(serializers.ModelSerializer):
     model_version = serializers.CharField(source="model_version.name")
+    # A declared field: DRF moves it off the class, so it never shadows Field.label.
+    label = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=_ANSWERS,
+        allow_blank=True,
+        help_text="the answer shown: a class, or 'uncertain'; blank until the status is done",
+    )
+    top_class = serializers.ChoiceField(
+        choices=_ANSWERS[:-1], allow_blank=True, help_text="the most probable class"
+    )
+    probabilities = serializers.DictField(
+        child=serializers.FloatField(min_value=0, max_value=1),
+        help_text="per class, summing to 1",
+    )
+    burden = serializers.DictField(
+        child=serializers.FloatField(min_value=0, max_value=1),
+        help_text="fraction of the usable analysed time per window answer",
+    )
+    quality = serializers.DictField(help_text="usable and poor windows")
+    timings_ms = serializers.DictField(child=serializers.FloatField())
 
     class Meta:
         model = Prediction
@@ -42,7 +78,19 @@ class OverReadSerializer(serializers.ModelSerializer):
         read_only_fields = ["reviewer", "agrees", "created_at"]
 
 
+class WindowSerializer(serializers.Serializer):
+    """One analysis window of one lead (the CLI's ``--windows`` gives the same fields)."""
+
+    lead = serializers.IntegerField(help_text="index into the recording's leads")
+    start_s = serializers.FloatField()
+    end_s = serializers.FloatField()
+    label = serializers.ChoiceField(choices=_ANSWERS)  # type: ignore[assignment]
+    probabilities = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))
+    quality = serializers.ChoiceField(choices=QUALITIES)
+
+
 class PredictionDetailSerializer(PredictionSerializer):
+    windows = WindowSerializer(many=True, read_only=True)
     overreads = OverReadSerializer(many=True, read_only=True)
 
     class Meta(PredictionSerializer.Meta):
@@ -72,6 +120,7 @@ class RecordingSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(PredictionSerializer(allow_null=True))
     def get_prediction(self, recording) -> dict | None:
         prediction = selectors.displayed_prediction(recording)
         return self.prediction_serializer(prediction).data if prediction else None
@@ -79,6 +128,10 @@ class RecordingSerializer(serializers.ModelSerializer):
 
 class RecordingDetailSerializer(RecordingSerializer):
     prediction_serializer = PredictionDetailSerializer
+
+    @extend_schema_field(PredictionDetailSerializer(allow_null=True))
+    def get_prediction(self, recording) -> dict | None:
+        return super().get_prediction(recording)
 
 
 class RecordingStatusSerializer(serializers.Serializer):
@@ -97,9 +150,48 @@ class RecordingUploadSerializer(serializers.Serializer):
 
 
 class SignalQuerySerializer(serializers.Serializer):
-    start_s = serializers.FloatField(required=False, default=0.0, min_value=0.0)
-    end_s = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0.0)
+    start_s = serializers.FloatField(required=False, default=0.0, min_value=0.0, max_value=1e6)
+    end_s = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=0.0, max_value=1e6
+    )
     max_points = serializers.IntegerField(
         required=False, default=4000, min_value=100, max_value=20000
     )
-    lead = serializers.IntegerField(required=False, default=0, min_value=0)
+    lead = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, help_text="default: all"
+    )
+
+    def validate(self, attrs):
+        if attrs["end_s"] is not None and attrs["end_s"] <= attrs["start_s"]:
+            raise serializers.ValidationError({"end_s": "must be after start_s"})
+        return attrs
+
+
+class SignalSerializer(serializers.Serializer):
+    sampling_rate_hz = serializers.FloatField()
+    duration_s = serializers.FloatField()
+    lead_names = serializers.ListField(child=serializers.CharField())
+    t = serializers.ListField(child=serializers.FloatField(), help_text="seconds")
+    leads = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()), help_text="mV, per lead"
+    )
+    decimated = serializers.BooleanField(help_text="min/max per bucket when true")
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="the field or query parameter, dotted when nested")
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details: every error answer of the API (application/problem+json)."""
+
+    type = serializers.CharField(help_text="urn:wavecardio:problem:<code>")
+    title = serializers.CharField(help_text="the HTTP status phrase")
+    status = serializers.IntegerField()
+    detail = serializers.CharField(help_text="what went wrong, for the user")
+    instance = serializers.CharField(help_text="the request's path")
+    code = serializers.CharField(help_text="machine-readable reason")
+    request_id = serializers.CharField(help_text="also in the X-Request-ID header and the logs")
+    # A declared field: DRF moves it off the class, so it never shadows Serializer.errors.
+    errors = FieldErrorSerializer(many=True, required=False)  # type: ignore[assignment]

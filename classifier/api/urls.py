@@ -2,7 +2,7 @@ from rest_framework.routers import DefaultRouter
 
 from classifier.api.views import RecordingViewSet
 
-router = DefaultRouter()
+router = DefaultRouter()  # a slash-less URL answers 308 (ecgsite.middleware.CommonMiddleware)
 router.include_format_suffixes = False  # JSON by content negotiation; no .json routes
 router.register("recordings", RecordingViewSet, basename="recording")
 

@@ -1,26 +1,97 @@
 """REST API v1: thin views over the same services and selectors as the web pages."""
 
+import hashlib
+import json
+
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from accounts.permissions import api_permission
 from accounts.roles import Perm
 from classifier import selectors, services
+from classifier.api.errors import PROBLEM_JSON
 from classifier.api.serializers import (
     OverReadSerializer,
+    ProblemSerializer,
     RecordingDetailSerializer,
     RecordingSerializer,
     RecordingStatusSerializer,
     RecordingUploadSerializer,
     SignalQuerySerializer,
+    SignalSerializer,
 )
 from classifier.core import plotting
+
+RETRY_AFTER_S = 2  # a 202's hint: most predictions finish within a few seconds
+MAX_SCALOGRAM_SPAN_S = 600.0  # one image: bounded work per request
+# Immutable content, yet patient data: private caches only, revalidated with the ETag.
+CACHE_CONTROL = "private, no-cache"
+
+
+_PROBLEM_TEXT = {
+    400: "invalid input, each field in errors",
+    401: "no or invalid credentials (Bearer token or session)",
+    403: "the role does not allow it",
+    404: "no such recording, or not one the caller may see",
+    409: "the recording's state forbids it now",
+    413: "the upload or body is over the size limit",
+    415: "unsupported content type",
+}
+
+
+def problems(*statuses: int) -> dict:
+    """The documented error answers of an operation: problem details (RFC 9457)."""
+    return {
+        (code, PROBLEM_JSON): OpenApiResponse(ProblemSerializer, _PROBLEM_TEXT[code])
+        for code in (401, 403, *statuses)
+    }
+
+
+def _reject_unknown_parameters(request, allowed: set[str]) -> None:
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        known = ", ".join(sorted(allowed)) or "none"
+        raise ValidationError({name: f"unknown parameter (known: {known})" for name in unknown})
+
+
+def _span_query(request, duration_s: float, n_leads: int, min_span_s: float = 0.0) -> dict:
+    """The validated SignalQuerySerializer parameters, checked against the recording."""
+    _reject_unknown_parameters(request, set(SignalQuerySerializer().fields))
+    query = SignalQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    params = query.validated_data
+    if params["lead"] is not None and params["lead"] >= n_leads:
+        raise ValidationError({"lead": f"this recording has {n_leads} lead(s): 0 to {n_leads - 1}"})
+    if params["start_s"] + min_span_s > duration_s:
+        raise ValidationError(
+            {"start_s": f"must be at most {max(duration_s - min_span_s, 0):g} s for this "
+             f"{duration_s:g}-s recording"}
+        )  # fmt: skip
+    return params
+
+
+def _etag(*parts) -> str:
+    return '"' + hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32] + '"'
+
+
+def _not_modified(request, etag: str) -> bool:
+    given = request.headers.get("If-None-Match", "")
+    return etag in {tag.strip() for tag in given.split(",")} or given.strip() == "*"
+
+
+def _with_cache_headers(response: HttpResponseBase, etag: str) -> HttpResponseBase:
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    return response
 
 
 class RecordingViewSet(
@@ -35,6 +106,11 @@ class RecordingViewSet(
     parser_classes = [MultiPartParser, FormParser]
     lookup_field = "pk"
 
+    @extend_schema(responses={200: RecordingSerializer(many=True), **problems(400)})
+    def list(self, request, *args, **kwargs):
+        _reject_unknown_parameters(request, {"page"})
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
         if self.action == "prediction_status":
             return selectors.recording_statuses_visible_to(self.request.user)
@@ -45,6 +121,7 @@ class RecordingViewSet(
             return RecordingUploadSerializer
         return RecordingDetailSerializer if self.action == "retrieve" else RecordingSerializer
 
+    @extend_schema(responses={200: RecordingDetailSerializer, **problems(404)})
     def retrieve(self, request, *args, **kwargs):
         recording = services.recording_view(
             actor=request.user, recording_id=kwargs["pk"], request=request
@@ -55,9 +132,11 @@ class RecordingViewSet(
         request={"multipart/form-data": RecordingUploadSerializer},
         responses={
             201: RecordingDetailSerializer,
-            202: OpenApiResponse(RecordingDetailSerializer, "stored; prediction still running"),
-            400: OpenApiResponse(description="invalid recording, with the reason"),
-            413: OpenApiResponse(description="file over the upload size limit"),
+            202: OpenApiResponse(
+                RecordingDetailSerializer,
+                "stored; the prediction is still running (see Retry-After and Location)",
+            ),
+            **problems(400, 413, 415),
         },
     )
     def create(self, request):
@@ -73,16 +152,21 @@ class RecordingViewSet(
         recording = selectors.recording_get(request.user, recording.pk)
         prediction = selectors.displayed_prediction(recording)
         finished = prediction is not None and prediction.is_finished
+        headers = {"Location": reverse("recording-detail", args=[recording.pk], request=request)}
+        if not finished:
+            headers["Retry-After"] = str(RETRY_AFTER_S)
         return Response(
             RecordingDetailSerializer(recording).data,
             status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED,
+            headers=headers,
         )
 
+    @extend_schema(responses={204: None, **problems(404)})
     def destroy(self, request, *args, **kwargs):
         services.recording_delete(actor=request.user, recording_id=kwargs["pk"], request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={200: RecordingStatusSerializer})
+    @extend_schema(responses={200: RecordingStatusSerializer, **problems(404)})
     @action(detail=True, methods=["get"], url_path="status")
     def prediction_status(self, request, pk=None):
         """The shown prediction's status only: cheap to poll, no clinical content."""
@@ -93,65 +177,97 @@ class RecordingViewSet(
             ).data
         )
 
-    @extend_schema(parameters=[SignalQuerySerializer], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[SignalQuerySerializer], responses={200: SignalSerializer, **problems(400, 404)}
+    )
     @action(detail=True, methods=["get"])
     def signal(self, request, pk=None):
-        """The signal in mV for a time range, min/max-decimated to at most max_points."""
+        """The signal in mV for a time range, min/max-decimated to at most max_points:
+        every lead, or only ``lead`` when given."""
         recording = self.get_object()
-        query = SignalQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
         signal = services.recording_signal(recording)
-        params = query.validated_data
+        params = _span_query(request, signal.duration_s, signal.n_leads)
+        leads = [params["lead"]] if params["lead"] is not None else list(range(signal.n_leads))
         series = plotting.signal_series(
-            signal.samples,
+            signal.samples[leads],
             signal.sampling_rate_hz,
             start_s=params["start_s"],
             end_s=params["end_s"],
             max_points=params["max_points"],
         )
         return Response(
-            {
-                "sampling_rate_hz": signal.sampling_rate_hz,
-                "duration_s": signal.duration_s,
-                "lead_names": list(signal.lead_names),
-                **series,
-            }
+            SignalSerializer(
+                {
+                    "sampling_rate_hz": signal.sampling_rate_hz,
+                    "duration_s": signal.duration_s,
+                    "lead_names": [signal.lead_names[i] for i in leads],
+                    **series,
+                }
+            ).data
         )
 
     @extend_schema(
-        parameters=[SignalQuerySerializer], responses={(200, "image/png"): OpenApiTypes.BINARY}
+        parameters=[SignalQuerySerializer],
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            304: OpenApiResponse(description="unchanged since the ETag given in If-None-Match"),
+            **problems(400, 404),
+        },
     )
     @action(detail=True, methods=["get"])
     def scalogram(self, request, pk=None):
-        """PNG of the Morlet scalogram the model consumes, for one lead and a time range."""
+        """PNG of the Morlet scalogram the model consumes, for one lead and a time range of at
+        most MAX_SCALOGRAM_SPAN_S seconds (default: from start_s on). Immutable for a given
+        recording, model preprocessing and span: ETag and conditional requests."""
         recording = self.get_object()
-        query = SignalQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        signal = services.recording_signal(recording)
-        lead = min(params["lead"], signal.n_leads - 1)
-        png = plotting.scalogram_png(
-            signal.samples[lead],
-            selectors.scalogram_spec_for(recording),
-            start_s=params["start_s"],
-            end_s=params["end_s"],
+        spec = selectors.scalogram_spec_for(recording)
+        params = _span_query(
+            request, recording.duration_s, recording.n_leads, min_span_s=spec.window_s
         )
-        return HttpResponse(png, content_type="image/png")
+        end_s = params["end_s"]
+        if end_s is None:
+            end_s = min(recording.duration_s, params["start_s"] + MAX_SCALOGRAM_SPAN_S)
+        if end_s - params["start_s"] > MAX_SCALOGRAM_SPAN_S:
+            raise ValidationError({"end_s": f"at most {MAX_SCALOGRAM_SPAN_S:g} s per image"})
+        lead = params["lead"] or 0
+        etag = _etag(recording.sha256, spec.to_dict(), lead, params["start_s"], end_s)
+        if _not_modified(request, etag):
+            return _with_cache_headers(HttpResponse(status=status.HTTP_304_NOT_MODIFIED), etag)
+        signal = services.recording_signal(recording)
+        png = plotting.scalogram_png(
+            signal.samples[lead], spec, start_s=params["start_s"], end_s=end_s
+        )
+        return _with_cache_headers(HttpResponse(png, content_type="image/png"), etag)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            304: OpenApiResponse(description="unchanged since the ETag given in If-None-Match"),
+            **problems(404),
+        }
+    )
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         """The original uploaded file, byte for byte (audited)."""
         recording, handle = services.recording_file_open(
             actor=request.user, recording_id=pk, request=request
         )
-        return FileResponse(
+        etag = f'"{recording.sha256}"'
+        if _not_modified(request, etag):
+            handle.close()
+            return _with_cache_headers(HttpResponse(status=status.HTTP_304_NOT_MODIFIED), etag)
+        response = FileResponse(
             handle,
             as_attachment=True,
             filename=recording.original_filename,
+            content_type="application/octet-stream",
         )
+        return _with_cache_headers(response, etag)
 
-    @extend_schema(request=OverReadSerializer, responses={201: OverReadSerializer})
+    @extend_schema(
+        request=OverReadSerializer,
+        responses={201: OverReadSerializer, **problems(400, 404, 409, 413, 415)},
+    )
     @action(
         detail=True,
         methods=["post"],

@@ -28,6 +28,7 @@ _MAX_PEAK_TO_PEAK_MV = 15.0
 _MAX_CLIPPED_FRACTION = 0.1
 _CLIP_BAND = 0.002  # samples within 0.2 % of the range from a rail count as clipped
 QUALITY_OK = "ok"
+QUALITIES = (QUALITY_OK, "flat", "clipped", "artefact")  # window_quality's verdicts
 
 
 def window_quality(samples: np.ndarray, spec: ScalogramSpec) -> list[str]:
@@ -40,9 +41,10 @@ def window_quality(samples: np.ndarray, spec: ScalogramSpec) -> list[str]:
     band = np.maximum(high - low, 1e-9) * _CLIP_BAND
     at_rail = ((windows >= high - band) | (windows <= low + band)).mean(axis=1)
     verdicts = np.full(n_windows, QUALITY_OK, dtype=object)
-    verdicts[at_rail > _MAX_CLIPPED_FRACTION] = "clipped"
-    verdicts[span > _MAX_PEAK_TO_PEAK_MV] = "artefact"
-    verdicts[span < _MIN_PEAK_TO_PEAK_MV] = "flat"
+    flat, clipped, artefact = QUALITIES[1:]
+    verdicts[at_rail > _MAX_CLIPPED_FRACTION] = clipped
+    verdicts[span > _MAX_PEAK_TO_PEAK_MV] = artefact
+    verdicts[span < _MIN_PEAK_TO_PEAK_MV] = flat
     return verdicts.tolist()
 
 

@@ -37,13 +37,13 @@
       { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (!response.ok) { plotEl.textContent = "Could not load the signal (" + response.status + ")."; return; }
     const data = await response.json();
-    const series = [data.t, data.leads[lead()] || data.leads[0]];
+    const series = [data.t, data.leads[0]];  // the API returns the one lead asked for
     if (plot) { plot.setData(series); } else {
       plot = new uPlot({
         width: width, height: 280,
         scales: { x: { time: false } },
         axes: [{ label: "time (s)" }, { label: "mV" }],
-        series: [{ label: "t (s)" }, { label: data.lead_names[lead()] || "ECG", stroke: "#c0392b", width: 1 }],
+        series: [{ label: "t (s)" }, { label: data.lead_names[0] || "ECG", stroke: "#c0392b", width: 1 }],
         cursor: { drag: { x: true, y: false } },
         hooks: { setSelect: [function (u) {
           if (u.select.width < 5) return;
@@ -71,7 +71,10 @@
   }
 
   document.getElementById("zoom-reset").addEventListener("click", function () { load(0, null); });
-  if (leadSelect) leadSelect.addEventListener("change", function () { load(range[0], range[1]); });
+  if (leadSelect) leadSelect.addEventListener("change", function () {
+    if (plot) { plot.destroy(); plot = null; }  // a new plot: its legend names the new lead
+    load(range[0], range[1]);
+  });
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) { if (!window.confirm(form.dataset.confirm)) event.preventDefault(); });
   });

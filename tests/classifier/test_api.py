@@ -87,7 +87,8 @@ def test_bad_file_answers_400_with_reason(api, tmp_path, content, message):
     response = post_file(api, path)
     assert response.status_code == 400
     body = response.json()
-    assert body.get("error") == "invalid_recording" or "file" in body  # domain or form error
+    assert response["Content-Type"] == "application/problem+json"
+    assert body["code"] in ("invalid_recording", "invalid")  # the reader's or the form's
     assert message in str(body).lower()
     assert not Recording.objects.exists()
 
@@ -95,7 +96,7 @@ def test_bad_file_answers_400_with_reason(api, tmp_path, content, message):
 def test_missing_file_answers_400(api):
     response = api.post(LIST, {}, format="multipart")
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert [error["field"] for error in response.json()["errors"]] == ["file"]
 
 
 def test_list_shows_only_own_recordings(api, clinician, other_clinician, client, recording_path):
@@ -180,7 +181,7 @@ def test_oversize_upload_is_refused_from_its_content_length(api, settings, tmp_p
     response = post_file(api, path)
     assert response.status_code == 413
     body = response.json()
-    assert body["error"] == "upload_too_large"
+    assert body["code"] == "upload_too_large"
     assert body["detail"].endswith("KB; the limit is 1000 bytes")  # from Content-Length
     assert not Recording.objects.exists()
 

@@ -1,0 +1,45 @@
+"""Site-wide error views: API paths answer problem details (RFC 9457), pages Django's
+templates. Reached for router misses and server errors, which no API view handles."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+
+from classifier.api.errors import PROBLEM_JSON, problem
+
+API_PREFIX = "/api/"
+
+
+def _api_problem(request: HttpRequest, http_status: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse(
+        problem(http_status, detail, code=code, request=request),
+        status=http_status,
+        content_type=PROBLEM_JSON,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _api_problem(request, 400, str(exception) or "bad request", "bad_request")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _api_problem(request, 403, str(exception) or "forbidden", "permission_denied")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _api_problem(request, 404, f"no API endpoint at {request.path}", "not_found")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Logged by Django with the traceback; the client gets the request id to quote."""
+    if request.path.startswith(API_PREFIX):
+        return _api_problem(
+            request, 500, "an unexpected error; quote the request id when reporting it",
+            "server_error",
+        )  # fmt: skip
+    return defaults.server_error(request)
