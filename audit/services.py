@@ -57,6 +57,7 @@ class Action:
     PREDICTION_REQUESTED = "prediction_requested"
     PREDICTION_COMPLETED = "prediction_completed"
     PREDICTION_FAILED = "prediction_failed"
+    SIGNAL_CLASSIFIED = "signal_classified"  # stateless: nothing stored but this event
     OVERREAD_RECORDED = "overread_recorded"
     MODEL_VERSION_ACTIVATED = "model_version_activated"
     MODEL_VERSION_SHADOWED = "model_version_shadowed"

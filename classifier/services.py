@@ -13,14 +13,14 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from accounts.permissions import check
+from accounts.permissions import allowed, check
 from accounts.roles import Perm
 from audit import services as audit
 from audit.services import Action
 from classifier import signals
 from classifier.access import RecordingAction
 from classifier.core import pipeline
-from classifier.core.errors import Conflict, InvalidInput
+from classifier.core.errors import Conflict, InvalidInput, PermissionDenied
 from classifier.core.model import (
     ModelLoadError,
     get_model,
@@ -28,11 +28,13 @@ from classifier.core.model import (
     read_card,
     sha256_of,
 )
+from classifier.core.pipeline import ClassificationResult
 from classifier.core.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
 from classifier.models import ModelVersion, OverRead, Prediction, Recording
 from classifier.selectors import (
     active_model_version,
     displayed_prediction,
+    model_version_get,
     recording_get,
     shadow_model_versions,
 )
@@ -369,3 +371,53 @@ def overread_record(
             },
         )
     return overread
+
+
+def signal_classify(
+    *, actor, content: bytes, filename: str, sampling_rate_hz=None, model_version="", request=None
+) -> tuple[EcgSignal, ClassificationResult]:
+    """Classify a short signal without storing it: only the audit event and metrics remain.
+
+    Runs in the caller's process, so it is bounded (MAX_STATELESS_SECONDS). ``model_version``
+    (default: the active one) may name another version for admins and reviewers, who compare
+    versions; for everyone else only the active version answers.
+    """
+    check(actor, Perm.UPLOAD_RECORDING)
+    version = _version_for(actor, model_version)
+    signal = load_signal(
+        content, filename=filename, sampling_rate_hz=sampling_rate_hz, limits=signal_limits()
+    )
+    limit_s = settings.WAVECARDIO["MAX_STATELESS_SECONDS"]
+    if signal.duration_s > limit_s:
+        raise InvalidRecording(
+            f"the recording lasts {signal.duration_s:.0f} s; classification without storing "
+            f"takes at most {limit_s:.0f} s: upload it as a recording instead"
+        )
+    try:
+        result = pipeline.classify(signal, get_model(version.card_path))
+    except ModelLoadError as exc:
+        raise Conflict(f"model {version.name} cannot be loaded: {exc}") from exc
+    audit.record(
+        Action.SIGNAL_CLASSIFIED,
+        actor=actor,
+        request=request,
+        details={
+            "filename": filename[:255],
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "model_version": version.name,
+            "label": result.label,
+        },
+    )
+    signals.signal_classified.send(sender=ModelVersion, result=result)
+    return signal, result
+
+
+def _version_for(actor, name: str) -> ModelVersion:
+    active = active_model_version()
+    if not name or (active is not None and name == active.name):
+        if active is None:
+            raise Conflict("no model version is active: an administrator must activate one")
+        return active
+    if not (allowed(actor, Perm.MANAGE_MODEL_VERSIONS) or allowed(actor, Perm.OVERREAD_PREDICTION)):
+        raise PermissionDenied("only admins and reviewers may choose a model version")
+    return model_version_get(name)

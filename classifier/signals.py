@@ -9,4 +9,5 @@ from django.dispatch import Signal
 prediction_requested = Signal()  # prediction: pending, committed (classifier.tasks queues it)
 recording_stored = Signal()  # recording: a validated upload, its file and row committed
 prediction_finished = Signal()  # prediction: status done, committed
+signal_classified = Signal()  # result: a stateless classification (nothing stored)
 prediction_failed = Signal()  # prediction, exception: ended failed (reason in prediction.error)

@@ -70,18 +70,28 @@ def create_label_series(classes: tuple[str, ...]) -> None:
 
 def observe_prediction(prediction) -> None:
     """Record a completed ``classifier.models.Prediction`` (its label, confidence, timings)."""
-    timings_s = {k: v / 1e3 for k, v in (prediction.timings_ms or {}).items()}
-    for stage in ("cwt", "model", "total"):
-        if stage in timings_s:
-            inference_seconds.labels(stage=stage).observe(timings_s[stage])
-    if prediction.started_at and prediction.finished_at and "total" in timings_s:
+    timings_ms = prediction.timings_ms or {}
+    if prediction.started_at and prediction.finished_at and "total" in timings_ms:
         wall_s = (prediction.finished_at - prediction.started_at).total_seconds()
-        inference_seconds.labels(stage="load").observe(max(wall_s - timings_s["total"], 0.0))
+        inference_seconds.labels(stage="load").observe(max(wall_s - timings_ms["total"] / 1e3, 0))
     if prediction.is_shadow:
+        _observe_timings(timings_ms)
         return
-    predictions_total.labels(label=prediction.label).inc()
-    if prediction.confidence is not None:
-        model_confidence.observe(prediction.confidence)
+    observe_result(prediction.label, prediction.confidence, timings_ms)
+
+
+def observe_result(label: str, confidence: float | None, timings_ms: dict) -> None:
+    """One answer shown to a user: its label, confidence and stage timings."""
+    _observe_timings(timings_ms)
+    predictions_total.labels(label=label).inc()
+    if confidence is not None:
+        model_confidence.observe(confidence)
+
+
+def _observe_timings(timings_ms: dict) -> None:
+    for stage in ("cwt", "model", "total"):
+        if stage in timings_ms:
+            inference_seconds.labels(stage=stage).observe(timings_ms[stage] / 1e3)
 
 
 class DatabaseCollector:

@@ -10,7 +10,12 @@ from django.dispatch import receiver
 
 from classifier.core.card import ModelLoadError
 from classifier.core.signal import InvalidRecording
-from classifier.signals import prediction_failed, prediction_finished, recording_stored
+from classifier.signals import (
+    prediction_failed,
+    prediction_finished,
+    recording_stored,
+    signal_classified,
+)
 from monitoring import metrics
 
 
@@ -35,6 +40,11 @@ def on_recording_stored(sender, recording, **kwargs) -> None:
 @receiver(prediction_finished, dispatch_uid="metrics_prediction_finished")
 def on_prediction_finished(sender, prediction, **kwargs) -> None:
     metrics.observe_prediction(prediction)
+
+
+@receiver(signal_classified, dispatch_uid="metrics_signal_classified")
+def on_signal_classified(sender, result, **kwargs) -> None:
+    metrics.observe_result(result.label, result.confidence, result.timings_ms)
 
 
 @receiver(prediction_failed, dispatch_uid="metrics_prediction_failed")

@@ -198,6 +198,11 @@ RULES: list[Rule] = [
         "post",
         {"label": "NSR"},
     ),
+    # Stateless classification and the model versions: for everyone who runs the model.
+    rule("classify", by_role(401, 403, 400, 400, 403, 403, 403), "post"),  # no file
+    rule("model-version-list", API_UPLOADERS),
+    rule("model-version-active", API_UPLOADERS),
+    rule("model-version-detail", by_role(401, 403, 404, 404, 403, 403, 403)),  # unknown name
     rule("api-root", signed_in(401, 200)),  # lists endpoints, no data
     rule("api-schema", everyone(200)),  # describes the API, never data
     rule("api-docs", everyone(200)),

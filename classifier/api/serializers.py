@@ -7,7 +7,7 @@ from classifier.core.card import UNCERTAIN, ModelLoadError
 from classifier.core.model import newest_card, read_card
 from classifier.core.pipeline import QUALITIES
 from classifier.core.signal import SignalLimits, formats_help
-from classifier.models import OverRead, Prediction, Recording
+from classifier.models import ModelVersion, OverRead, Prediction, Recording
 
 _LIMITS = SignalLimits()
 
@@ -195,3 +195,66 @@ class ProblemSerializer(serializers.Serializer):
     request_id = serializers.CharField(help_text="also in the X-Request-ID header and the logs")
     # A declared field: DRF moves it off the class, so it never shadows Serializer.errors.
     errors = FieldErrorSerializer(many=True, required=False)  # type: ignore[assignment]
+
+
+class ClassifyRequestSerializer(serializers.Serializer):
+    """A multipart ``file``, or a JSON ``signal`` (one list per lead, or one list), plus the
+    rate; ``model_version`` for admins and reviewers comparing versions."""
+
+    file = serializers.FileField(required=False, help_text=f"ECG recording: {formats_help()}")
+    signal = serializers.JSONField(required=False, help_text="mV: [..] or [[lead 1], [lead 2]]")
+    sampling_rate_hz = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=_LIMITS.min_sampling_rate_hz,
+        max_value=_LIMITS.max_sampling_rate_hz,
+    )
+    model_version = serializers.CharField(required=False, allow_blank=True, default="")
+    windows = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if ("file" in attrs) == ("signal" in attrs):
+            raise serializers.ValidationError("send exactly one of file and signal")
+        return attrs
+
+
+class ClassifyResultSerializer(serializers.Serializer):
+    """One classified signal: the fields of ``manage.py classify --json``."""
+
+    file = serializers.CharField()
+    leads = serializers.ListField(child=serializers.CharField())
+    label = serializers.ChoiceField(choices=_ANSWERS)  # type: ignore[assignment]
+    top_class = serializers.ChoiceField(choices=_ANSWERS[:-1])
+    confidence = serializers.FloatField()
+    probabilities = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))
+    burden = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))
+    longest_arr_run_s = serializers.FloatField()
+    decided_by = serializers.CharField()
+    quality = serializers.DictField()
+    timings_ms = serializers.DictField(child=serializers.FloatField())
+    model_version = serializers.CharField()
+    n_windows = serializers.IntegerField()
+    windows = WindowSerializer(many=True, required=False)
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    classes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModelVersion
+        fields = ["name", "is_active", "is_shadow", "created_at", "activated_at", "classes"]
+
+    def get_classes(self, version) -> list[str]:
+        card = selectors.card_of(version)
+        return list(card.classes) if card else []
+
+
+class ModelVersionDetailSerializer(ModelVersionSerializer):
+    card = serializers.SerializerMethodField()
+
+    class Meta(ModelVersionSerializer.Meta):
+        fields = [*ModelVersionSerializer.Meta.fields, "card"]
+
+    def get_card(self, version) -> dict:
+        """The model card as written by training (data, evaluation, limits)."""
+        return selectors.card_fields(version)

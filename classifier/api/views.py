@@ -14,12 +14,17 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 from accounts.permissions import api_permission
 from accounts.roles import Perm
 from classifier import selectors, services
 from classifier.api.errors import PROBLEM_JSON
 from classifier.api.serializers import (
+    ClassifyRequestSerializer,
+    ClassifyResultSerializer,
+    ModelVersionDetailSerializer,
+    ModelVersionSerializer,
     OverReadSerializer,
     ProblemSerializer,
     RecordingDetailSerializer,
@@ -30,6 +35,7 @@ from classifier.api.serializers import (
     SignalSerializer,
 )
 from classifier.core import plotting
+from classifier.core.errors import Conflict
 
 RETRY_AFTER_S = 2  # a 202's hint: most predictions finish within a few seconds
 MAX_SCALOGRAM_SPAN_S = 600.0  # one image: bounded work per request
@@ -282,3 +288,70 @@ class RecordingViewSet(
             reviewer=request.user, recording_id=pk, request=request, **body.validated_data
         )
         return Response(OverReadSerializer(overread).data, status=status.HTTP_201_CREATED)
+
+
+class ClassifyView(APIView):
+    """Classify a short signal without storing it (audited; nothing else kept)."""
+
+    permission_classes = [IsAuthenticated, api_permission(Perm.UPLOAD_RECORDING)]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": ClassifyRequestSerializer,
+            "application/json": ClassifyRequestSerializer,
+        },
+        responses={200: ClassifyResultSerializer, **problems(400, 409, 413, 415)},
+    )
+    def post(self, request):
+        services.check_request_size(request.META.get("CONTENT_LENGTH"))
+        body = ClassifyRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        params = body.validated_data
+        if "file" in params:
+            filename = params["file"].name
+            content = services.read_upload(params["file"], limits=services.signal_limits())
+        else:
+            filename = "signal.json"
+            content = json.dumps(
+                {"signal": params["signal"], "sampling_rate_hz": params.get("sampling_rate_hz")}
+            ).encode()
+        signal, result = services.signal_classify(
+            actor=request.user,
+            content=content,
+            filename=filename,
+            sampling_rate_hz=params.get("sampling_rate_hz"),
+            model_version=params["model_version"],
+            request=request,
+        )
+        fields = {"file": filename, **result.report_fields(signal, with_windows=params["windows"])}
+        return Response(ClassifyResultSerializer(fields).data)
+
+
+class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The registered model versions and their cards (read-only; admins change them on the
+    web or with manage.py model_versions)."""
+
+    permission_classes = [IsAuthenticated, api_permission(Perm.UPLOAD_RECORDING)]
+    lookup_field = "name"
+    lookup_value_regex = "[^/]+"
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.model_versions()
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ModelVersionSerializer
+        return ModelVersionDetailSerializer
+
+    def get_object(self):
+        return selectors.model_version_get(self.kwargs["name"])
+
+    @extend_schema(responses={200: ModelVersionDetailSerializer, **problems(404, 409)})
+    @action(detail=False, methods=["get"])
+    def active(self, request):
+        version = selectors.active_model_version()
+        if version is None:
+            raise Conflict("no model version is active")
+        return Response(ModelVersionDetailSerializer(version).data)

@@ -103,6 +103,18 @@ class ClassificationResult:
             "timings_ms": self.timings_ms,
         }
 
+    def report_fields(self, signal: EcgSignal, *, with_windows: bool = False) -> dict:
+        """What the CLI prints and the stateless API returns for one classified signal."""
+        fields = {
+            "leads": list(signal.lead_names),
+            **self.answer_fields(),
+            "model_version": self.model_version,
+            "n_windows": self.n_windows,
+        }
+        if with_windows:
+            fields["windows"] = self.window_fields()
+        return fields
+
     def window_fields(self) -> list[dict]:
         """Per-window answers as stored and served (``lead`` indexes the recording's leads)."""
         return [asdict(window) for window in self.windows]

@@ -280,6 +280,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 WAVECARDIO = {
     "MODELS_DIR": env.path("WAVECARDIO_MODELS_DIR", default=BASE_DIR / "models"),
     "MAX_UPLOAD_BYTES": env.int("WAVECARDIO_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024),
+    # POST /api/v1/classify/ runs in the web process: bounded to short recordings.
+    "MAX_STATELESS_SECONDS": env.float("WAVECARDIO_MAX_STATELESS_SECONDS", default=300.0),
 }
 
 LOGGING = {

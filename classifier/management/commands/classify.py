@@ -84,17 +84,11 @@ class Command(BaseCommand):
             result = pipeline.classify(signal, loaded)
         except (InvalidRecording, ValueError, OSError) as exc:
             return {"file": str(path), "error": str(exc)}
-        out = {
+        return {
             "file": str(path),
-            "leads": list(signal.lead_names),
-            **result.answer_fields(),
-            "model_version": result.model_version,
-            "n_windows": result.n_windows,
+            **result.report_fields(signal, with_windows=with_windows),
             "elapsed_s": round(time.perf_counter() - started, 4),
         }
-        if with_windows:
-            out["windows"] = result.window_fields()
-        return out
 
     def _print_table(self, results: list[dict], classes: tuple[str, ...]) -> None:
         header = f"{'file':40} {'label':10} " + " ".join(f"{c:>6}" for c in classes) + "  windows"
