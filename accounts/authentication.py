@@ -19,6 +19,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.models import ApiToken
+from accounts.throttles import note_failed_auth, refuse_if_too_many_failures
 from audit import services as audit
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
+        refuse_if_too_many_failures(request)
         if len(parts) != 2:
             self._refuse(request, "malformed header")
         try:
@@ -77,6 +79,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             token.pk if token else "-",
             audit.client_ip(request),
         )
+        note_failed_auth(request)
         raise AuthenticationFailed(INVALID_TOKEN)
 
     @staticmethod

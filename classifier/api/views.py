@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import api_permission
 from accounts.roles import Perm
+from accounts.throttles import UploadRateThrottle
 from classifier import selectors, services
 from classifier.api.errors import PROBLEM_JSON
 from classifier.api.serializers import (
@@ -51,6 +52,7 @@ _PROBLEM_TEXT = {
     409: "the recording's state forbids it now",
     413: "the upload or body is over the size limit",
     415: "unsupported content type",
+    429: "too many requests: wait Retry-After seconds",
 }
 
 
@@ -58,7 +60,7 @@ def problems(*statuses: int) -> dict:
     """The documented error answers of an operation: problem details (RFC 9457)."""
     return {
         (code, PROBLEM_JSON): OpenApiResponse(ProblemSerializer, _PROBLEM_TEXT[code])
-        for code in (401, 403, *statuses)
+        for code in (401, 403, *statuses, 429)
     }
 
 
@@ -111,6 +113,11 @@ class RecordingViewSet(
     permission_classes = [IsAuthenticated, api_permission(Perm.UPLOAD_RECORDING)]
     parser_classes = [MultiPartParser, FormParser]
     lookup_field = "pk"
+
+    def get_throttles(self):
+        if self.action == "create":
+            return [*super().get_throttles(), UploadRateThrottle()]
+        return super().get_throttles()
 
     @extend_schema(responses={200: RecordingSerializer(many=True), **problems(400)})
     def list(self, request, *args, **kwargs):
@@ -295,6 +302,7 @@ class ClassifyView(APIView):
 
     permission_classes = [IsAuthenticated, api_permission(Perm.UPLOAD_RECORDING)]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_classes = [*APIView.throttle_classes, UploadRateThrottle]
 
     @extend_schema(
         request={

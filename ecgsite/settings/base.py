@@ -219,6 +219,11 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+THROTTLE_RATES: dict[str, str] = {
+    "anon": env.str("WAVECARDIO_RATE_ANON", default="60/min"),
+    "user": env.str("WAVECARDIO_RATE_USER", default="600/min"),
+    "uploads": env.str("WAVECARDIO_RATE_UPLOADS", default="30/min"),
+}
 REST_FRAMEWORK = {
     # Personal API tokens first: their scheme is the one named in 401 answers
     # (WWW-Authenticate: Bearer); requests without one fall back to the browser session.
@@ -231,7 +236,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "classifier.api.errors.exception_handler",
+    # Counted in the cache below: per process unless CACHE_URL points at Redis.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
 }
+# Rate limits and lockouts must be shared by every process: CACHE_URL=redis://host:6379/1
+# in production (a database other than the broker's); one process's memory by default.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 SPECTACULAR_SETTINGS = {
     "TITLE": "WaveCardio API",
     "DESCRIPTION": "ECG classification as decision support (ARR / CHF / NSR), never a diagnosis.",
@@ -282,6 +296,8 @@ WAVECARDIO = {
     "MAX_UPLOAD_BYTES": env.int("WAVECARDIO_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024),
     # POST /api/v1/classify/ runs in the web process: bounded to short recordings.
     "MAX_STATELESS_SECONDS": env.float("WAVECARDIO_MAX_STATELESS_SECONDS", default=300.0),
+    # Bearer-token failures per client address and minute before 429s.
+    "FAILED_AUTH_PER_MINUTE": env.int("WAVECARDIO_FAILED_AUTH_PER_MINUTE", default=20),
 }
 
 LOGGING = {
