@@ -170,3 +170,25 @@ class OverRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} {'agrees' if self.agrees else 'corrects to ' + self.label}"
+
+
+class IdempotentRequest(models.Model):
+    """A POST sent with an ``Idempotency-Key``: retried with the same key and body, the API
+    answers the stored response instead of doing the work again (classifier.api.idempotency)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=128)
+    path = models.CharField(max_length=255)
+    body_sha256 = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField(default=dict)
+    location = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key", "path"], name="one_response_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key} {self.path}"

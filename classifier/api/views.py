@@ -21,6 +21,8 @@ from accounts.roles import Perm
 from accounts.throttles import UploadRateThrottle
 from classifier import selectors, services
 from classifier.api.errors import PROBLEM_JSON
+from classifier.api.idempotency import HEADER_PARAMETER as IDEMPOTENCY_KEY
+from classifier.api.idempotency import idempotent
 from classifier.api.serializers import (
     ClassifyRequestSerializer,
     ClassifyResultSerializer,
@@ -143,6 +145,7 @@ class RecordingViewSet(
 
     @extend_schema(
         request={"multipart/form-data": RecordingUploadSerializer},
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             201: RecordingDetailSerializer,
             202: OpenApiResponse(
@@ -152,6 +155,7 @@ class RecordingViewSet(
             **problems(400, 413, 415),
         },
     )
+    @idempotent
     def create(self, request):
         services.check_request_size(request.META.get("CONTENT_LENGTH"))
         upload = RecordingUploadSerializer(data=request.data)
@@ -279,6 +283,7 @@ class RecordingViewSet(
 
     @extend_schema(
         request=OverReadSerializer,
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: OverReadSerializer, **problems(400, 404, 409, 413, 415)},
     )
     @action(
@@ -287,6 +292,7 @@ class RecordingViewSet(
         permission_classes=[IsAuthenticated, api_permission(Perm.OVERREAD_PREDICTION)],
         parser_classes=[JSONParser, MultiPartParser, FormParser],
     )
+    @idempotent
     def overread(self, request, pk=None):
         """A reviewer agrees with or corrects the shown prediction (audited)."""
         body = OverReadSerializer(data=request.data)
@@ -309,8 +315,10 @@ class ClassifyView(APIView):
             "multipart/form-data": ClassifyRequestSerializer,
             "application/json": ClassifyRequestSerializer,
         },
+        parameters=[IDEMPOTENCY_KEY],
         responses={200: ClassifyResultSerializer, **problems(400, 409, 413, 415)},
     )
+    @idempotent
     def post(self, request):
         services.check_request_size(request.META.get("CONTENT_LENGTH"))
         body = ClassifyRequestSerializer(data=request.data)
