@@ -38,12 +38,7 @@ from classifier.core.model import (
 from classifier.core.signal import load_signal
 from classifier.training.sources import default_data_dir
 
-REPO = Path(__file__).resolve().parents[1]
 _Result: TypeAlias = pipeline.ClassificationResult | pipeline.WindowResult
-
-
-def default_ecg_dir() -> Path:
-    return default_data_dir()
 
 
 @dataclass(frozen=True)
@@ -127,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("card", type=Path, help="model card, e.g. models/<version>.json")
     parser.add_argument("--data", type=Path, default=None, help="ECG folder with recordings/")
     args = parser.parse_args(argv)
-    result = export(args.card, args.data or default_ecg_dir())
+    result = export(args.card, args.data or default_data_dir())
     verdict = "adopted" if result.passed else "REJECTED (card left on Keras)"
     print(
         f"LiteRT export {verdict}: {result.n_recordings} recordings, {result.n_windows} windows, "

@@ -42,6 +42,7 @@ from classifier.training.sources import (
 from classifier.training.split import SplitError, fold_index, patient_folds
 from classifier.training.study import run_study, write_into_card
 from classifier.training.train import train_and_write
+from tests.conftest import REPO
 
 DATA = default_data_dir()
 FIXTURE_MAT = DATA / "fixtures" / "ECGData-6rows-native-rates.mat"
@@ -505,3 +506,15 @@ def test_evaluate_writes_candidates_shortcut_and_figure_into_the_card(
     assert check[WINDOWED.name]["arr_vs_nsr_per_recording_accuracy"]["target"] == 0.88
     assert figure.read_bytes().startswith(b"\x89PNG")
     assert load_model(card_path).version == "tiny"  # weights untouched
+
+
+def test_every_offline_tool_defaults_to_the_shared_data_folder():
+    """One home for the data folder: training, export and bench read it from sources."""
+    from bench.__main__ import ecg_dir
+    from classifier.training import export
+    from classifier.training.sources import default_data_dir, shared_data_root
+
+    assert shared_data_root() == REPO.parent / "shared" / "data"
+    assert (default_data_dir() / "recordings").is_dir()
+    assert ecg_dir() == default_data_dir()
+    assert export.default_data_dir is default_data_dir
