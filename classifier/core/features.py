@@ -5,7 +5,8 @@ rate); a model card lists the kinds its network takes, in order (``preprocessing
 
 * ``scalogram``: [n_freqs, columns, 1] log Morlet envelope (:func:`model_inputs`);
 * ``waveform``: [window_samples, 1] the 0.5-40 Hz band-passed signal (:func:`waveform_windows`);
-* ``rr_intervals``: [len(RR_FEATURES)] R-R interval features (:mod:`classifier.core.rhythm`).
+* ``rr_intervals``: [len(RR_FEATURES)] R-R interval features (:mod:`classifier.core.rhythm`);
+* ``beats``: [len(BEAT_FEATURES)] QRS width and beat-shape features (same module).
 
 Pure NumPy/SciPy: no Django, no TensorFlow.
 """
@@ -18,10 +19,10 @@ import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
 from classifier.core.cwt import ScalogramSpec, scalograms
-from classifier.core.rhythm import RR_FEATURES, rr_features
+from classifier.core.rhythm import BEAT_FEATURES, RR_FEATURES, beat_features, r_peaks, rr_features
 
-SCALOGRAM, WAVEFORM, RR_INTERVALS = "scalogram", "waveform", "rr_intervals"
-INPUT_KINDS: tuple[str, ...] = (SCALOGRAM, WAVEFORM, RR_INTERVALS)
+SCALOGRAM, WAVEFORM, RR_INTERVALS, BEATS = "scalogram", "waveform", "rr_intervals", "beats"
+INPUT_KINDS: tuple[str, ...] = (SCALOGRAM, WAVEFORM, RR_INTERVALS, BEATS)
 _LOG_FLOOR = 1e-3  # relative envelope floor: keeps log() finite on flat stretches
 
 
@@ -72,10 +73,13 @@ def lead_model_inputs(
     samples: np.ndarray, spec: ScalogramSpec, kinds: tuple[str, ...] = (SCALOGRAM,)
 ) -> dict[str, np.ndarray]:
     """One lead -> {input kind: float32[n_windows, ...]} for the kinds a model reads."""
+    rate, window = spec.sampling_rate_hz, spec.window_samples
+    peaks = functools.cache(lambda: r_peaks(samples, rate))  # detected once, read by two kinds
     builders = {
         SCALOGRAM: lambda: model_inputs(samples, spec),
         WAVEFORM: lambda: waveform_windows(samples, spec),
-        RR_INTERVALS: lambda: rr_features(samples, spec.sampling_rate_hz, spec.window_samples),
+        RR_INTERVALS: lambda: rr_features(samples, rate, window, peaks()),
+        BEATS: lambda: beat_features(samples, rate, window, peaks()),
     }
     unknown = set(kinds) - set(builders)
     if unknown:
@@ -94,6 +98,7 @@ def input_shape(kind: str, spec: ScalogramSpec) -> tuple[int, ...]:
         SCALOGRAM: (spec.n_freqs, spec.columns_per_window, 1),
         WAVEFORM: (spec.window_samples, 1),
         RR_INTERVALS: (len(RR_FEATURES),),
+        BEATS: (len(BEAT_FEATURES),),
     }
     if kind not in shapes:
         raise ValueError(f"unknown model input {kind!r}; known: {', '.join(INPUT_KINDS)}")

@@ -1,8 +1,11 @@
-"""R-peaks and R-R interval features: what the rhythm branch of the model reads.
+"""R-peaks, R-R interval features and beat-shape features: what the rhythm branches read.
 
 The scalogram shows beat shape at 8 columns per second, too coarse to time a premature beat
-or to see the irregular R-R intervals of atrial fibrillation; these features give the network
-the beat times directly. Pure NumPy/SciPy, no Django; the same code serves and trains.
+or to see the irregular R-R intervals of atrial fibrillation; the R-R features give the
+network the beat times directly. The beat features measure each QRS complex: its width
+(bundle branch block, ventricular beats) and how far it departs from the lead's dominant
+beat (ectopy), which neither the R-R intervals nor the coarse scalogram resolve.
+Pure NumPy/SciPy, no Django; the same code serves and trains.
 """
 
 from __future__ import annotations
@@ -37,6 +40,25 @@ RR_FEATURES: tuple[str, ...] = (
 )
 
 
+BEAT_FEATURES: tuple[str, ...] = (
+    "qrs_width_s",  # median QRS width of the window's beats
+    "wide_fraction",  # beats wider than 120 ms (bundle branch block, ventricular beats)
+    "corr_mean",  # mean correlation of each beat with the lead's dominant (median) beat
+    "corr_min",
+    "odd_fraction",  # beats correlating below 0.8 with the dominant beat (ectopy)
+    "amplitude_cv",  # R amplitude variation across the window's beats
+    "lead_qrs_width_s",  # QRS width of the lead's dominant beat (context)
+    "window_vs_lead_corr",  # the window's median beat against the lead's dominant beat
+)
+_BEAT_HALF_S = 0.25  # a beat: 250 ms either side of its R-peak
+_R_SEARCH_S = 0.06  # the R-peak is the largest deflection within 60 ms of the detection
+_QRS_SEARCH_S = 0.12  # the QRS lies within 120 ms of the R-peak
+_QRS_SLOPE = 0.2  # QRS: where |slope| exceeds 20 % of the beat's steepest slope
+_WIDE_QRS_S = 0.12
+_ODD_CORRELATION = 0.8
+_BEAT_BAND_HZ = (0.5, 40.0)
+
+
 @functools.cache
 def _qrs_filter(sampling_rate_hz: float) -> np.ndarray:
     high = min(_QRS_BAND_HZ[1], 0.45 * sampling_rate_hz)
@@ -67,8 +89,14 @@ def r_peaks(samples: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
     return peaks.astype(np.int64)
 
 
-def rr_features(samples: np.ndarray, sampling_rate_hz: float, window_samples: int) -> np.ndarray:
-    """One lead -> float32[n_windows, len(RR_FEATURES)] for its non-overlapping windows.
+def rr_features(
+    samples: np.ndarray,
+    sampling_rate_hz: float,
+    window_samples: int,
+    peaks: np.ndarray | None = None,
+) -> np.ndarray:
+    """One lead -> float32[n_windows, len(RR_FEATURES)] for its non-overlapping windows
+    (``peaks`` from :func:`r_peaks`, computed when not given).
 
     Each window reads the R-R intervals that end inside it (the first may start in the
     previous window). Windows with fewer than three intervals get neutral values (a regular
@@ -78,7 +106,7 @@ def rr_features(samples: np.ndarray, sampling_rate_hz: float, window_samples: in
     features = np.zeros((n_windows, len(RR_FEATURES)), dtype=np.float32)
     if n_windows == 0:
         return features
-    peaks = r_peaks(samples, sampling_rate_hz)
+    peaks = r_peaks(samples, sampling_rate_hz) if peaks is None else peaks
     rr = np.diff(peaks) / sampling_rate_hz
     ends = peaks[1:]
     plausible = (rr >= _MIN_RR_S) & (rr <= _MAX_RR_S)
@@ -124,3 +152,105 @@ def _window_features(
         ],
         axis=1,
     ).astype(np.float32)
+
+
+@functools.cache
+def _beat_filter(sampling_rate_hz: float) -> np.ndarray:
+    high = min(_BEAT_BAND_HZ[1], 0.45 * sampling_rate_hz)
+    return butter(2, (_BEAT_BAND_HZ[0], high), btype="bandpass", fs=sampling_rate_hz, output="sos")
+
+
+def _correlation(beats: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each row of ``beats`` with ``template`` (broadcast)."""
+    a = beats - beats.mean(axis=-1, keepdims=True)
+    b = template - template.mean(axis=-1, keepdims=True)
+    return (a * b).sum(-1) / (np.sqrt((a * a).sum(-1) * (b * b).sum(-1)) + 1e-9)
+
+
+def _qrs_widths(beats: np.ndarray, centre: int, sampling_rate_hz: float) -> np.ndarray:
+    """float[k] seconds: span around the R-peak where the slope exceeds _QRS_SLOPE of its max."""
+    search = int(_QRS_SEARCH_S * sampling_rate_hz)
+    core = beats[:, centre - search : centre + search]
+    slope = uniform_filter1d(np.abs(np.diff(core, axis=1)), 3, axis=1)
+    above = slope > _QRS_SLOPE * slope.max(axis=1, keepdims=True)
+    index = np.arange(above.shape[1])
+    first = np.where(above, index, above.shape[1]).min(axis=1)
+    last = np.where(above, index, -1).max(axis=1)
+    return (last - first + 1).clip(min=0) / sampling_rate_hz
+
+
+def beat_features(
+    samples: np.ndarray,
+    sampling_rate_hz: float,
+    window_samples: int,
+    peaks: np.ndarray | None = None,
+) -> np.ndarray:
+    """One lead -> float32[n_windows, len(BEAT_FEATURES)] for its non-overlapping windows.
+
+    Each detected beat (``peaks`` from :func:`r_peaks`, computed when not given) is cut from
+    the 0.5-40 Hz band-passed lead, amplitude-normalised, aligned on its largest deflection
+    and compared with the lead's median beat. Windows with fewer than two beats get the
+    lead's dominant-beat values (no ectopy).
+    """
+    n_windows = len(samples) // window_samples
+    features = np.zeros((n_windows, len(BEAT_FEATURES)), dtype=np.float32)
+    if n_windows == 0:
+        return features
+    filtered = sosfiltfilt(
+        _beat_filter(float(sampling_rate_hz)), np.asarray(samples, dtype=np.float64)
+    )
+    low, high = np.percentile(filtered, [1.0, 99.0])
+    filtered /= max(float(high - low), 1e-6)
+    peaks = r_peaks(samples, sampling_rate_hz) if peaks is None else peaks
+    half, search = int(_BEAT_HALF_S * sampling_rate_hz), int(_R_SEARCH_S * sampling_rate_hz)
+    peaks = peaks[(peaks >= half + search) & (peaks < len(filtered) - half - search)]
+    if len(peaks) < 2:
+        features[:] = [0.1, 0, 1, 1, 0, 0, 0.1, 1]  # a narrow, regular beat: neutral
+        return features
+    near = filtered[peaks[:, None] + np.arange(-search, search + 1)[None, :]]
+    near -= np.median(near, axis=1, keepdims=True)
+    peaks = peaks + np.argmax(np.abs(near), axis=1) - search
+    beats = filtered[peaks[:, None] + np.arange(-half, half)[None, :]]
+    beats -= np.median(beats, axis=1, keepdims=True)
+    template = np.median(beats, axis=0)
+    correlations = _correlation(beats, template[None, :])
+    widths = _qrs_widths(beats, half, sampling_rate_hz)
+    lead_width = float(_qrs_widths(template[None, :], half, sampling_rate_hz)[0])
+    amplitudes = np.abs(beats[:, half])
+
+    bounds = np.searchsorted(peaks // window_samples, np.arange(n_windows + 1))
+    counts = np.diff(bounds)
+    features[:] = [lead_width, float(lead_width > _WIDE_QRS_S), 1, 1, 0, 0, lead_width, 1]
+    enough = np.flatnonzero(counts >= 2)
+    if not len(enough):
+        return features
+    starts, counts = bounds[enough], counts[enough]
+    width = int(counts.max())
+    valid = np.arange(width)[None, :] < counts[:, None]
+    index = np.minimum(starts[:, None] + np.arange(width)[None, :], len(peaks) - 1)
+
+    def padded(values: np.ndarray) -> np.ndarray:
+        return np.where(
+            valid.reshape(valid.shape + (1,) * (values.ndim - 1)), values[index], np.nan
+        )
+
+    beat_widths, beat_correlations, beat_amplitudes = (
+        padded(widths),
+        padded(correlations),
+        padded(amplitudes),
+    )
+    window_beats = np.nanmedian(padded(beats), axis=1)
+    features[enough] = np.stack(
+        [
+            np.nanmedian(beat_widths, axis=1),
+            np.nansum(beat_widths > _WIDE_QRS_S, axis=1) / counts,
+            np.nanmean(beat_correlations, axis=1),
+            np.nanmin(beat_correlations, axis=1),
+            np.nansum(beat_correlations < _ODD_CORRELATION, axis=1) / counts,
+            np.nanstd(beat_amplitudes, axis=1) / (np.nanmean(beat_amplitudes, axis=1) + 1e-6),
+            np.full(len(counts), lead_width),
+            _correlation(window_beats, template[None, :]),
+        ],
+        axis=1,
+    )
+    return features

@@ -153,8 +153,9 @@ def rhythm_branches(
     dropout: float = 0.3,
 ) -> keras.Model:
     """Model v5: the scalogram CNN of :func:`rhythm_cnn` beside a 1-D branch on the
-    band-passed waveform (beat shape and timing at 128 Hz) and a small dense branch on the
-    R-R interval features (irregularity, premature beats, pauses), joined before the logits.
+    band-passed waveform (beat shape and timing at 128 Hz) and small dense branches on the
+    R-R interval features (irregularity, premature beats, pauses) and, from v6, on the beat
+    features (QRS width, ectopy), joined before the logits.
 
     ``input_shapes`` maps each input kind of :mod:`classifier.core.pipeline` to its shape; the
     Keras inputs carry those names so serving can feed them by name.
@@ -168,11 +169,14 @@ def rhythm_branches(
         y = _conv_block(y, width * multiple, 7, layers.MaxPooling1D(pool), layers.Conv1D)
     branches += [layers.GlobalAveragePooling1D()(y), layers.GlobalMaxPooling1D()(y)]
 
-    rr = keras.Input(shape=input_shapes["rr_intervals"], name="rr_intervals")
-    z = layers.BatchNormalization()(rr)
-    z = layers.Dense(2 * width, activation="relu")(z)
-    branches.append(z)
+    inputs = [scalogram, waveform]
+    for kind in ("rr_intervals", "beats"):  # per-window feature vectors: a small dense branch
+        if kind in input_shapes:
+            vector = keras.Input(shape=input_shapes[kind], name=kind)
+            z = layers.BatchNormalization()(vector)
+            branches.append(layers.Dense(2 * width, activation="relu")(z))
+            inputs.append(vector)
 
     joined = layers.Concatenate()(branches)
     joined = layers.Dense(4 * width, activation="relu")(layers.Dropout(dropout)(joined))
-    return _logits_model([scalogram, waveform, rr], joined, n_classes, dropout, "rhythm_branches")
+    return _logits_model(inputs, joined, n_classes, dropout, "rhythm_branches")

@@ -1,4 +1,4 @@
-"""Model v5's evaluation: decision rule fitted on folds, then every figure the card reports.
+"""Rhythm models (v5 on): decision rule fitted on folds, then every figure the card reports.
 
 All figures come from held-out logits (:mod:`classifier.training.rhythm_fit`): windows of a
 patient scored by a network that never saw that patient (cross-validation) or that

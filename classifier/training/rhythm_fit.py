@@ -1,4 +1,4 @@
-"""Model v5's recipe: which windows train it, how sources are weighted, and the fits.
+"""Rhythm models (v5 on): which windows train them, how sources are weighted, the fits.
 
 Cross-validation, leave-one-database-out and the final fit all go through
 :func:`fit_logits`, so every figure in the card comes from networks trained exactly like the

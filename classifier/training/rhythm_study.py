@@ -1,4 +1,4 @@
-"""Train and evaluate model v5 ("rhythm, not recorder") and write its card.
+"""Train and evaluate the rhythm models (v5 on, "rhythm, not recorder") and write the card.
 
     python -m classifier.training.rhythm_study train --out models --version NAME [--seed 0]
     python -m classifier.training.rhythm_study evaluate --card models/NAME.json [--seed 0]
@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from classifier.core.card import DecisionRule, ModelCard
-from classifier.core.rhythm import RR_FEATURES
+from classifier.core.features import BEATS
+from classifier.core.rhythm import BEAT_FEATURES, RR_FEATURES
 from classifier.training import PROGRESS_LOGGER, show_progress
 from classifier.training import card as cards
 from classifier.training.annotations import LABEL_RULE
@@ -64,7 +65,7 @@ from classifier.training.sources import DataSourceError, shared_data_root
 
 logger = logging.getLogger(PROGRESS_LOGGER)
 
-DEFAULT_VERSION = "wavecardio-cnn-v5"
+DEFAULT_VERSION = "wavecardio-cnn-v6"
 N_FOLDS = 5
 # Databases holding both classes: each is held out whole in turn (leave-one-database-out).
 BOTH_CLASS_DATABASES = ("mitdb", "cinc2017", "cpsc2021")
@@ -505,6 +506,7 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
             "inputs": list(recipe.inputs),
             "scalogram": recipe.spec.to_dict(),
             "rr_features": list(RR_FEATURES),
+            **({"beat_features": list(BEAT_FEATURES)} if BEATS in recipe.inputs else {}),
             "functions": "classifier.core.features.lead_model_inputs",
             "input": "each lead, mV, resampled to 128 Hz by classifier.core.signal",
             "code_sha256": preprocessing_code,
@@ -553,7 +555,7 @@ def evaluate(study: Study, card_path: Path, n_resamples: int) -> dict[str, Any]:
 
 
 def preprocessing_code_sha256() -> dict[str, str]:
-    """sha256 of the source files that turn a signal into v5's model inputs."""
+    """sha256 of the source files that turn a signal into the rhythm models' inputs."""
     import classifier.core.cwt
     import classifier.core.features
     import classifier.core.rhythm

@@ -16,15 +16,9 @@ CLASSIFY = "/api/v1/classify/"
 MODELS = "/api/v1/models/"
 
 
-@pytest.fixture
-def clinician_api(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
-def test_a_file_is_classified_and_nothing_is_stored(clinician_api, recording_path):
+def test_a_file_is_classified_and_nothing_is_stored(clinician_client, recording_path):
     with open(recording_path, "rb") as handle:
-        response = clinician_api.post(CLASSIFY, {"file": handle, "windows": "true"})
+        response = clinician_client.post(CLASSIFY, {"file": handle, "windows": "true"})
     assert response.status_code == 200, response.content
     body = response.json()
     active = ModelVersion.objects.get(is_active=True)
@@ -39,7 +33,7 @@ def test_a_file_is_classified_and_nothing_is_stored(clinician_api, recording_pat
     assert event.details["model_version"] == active.name
 
 
-def test_the_cli_and_the_api_return_the_same_fields(clinician_api, recording_path):
+def test_the_cli_and_the_api_return_the_same_fields(clinician_client, recording_path):
     import io
 
     from django.core.management import call_command
@@ -48,16 +42,16 @@ def test_the_cli_and_the_api_return_the_same_fields(clinician_api, recording_pat
     call_command("classify", str(recording_path), "--json", stdout=out)
     cli = json.loads(out.getvalue().splitlines()[0])
     with open(recording_path, "rb") as handle:
-        api = clinician_api.post(CLASSIFY, {"file": handle}).json()
+        api = clinician_client.post(CLASSIFY, {"file": handle}).json()
     assert set(cli) - {"elapsed_s"} == set(api)
     for name in ("label", "probabilities", "burden", "n_windows", "leads", "model_version"):
         assert cli[name] == api[name], name
 
 
-def test_a_json_signal_is_classified(clinician_api):
+def test_a_json_signal_is_classified(clinician_client):
     t = np.arange(30 * 128) / 128
     signal = (np.sin(2 * np.pi * 1.2 * t) ** 20).round(4).tolist()  # 72 peaks/min, 30 s
-    response = clinician_api.post(
+    response = clinician_client.post(
         CLASSIFY, {"signal": signal, "sampling_rate_hz": 128}, content_type="application/json"
     )
     assert response.status_code == 200, response.content
@@ -68,14 +62,14 @@ def test_a_json_signal_is_classified(clinician_api):
     ("body", "field"),
     [({}, "non_field_errors"), ({"signal": [0.0] * 2000, "file": "x"}, "file")],  # not a file
 )
-def test_exactly_one_of_file_and_signal(clinician_api, body, field):
-    response = clinician_api.post(CLASSIFY, body, content_type="application/json")
+def test_exactly_one_of_file_and_signal(clinician_client, body, field):
+    response = clinician_client.post(CLASSIFY, body, content_type="application/json")
     assert field in [e["field"] for e in assert_problem(response, 400)["errors"]]
 
 
-def test_long_recordings_must_be_uploaded_instead(clinician_api, settings):
+def test_long_recordings_must_be_uploaded_instead(clinician_client, settings):
     settings.WAVECARDIO = {**settings.WAVECARDIO, "MAX_STATELESS_SECONDS": 20.0}
-    response = clinician_api.post(
+    response = clinician_client.post(
         CLASSIFY, {"signal": [0.0, 1.0] * 1920, "sampling_rate_hz": 128},
         content_type="application/json",
     )  # fmt: skip
@@ -96,14 +90,14 @@ def test_only_admins_and_reviewers_choose_a_model_version(client, clinician, rev
     assert response.json()["model_version"] == other.name
 
 
-def test_the_model_versions_and_their_cards(clinician_api):
-    listed = clinician_api.get(MODELS).json()
+def test_the_model_versions_and_their_cards(clinician_client):
+    listed = clinician_client.get(MODELS).json()
     names = {version["name"] for version in listed}
     assert names == set(ModelVersion.objects.values_list("name", flat=True))
-    active = clinician_api.get(f"{MODELS}active/").json()
+    active = clinician_client.get(f"{MODELS}active/").json()
     assert active["is_active"]
     assert active["card"]["version"] == active["name"]
     assert active["classes"] == ["ARR", "CHF", "NSR"]
-    one = clinician_api.get(f"{MODELS}{active['name']}/").json()
+    one = clinician_client.get(f"{MODELS}{active['name']}/").json()
     assert one == active
-    assert_problem(clinician_api.get(f"{MODELS}no-such-model/"), 404, "not_found")
+    assert_problem(clinician_client.get(f"{MODELS}no-such-model/"), 404, "not_found")

@@ -34,12 +34,6 @@ def assert_problem(response, status: int, code: str | None = None) -> dict:
 
 
 @pytest.fixture
-def clinician_api(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
-@pytest.fixture
 def own(clinician):
     return RecordingFactory.create(owner=clinician)
 
@@ -59,8 +53,8 @@ def test_401_403_404_405_and_415_share_the_problem_shape(client, clinician, audi
     )
 
 
-def test_400_lists_each_invalid_field(clinician_api):
-    body = assert_problem(clinician_api.post(LIST, {}), 400, "invalid")
+def test_400_lists_each_invalid_field(clinician_client):
+    body = assert_problem(clinician_client.post(LIST, {}), 400, "invalid")
     assert body["errors"] == [{"field": "file", "message": "No file was submitted."}]
 
 
@@ -71,15 +65,15 @@ def test_409_when_the_state_forbids_it(client, reviewer):
     assert "over-read" in assert_problem(response, 409, "conflict")["detail"]
 
 
-def test_413_for_an_oversize_json_body(clinician_api, settings, own):
+def test_413_for_an_oversize_json_body(clinician_client, settings, own):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    response = clinician_api.post(
+    response = clinician_client.post(
         f"{LIST}{own.pk}/overread/", "x" * 5000, content_type="application/json"
     )
     assert response.status_code in (403, 413)  # a clinician may not over-read at all
     reviewer = UserFactory.create(roles=[Role.REVIEWER])
-    clinician_api.force_login(reviewer)
-    response = clinician_api.post(
+    clinician_client.force_login(reviewer)
+    response = clinician_client.post(
         f"{LIST}{own.pk}/overread/", '{"label": "' + "x" * 5000 + '"}',
         content_type="application/json",
     )  # fmt: skip
@@ -98,34 +92,34 @@ def test_500_is_a_problem_with_the_request_id_to_quote(clinician, own, monkeypat
     assert "boom" not in body["detail"]  # no internals to the caller
 
 
-def test_a_well_formed_request_id_from_a_proxy_is_kept(clinician_api):
-    response = clinician_api.get(LIST, headers={"X-Request-ID": "proxy-1234abcd"})
+def test_a_well_formed_request_id_from_a_proxy_is_kept(clinician_client):
+    response = clinician_client.get(LIST, headers={"X-Request-ID": "proxy-1234abcd"})
     assert response["X-Request-ID"] == "proxy-1234abcd"
-    forged = clinician_api.get(LIST, headers={"X-Request-ID": "<script>"})
+    forged = clinician_client.get(LIST, headers={"X-Request-ID": "<script>"})
     assert forged["X-Request-ID"] != "<script>"
 
 
 def test_a_post_without_the_trailing_slash_is_redirected_keeping_its_body(
-    clinician_api, recording_path
+    clinician_client, recording_path
 ):
     with open(recording_path, "rb") as handle:
-        redirected = clinician_api.post(LIST.rstrip("/"), {"file": handle})
+        redirected = clinician_client.post(LIST.rstrip("/"), {"file": handle})
     assert redirected.status_code == 308  # never 301: clients re-send those as GET
     assert redirected["Location"] == LIST  # a client re-sends the same POST there
 
 
-def test_a_created_recording_has_its_location(clinician_api, recording_path):
+def test_a_created_recording_has_its_location(clinician_client, recording_path):
     with open(recording_path, "rb") as handle:
-        response = clinician_api.post(LIST, {"file": handle})
+        response = clinician_client.post(LIST, {"file": handle})
     assert response.status_code in (201, 202), response.content
     recording = Recording.objects.get()
     assert response["Location"].endswith(f"{LIST}{recording.pk}/")
 
 
-def test_a_202_says_when_to_look_again(clinician_api, recording_path, monkeypatch):
+def test_a_202_says_when_to_look_again(clinician_client, recording_path, monkeypatch):
     monkeypatch.setattr(tasks.predict_recording, "delay", lambda prediction_id: None)  # queued
     with open(recording_path, "rb") as handle:
-        response = clinician_api.post(LIST, {"file": handle})
+        response = clinician_client.post(LIST, {"file": handle})
     assert response.status_code == 202, response.content
     assert int(response["Retry-After"]) > 0
     assert response["Location"].endswith(f"{LIST}{Recording.objects.get().pk}/")
@@ -144,13 +138,13 @@ def test_a_202_says_when_to_look_again(clinician_api, recording_path, monkeypatc
         ("scalogram", "end_s=700", "end_s"),
     ],
 )
-def test_bad_parameters_answer_400_naming_the_field(clinician_api, own, endpoint, query, field):
-    body = assert_problem(clinician_api.get(f"{LIST}{own.pk}/{endpoint}/?{query}"), 400)
+def test_bad_parameters_answer_400_naming_the_field(clinician_client, own, endpoint, query, field):
+    body = assert_problem(clinician_client.get(f"{LIST}{own.pk}/{endpoint}/?{query}"), 400)
     assert field in [error["field"] for error in body["errors"]]
 
 
-def test_unknown_list_parameters_are_refused(clinician_api):
-    body = assert_problem(clinician_api.get(f"{LIST}?label=ARR"), 400)
+def test_unknown_list_parameters_are_refused(clinician_client):
+    body = assert_problem(clinician_client.get(f"{LIST}?label=ARR"), 400)
     assert body["errors"][0]["field"] == "label"
 
 
@@ -165,19 +159,19 @@ def test_the_signal_honours_lead(client, clinician):
 
 
 @pytest.mark.parametrize("endpoint", ["file", "scalogram"])
-def test_immutable_resources_carry_an_etag_and_answer_304(clinician_api, own, endpoint):
+def test_immutable_resources_carry_an_etag_and_answer_304(clinician_client, own, endpoint):
     url = f"{LIST}{own.pk}/{endpoint}/"
-    first = clinician_api.get(url)
+    first = clinician_client.get(url)
     assert first.status_code == 200
     assert first["Cache-Control"] == "private, no-cache"
     etag = first["ETag"]
     if endpoint == "file":
         assert etag == f'"{own.sha256}"'
         assert first["Content-Type"] == "application/octet-stream"
-    again = clinician_api.get(url, headers={"If-None-Match": etag})
+    again = clinician_client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again["ETag"] == etag
-    other_span = clinician_api.get(f"{url}?start_s=1", headers={"If-None-Match": etag})
+    other_span = clinician_client.get(f"{url}?start_s=1", headers={"If-None-Match": etag})
     assert other_span.status_code == (304 if endpoint == "file" else 200)
 
 

@@ -1,9 +1,9 @@
-"""R-peak detection and R-R interval features on real annotated records."""
+"""R-peak detection, R-R interval and beat-shape features on real annotated records."""
 
 import numpy as np
 import pytest
 
-from classifier.core.rhythm import RR_FEATURES, r_peaks, rr_features
+from classifier.core.rhythm import BEAT_FEATURES, RR_FEATURES, beat_features, r_peaks, rr_features
 from classifier.core.signal import load_wfdb_record
 from classifier.training.annotations import Annotations
 from tests.classifier.test_annotations import MITDB
@@ -50,3 +50,37 @@ def test_too_few_beats_give_neutral_features():
     assert features.shape == (3, len(RR_FEATURES))
     assert (features[:, RR_FEATURES.index("enough_beats")] == 0).all()
     assert np.isfinite(features).all()
+
+
+def beat_feature(record: str, name: str) -> np.ndarray:
+    signal = load_wfdb_record(MITDB / f"{record}.hea")
+    return beat_features(signal.samples[0], RATE, 1024)[:, BEAT_FEATURES.index(name)]
+
+
+def test_a_bundle_branch_block_has_wider_qrs_complexes_than_normal_conduction():
+    """Record 100: normal conduction; 118: right bundle branch block throughout (MLII)."""
+    normal, blocked = beat_feature("100", "qrs_width_s"), beat_feature("118", "qrs_width_s")
+    assert np.median(normal) < 0.08
+    assert np.median(blocked) > 0.11
+
+
+def test_premature_ventricular_beats_depart_from_the_dominant_beat():
+    """Record 200 (frequent ventricular beats, bigeminy) vs 100: windows holding V beats hold
+    beats unlike the dominant one; windows of normal beats do not."""
+    annotations = Annotations.read(MITDB / "200")
+    odd = beat_feature("200", "odd_fraction")
+    window_of_beat = (annotations.beat_samples / 2880).astype(int)
+    ventricular = np.zeros(len(odd), dtype=bool)
+    symbols = np.asarray(annotations.beat_symbols)
+    ventricular[np.unique(window_of_beat[symbols == "V"].clip(max=len(odd) - 1))] = True
+    assert odd[ventricular].mean() > 0.2
+    assert odd[~ventricular].mean() < 0.05
+    assert beat_feature("100", "odd_fraction").mean() < 0.01
+
+
+def test_windows_without_beats_get_the_neutral_beat():
+    flat = np.zeros(3 * 1024, dtype=np.float32)
+    features = beat_features(flat, RATE, 1024)
+    assert features.shape == (3, len(BEAT_FEATURES))
+    assert np.isfinite(features).all()
+    assert (features[:, BEAT_FEATURES.index("odd_fraction")] == 0).all()
