@@ -3,13 +3,14 @@
 import logging
 from itertools import groupby
 
+from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from classifier.access import RecordingAction
 from classifier.core.card import ModelCard, ModelLoadError
 from classifier.core.cwt import ScalogramSpec
 from classifier.core.errors import NotFound
-from classifier.core.model import read_card
+from classifier.core.model import newest_card, read_card
 from classifier.models import ModelVersion, Prediction, Recording, RecordingQuerySet
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,15 @@ def card_of(version: ModelVersion | None) -> ModelCard | None:
     except ModelLoadError as exc:
         logger.warning("model_card_unreadable version=%s error=%s", version.name, exc)
         return None
+
+
+def shipped_classes() -> tuple[str, ...]:
+    """The classes of the newest model card in MODELS_DIR (what a fresh install serves);
+    empty when no card is readable. For schemas and metric series fixed at start-up."""
+    try:
+        return read_card(newest_card(settings.WAVECARDIO["MODELS_DIR"])).classes
+    except (ModelLoadError, OSError):
+        return ()
 
 
 def card_fields(version: ModelVersion | None) -> dict:

@@ -12,17 +12,12 @@ def _worker_process_exited(**kwargs) -> None:
 
 
 def _create_label_series() -> None:
-    """Pre-create a series per answer of the newest shipped model (its card lists them)."""
-    from django.conf import settings
-
-    from classifier.core.model import ModelLoadError, newest_card, read_card
+    """Pre-create a series per answer of the newest shipped model (its card lists them);
+    without a readable card, series appear with the first prediction."""
+    from classifier.selectors import shipped_classes
     from monitoring import metrics
 
-    try:
-        classes = read_card(newest_card(settings.WAVECARDIO["MODELS_DIR"])).classes
-    except (ModelLoadError, OSError):
-        return  # no readable card: series appear with the first prediction
-    metrics.create_label_series(classes)
+    metrics.create_label_series(shipped_classes())
 
 
 class MonitoringConfig(AppConfig):

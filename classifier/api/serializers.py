@@ -1,10 +1,8 @@
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from classifier import selectors
-from classifier.core.card import UNCERTAIN, ModelLoadError
-from classifier.core.model import newest_card, read_card
+from classifier.core.card import UNCERTAIN
 from classifier.core.pipeline import QUALITIES
 from classifier.core.signal import SignalLimits, formats_help
 from classifier.models import ModelVersion, OverRead, Prediction, Recording
@@ -12,16 +10,7 @@ from classifier.models import ModelVersion, OverRead, Prediction, Recording
 _LIMITS = SignalLimits()
 
 
-def _shipped_answers() -> list[str]:
-    """The newest shipped model's classes (its card) and ``uncertain``: the label enum."""
-    try:
-        card = read_card(newest_card(settings.WAVECARDIO["MODELS_DIR"]))
-    except ModelLoadError:
-        return [UNCERTAIN]
-    return [*card.classes, UNCERTAIN]
-
-
-_ANSWERS = _shipped_answers()
+_ANSWERS = [*selectors.shipped_classes(), UNCERTAIN]  # the label enum: classes + refusal
 
 
 class PredictionSerializer(serializers.ModelSerializer):

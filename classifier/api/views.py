@@ -202,8 +202,8 @@ class RecordingViewSet(
         """The signal in mV for a time range, min/max-decimated to at most max_points:
         every lead, or only ``lead`` when given."""
         recording = self.get_object()
-        signal = services.recording_signal(recording)
-        params = _span_query(request, signal.duration_s, signal.n_leads)
+        params = _span_query(request, recording.duration_s, recording.n_leads)
+        signal = services.recording_signal(recording)  # parsed only for a valid request
         leads = [params["lead"]] if params["lead"] is not None else list(range(signal.n_leads))
         series = plotting.signal_series(
             signal.samples[leads],
