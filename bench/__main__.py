@@ -27,7 +27,7 @@ from classifier.training.sources import default_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "RESULTS.md"
-SECTIONS = ("cwt", "e2e", "throughput", "cli", "web", "size")
+SECTIONS = ("cwt", "e2e", "throughput", "cli", "web", "size", "holter")
 RUNTIMES = ("litert", "keras")  # the served runtime first; Keras for comparison
 N_SAMPLES = 65536
 TARGETS = {  # from issue 5
@@ -39,6 +39,8 @@ TARGETS = {  # from issue 5
     "throughput": 50.0,
     "web_p95_ms": 1000.0,
     "model_bytes": 2 * 1024 * 1024,
+    "holter_s": 15.0,  # issue 15: 24 h, 2 leads at 128 Hz
+    "holter_rss_mb": 400.0,
 }
 
 
@@ -194,6 +196,8 @@ def measure(args: argparse.Namespace) -> dict:
             "max_abs_prob_diff_vs_keras": serving.get("max_abs_prob_diff_vs_keras"),
             "n_recordings_checked": serving.get("n_recordings"),
         }
+    if "holter" in args.sections:
+        figures.update(holter(rec, card, hours=args.holter_hours))
     if "web" in args.sections:
         from bench import web
         from bench.stages import _excerpts, _npy_bytes
@@ -206,6 +210,22 @@ def measure(args: argparse.Namespace) -> dict:
             payloads=payloads, clients=args.clients, duration_s=args.web_duration
         )
     return figures
+
+
+def holter(recordings: list[str], card: Path, hours: float) -> dict:
+    """Ours on a 2-lead Holter-length file end to end, and how far the demo's CWT gets."""
+    with tempfile.TemporaryDirectory(prefix="wavecardio-holter-") as folder:
+        path = str(Path(folder) / "holter.npy")
+        run_stage("write_holter", recordings=recordings, hours=hours, leads=2, path=path)
+        ours = run_stage("ours_holter", path=path, card=str(card))
+    reach = run_stage(
+        "reference_holter_reach",
+        recordings=recordings,
+        max_hours=hours,
+        memory_gb=8.0,
+        budget_s=120.0,
+    )
+    return {"holter": ours, "reference_holter": reach}
 
 
 def _load_shape(path: Path) -> tuple[int, ...]:
@@ -329,6 +349,40 @@ def table(figures: dict) -> list[str]:
             f"p95 < {TARGETS['web_p95_ms']:.0f} ms, 0 errors",
             ok,
         )
+    if holter := figures.get("holter"):
+        reach = figures["reference_holter"]
+        furthest = reach["done"][-1] if reach["done"] else None
+        coefficients_gb = 128 * holter["hours"] * 3600 * 128 * 8 / 1e9  # 128 scales, float64
+        reference = (
+            (
+                f"{furthest['minutes']:.0f} min in {furthest['seconds']:.0f} s"
+                if furthest
+                else "none"
+            )
+            + f" (its {holter['hours']:g} h needs {coefficients_gb:.0f} GB of coefficients)"
+            + (
+                f"; {reach['failed']['minutes']:.0f} min: {reach['failed']['error']} "
+                f"(cap {reach['memory_gb']:.0f} GB)"
+                if reach["failed"]
+                else ""
+            )
+        )
+        ok = (
+            holter["seconds"] <= TARGETS["holter_s"]
+            and holter["peak_rss_mb"] <= TARGETS["holter_rss_mb"]
+            if holter["hours"] >= 24  # the target's length; --quick runs are smoke only
+            else None
+        )
+        add(
+            f"Holter: {holter['hours']:g} h x {holter['leads']} leads at 128 Hz (.npy), parse + "
+            f"classify {holter['windows']} windows (ref: the demo's one CWT image of one lead)",
+            reference,
+            f"{holter['seconds']:.1f} s, peak RSS {holter['peak_rss_mb']:.0f} MB",
+            "",
+            f"≤ {TARGETS['holter_s']:.0f} s, ≤ {TARGETS['holter_rss_mb']:.0f} MB",
+            ok,
+            any_size=True,
+        )
     if model := figures.get("model"):
         add(
             f"committed model ({figures['card']}, {model['params']} params)",
@@ -389,6 +443,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.sections.discard("web")
         args.samples, args.runs, args.resident_runs, args.batch, args.cli_runs = 8192, 2, 3, 4, 1
+        args.holter_hours = 0.25
     else:
         args.samples, args.runs, args.resident_runs, args.batch, args.cli_runs = (
             N_SAMPLES,
@@ -397,6 +452,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             100,
             5,
         )
+        args.holter_hours = 24.0
     return args
 
 

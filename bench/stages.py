@@ -181,8 +181,86 @@ def throughput(
     }
 
 
+def write_holter(*, recordings: list[str], hours: float, leads: int, path: str) -> dict:
+    """A Holter-length .npy at ``path``: each lead one real recording tiled to ``hours``."""
+    n = int(hours * 3600 * 128)
+    samples = np.stack(
+        [
+            np.resize(np.load(p, allow_pickle=False).astype(np.float32), n)
+            for p in recordings[:leads]
+        ]
+    )
+    np.save(path, samples.T, allow_pickle=False)  # samples x leads, as recorders write
+    return {"bytes": Path(path).stat().st_size}
+
+
+def ours_holter(*, path: str, card: str) -> dict:
+    """Ours end to end on a Holter-length file: parse the upload, classify every window."""
+    from classifier.core import pipeline
+    from classifier.core.model import load_model
+    from classifier.core.signal import SignalLimits, load_signal
+
+    model = load_model(card)
+    limits = SignalLimits(max_size_bytes=Path(path).stat().st_size + 1)
+    started = time.perf_counter()
+    with open(path, "rb") as handle:
+        signal = load_signal(handle, filename="holter.npy", limits=limits)
+    result = pipeline.classify(signal, model)
+    return {
+        "seconds": time.perf_counter() - started,
+        "windows": result.n_windows,
+        "label": result.label,
+        "hours": signal.duration_s / 3600,
+        "leads": signal.n_leads,
+    }
+
+
+def reference_holter_reach(
+    *, recordings: list[str], max_hours: float, memory_gb: float, budget_s: float
+) -> dict:
+    """How far the demo's CWT image gets on one lead of growing length (doubling from
+    5 min) under an address-space cap of ``memory_gb``, until it fails or ``budget_s`` passes."""
+    import resource
+
+    from bench.reference_pipeline import reference_image
+
+    lead = np.load(recordings[0], allow_pickle=False).astype(np.float32)
+    done: list[dict] = []
+    failed = None
+    minutes, spent = 5.0, 0.0
+    cap = int(memory_gb * 1024**3)
+    previous = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, previous[1]))
+    try:
+        while minutes <= max_hours * 60 and spent < budget_s:
+            signal = np.resize(lead, int(minutes * 60 * 128))
+            started = time.perf_counter()
+            try:
+                reference_image(signal)
+            except MemoryError:
+                failed = {"minutes": minutes, "error": "MemoryError"}
+                break
+            seconds = time.perf_counter() - started
+            spent += seconds
+            done.append({"minutes": minutes, "seconds": seconds})
+            minutes *= 2
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, previous)
+    return {"memory_gb": memory_gb, "done": done, "failed": failed}
+
+
 STAGES = {
-    f.__name__: f for f in (cwt, build_reference_model, reference_e2e, ours_resident, throughput)
+    f.__name__: f
+    for f in (
+        cwt,
+        build_reference_model,
+        reference_e2e,
+        ours_resident,
+        throughput,
+        write_holter,
+        ours_holter,
+        reference_holter_reach,
+    )
 }
 
 

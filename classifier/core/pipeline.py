@@ -6,6 +6,7 @@ so every path feeds the model exactly the same inputs. No Django here.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -227,50 +228,77 @@ def classify(signal: EcgSignal, model: LoadedModel) -> ClassificationResult:
     return classify_many([signal], model)[0]
 
 
-def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[ClassificationResult]:
-    """:func:`classify` for several recordings, with all their windows in one model call.
+# Lead context (amplitude, dominant beat, median R-R) is measured over at most this many
+# windows: 30 minutes, the length of the annotated records the model learnt it from. Long
+# recordings are read in such chunks, so memory stays flat however long the recording is.
+CHUNK_WINDOWS = 225
+# Windows are sent to the model in batches of about this many (short recordings together).
+MODEL_BATCH_WINDOWS = 256
 
-    Each result equals ``classify(signal, model)``; ``timings_ms["model"]`` is the shared
-    model call. Raises ValueError if any recording is shorter than one analysis window.
+
+def chunk_bounds(n_windows: int, chunk_windows: int = CHUNK_WINDOWS) -> list[tuple[int, int]]:
+    """[(first, end)) window ranges of near-equal chunks of at most ``chunk_windows``: a 31-min
+    lead is two 15.5-min chunks, never 30 min plus a 1-min stub with no context."""
+    n_chunks = max(1, -(-n_windows // chunk_windows))
+    edges = np.linspace(0, n_windows, n_chunks + 1).round().astype(np.int64)
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
+
+
+def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[ClassificationResult]:
+    """:func:`classify` for several recordings, batching their windows into shared model calls.
+
+    Each lead is read in chunks of :data:`CHUNK_WINDOWS` windows (inputs built per chunk,
+    sent to the model in batches of about :data:`MODEL_BATCH_WINDOWS`), so peak memory does
+    not grow with the recording's length. Each result equals ``classify(signal, model)``;
+    ``timings_ms["model"]`` is the recording's share of the model calls. Raises ValueError if
+    any recording is shorter than one analysis window.
     """
     card = model.card
-    spec = card.spec
-    per_recording, cwt_ms, qualities = [], [], []
-    for signal in signals:
+    spec, size = card.spec, card.spec.window_samples
+    counts = [[len(lead) // size for lead in signal.samples] for signal in signals]
+    if any(sum(per_lead) == 0 for per_lead in counts):
+        raise ValueError("recording is shorter than one analysis window")
+    probs = [np.zeros((sum(per_lead), len(card.classes)), np.float32) for per_lead in counts]
+    quality: list[list[str]] = [[] for _ in signals]
+    cwt_ms, model_ms = [0.0] * len(signals), [0.0] * len(signals)
+    pending: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (recording, row, inputs)
+
+    def flush() -> None:
+        if not pending:
+            return
         started = time.perf_counter()
-        per_lead = [lead_model_inputs(lead, spec, card.inputs) for lead in signal.samples]
-        cwt_ms.append((time.perf_counter() - started) * 1e3)
-        counts = [len(next(iter(x.values()))) for x in per_lead]
-        if sum(counts) == 0:
-            raise ValueError("recording is shorter than one analysis window")
-        per_recording.append((per_lead, counts))
-        qualities.append([q for lead in signal.samples for q in window_quality(lead, spec)])
-    if not per_recording:
-        return []
-    started = time.perf_counter()
-    window_probs = model.predict(
-        concatenate_inputs([x for per_lead, _ in per_recording for x in per_lead])
-    )
-    model_ms = (time.perf_counter() - started) * 1e3
-    results, offset = [], 0
-    for (_, counts), recording_cwt_ms, quality in zip(
-        per_recording, cwt_ms, qualities, strict=True
-    ):
-        n_windows = sum(counts)
-        results.append(
-            _result(
-                model,
-                counts,
-                window_probs[offset : offset + n_windows],
-                quality,
-                {
-                    "cwt": round(recording_cwt_ms, 3),
-                    "model": round(model_ms, 3),
-                    "total": round(recording_cwt_ms + model_ms, 3),
-                },
-            )
-        )
-        offset += n_windows
+        out = model.predict(concatenate_inputs([inputs for _, _, inputs in pending]))
+        elapsed = (time.perf_counter() - started) * 1e3
+        offset = 0
+        for index, row, inputs in pending:
+            n = len(next(iter(inputs.values())))
+            probs[index][row : row + n] = out[offset : offset + n]
+            model_ms[index] += elapsed * n / len(out)
+            offset += n
+        pending.clear()
+
+    for index, signal in enumerate(signals):
+        row = 0
+        for lead, n_windows in zip(signal.samples, counts[index], strict=True):
+            for first, end in chunk_bounds(n_windows):
+                chunk = lead[first * size : end * size]
+                quality[index] += window_quality(chunk, spec)
+                started = time.perf_counter()
+                inputs = lead_model_inputs(chunk, spec, card.inputs)
+                cwt_ms[index] += (time.perf_counter() - started) * 1e3
+                pending.append((index, row, inputs))
+                row += end - first
+                if sum(len(next(iter(x.values()))) for _, _, x in pending) >= MODEL_BATCH_WINDOWS:
+                    flush()
+    flush()
+    results = []
+    for index in range(len(signals)):
+        timings = {
+            "cwt": round(cwt_ms[index], 3),
+            "model": round(model_ms[index], 3),
+            "total": round(cwt_ms[index] + model_ms[index], 3),
+        }
+        results.append(_result(model, counts[index], probs[index], quality[index], timings))
     return results
 
 

@@ -85,3 +85,16 @@ def test_report_is_a_dated_markdown_table_with_targets():
     assert text.startswith("### 2026-11-25 17:00 UTC: CPU, 2 cores")
     assert "| 500x | ≥ 100x | met |" in text
     assert "p95 1500 ms" in text and "**missed**" in text
+
+
+def test_holter_stages_classify_a_long_file_and_measure_the_reference_reach(ecg_dir, tmp_path):
+    recordings = [str(p) for p in long_recordings(ecg_dir, 65536)[:2]]
+    path = str(tmp_path / "holter.npy")
+    stages.write_holter(recordings=recordings, hours=0.1, leads=2, path=path)
+    assert np.load(path).shape == (int(0.1 * 3600 * 128), 2)
+    ours = stages.ours_holter(path=path, card=str(newest_card()))
+    assert ours["leads"] == 2 and ours["windows"] == 2 * 45
+    reach = stages.reference_holter_reach(
+        recordings=recordings, max_hours=0.1, memory_gb=64.0, budget_s=60.0
+    )
+    assert [step["minutes"] for step in reach["done"]] == [5.0] and reach["failed"] is None

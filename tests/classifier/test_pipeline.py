@@ -1,6 +1,7 @@
 """Recording -> windows -> scalograms -> probabilities -> recording-level answer."""
 
 import dataclasses
+import itertools
 import json
 import shutil
 
@@ -16,7 +17,7 @@ from classifier.core.model import (
     get_model,
     load_model,
 )
-from classifier.core.signal import load_signal
+from classifier.core.signal import EcgSignal, load_signal
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +127,43 @@ def test_every_shipped_recording_window_passes_quality(ecg_dir, model):
     for path in sorted((ecg_dir / "recordings").glob("*.npy")):
         verdicts = pipeline.window_quality(np.load(path), model.card.spec)
         assert set(verdicts) == {"ok"}, path.name
+
+
+def test_chunks_are_near_equal_and_cover_every_window():
+    assert pipeline.chunk_bounds(64) == [(0, 64)]
+    assert pipeline.chunk_bounds(225) == [(0, 225)]
+    assert pipeline.chunk_bounds(232) == [(0, 116), (116, 232)]  # no 7-window stub
+    bounds = pipeline.chunk_bounds(10_800)
+    assert len(bounds) == 48 and {end - first for first, end in bounds} == {225}
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+
+
+def test_a_long_recording_is_read_in_chunks_with_their_own_context(model, ecg_dir):
+    """Each 30-min chunk is classified as if it were a recording of its own."""
+    lead = np.load(ecg_dir / "recordings" / "nsrdb-16483-ECG1.npy").astype(np.float32)
+    half = 225 * 1024
+    long = np.resize(lead, 2 * half)
+    whole = pipeline.classify(EcgSignal(long[np.newaxis], 128.0, ("ECG1",), "npy"), model)
+    first = pipeline.classify(EcgSignal(long[np.newaxis, :half], 128.0, ("ECG1",), "npy"), model)
+    assert whole.n_windows == 450
+    got = [w.probabilities for w in whole.windows[:225]]
+    assert got == [w.probabilities for w in first.windows]
+
+
+def test_memory_stays_flat_for_a_four_hour_recording(model, ecg_dir):
+    """4 h of real ECG: the inputs of the whole lead at once would take ~500 MB (the CWT
+    alone, float64); read in chunks, the pipeline's own allocations stay a few tens of MB."""
+    import tracemalloc
+
+    lead = np.load(ecg_dir / "recordings" / "nsrdb-16483-ECG1.npy").astype(np.float32)
+    samples = np.resize(lead, 4 * 3600 * 128)[np.newaxis]
+    samples.flags.writeable = False
+    signal = EcgSignal(samples, 128.0, ("ECG1",), "npy")
+    tracemalloc.start()
+    try:
+        result = pipeline.classify(signal, model)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.n_windows == 1800
+    assert peak < 80e6, f"peak {peak / 1e6:.0f} MB"
