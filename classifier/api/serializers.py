@@ -123,6 +123,22 @@ class RecordingDetailSerializer(RecordingSerializer):
         return super().get_prediction(recording)
 
 
+class RecordingUploadedSerializer(RecordingDetailSerializer):
+    """An upload's answer: the recording, and whether it is the caller's existing recording
+    of the same file (then nothing new was stored or classified)."""
+
+    duplicate = serializers.SerializerMethodField()
+
+    class Meta(RecordingDetailSerializer.Meta):
+        fields = [*RecordingDetailSerializer.Meta.fields, "duplicate"]
+        read_only_fields = fields
+
+    def get_duplicate(self, recording) -> bool:
+        """true: the same file (sha256) was uploaded before by the caller; this is that
+        recording, and Location points at it"""
+        return bool(self.context.get("duplicate"))
+
+
 class RecordingStatusSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=[*Prediction.Status.values, "none"])

@@ -33,6 +33,7 @@ from classifier.api.serializers import (
     RecordingDetailSerializer,
     RecordingSerializer,
     RecordingStatusSerializer,
+    RecordingUploadedSerializer,
     RecordingUploadSerializer,
     SignalQuerySerializer,
     SignalSerializer,
@@ -147,9 +148,14 @@ class RecordingViewSet(
         request={"multipart/form-data": RecordingUploadSerializer},
         parameters=[IDEMPOTENCY_KEY],
         responses={
-            201: RecordingDetailSerializer,
+            200: OpenApiResponse(
+                RecordingUploadedSerializer,
+                "the same file was uploaded before by the caller: that recording (duplicate: "
+                "true, Location), nothing stored or classified again",
+            ),
+            201: RecordingUploadedSerializer,
             202: OpenApiResponse(
-                RecordingDetailSerializer,
+                RecordingUploadedSerializer,
                 "stored; the prediction is still running (see Retry-After and Location)",
             ),
             **problems(400, 413, 415),
@@ -160,23 +166,23 @@ class RecordingViewSet(
         services.check_request_size(request.META.get("CONTENT_LENGTH"))
         upload = RecordingUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        recording = services.recording_create(
+        outcome = services.recording_upload(
             owner=request.user,
             upload=upload.validated_data["file"],
             sampling_rate_hz=upload.validated_data.get("sampling_rate_hz"),
             request=request,
         )
-        recording = selectors.recording_get(request.user, recording.pk)
+        recording = selectors.recording_get(request.user, outcome.recording.pk)
         prediction = selectors.displayed_prediction(recording)
         finished = prediction is not None and prediction.is_finished
         headers = {"Location": reverse("recording-detail", args=[recording.pk], request=request)}
         if not finished:
             headers["Retry-After"] = str(RETRY_AFTER_S)
-        return Response(
-            RecordingDetailSerializer(recording).data,
-            status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED,
-            headers=headers,
-        )
+        answer: int = status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED
+        if outcome.duplicate:
+            answer = status.HTTP_200_OK
+        body = RecordingUploadedSerializer(recording, context={"duplicate": outcome.duplicate})
+        return Response(body.data, status=answer, headers=headers)
 
     @extend_schema(responses={204: None, **problems(404)})
     def destroy(self, request, *args, **kwargs):
