@@ -144,6 +144,20 @@ class RecordingStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[*Prediction.Status.values, "none"])
 
 
+MAX_STATUS_WAIT_S = 30
+
+
+class StatusQuerySerializer(serializers.Serializer):
+    wait = serializers.FloatField(
+        required=False,
+        default=0.0,
+        min_value=0.0,
+        max_value=MAX_STATUS_WAIT_S,
+        help_text=f"long-poll: wait up to this many seconds (at most {MAX_STATUS_WAIT_S}) "
+        "for the status to leave pending/running; the answer comes as soon as it does",
+    )
+
+
 class RecordingUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=f"ECG recording: {formats_help()}")
     sampling_rate_hz = serializers.FloatField(

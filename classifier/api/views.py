@@ -37,6 +37,7 @@ from classifier.api.serializers import (
     RecordingUploadSerializer,
     SignalQuerySerializer,
     SignalSerializer,
+    StatusQuerySerializer,
 )
 from classifier.core import plotting
 from classifier.core.errors import Conflict
@@ -128,8 +129,6 @@ class RecordingViewSet(
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
-        if self.action == "prediction_status":
-            return selectors.recording_statuses_visible_to(self.request.user)
         return selectors.recordings_visible_to(self.request.user)
 
     def get_serializer_class(self):
@@ -189,16 +188,22 @@ class RecordingViewSet(
         services.recording_delete(actor=request.user, recording_id=kwargs["pk"], request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={200: RecordingStatusSerializer, **problems(404)})
+    @extend_schema(
+        parameters=[StatusQuerySerializer],
+        responses={200: RecordingStatusSerializer, **problems(400, 404)},
+    )
     @action(detail=True, methods=["get"], url_path="status")
     def prediction_status(self, request, pk=None):
-        """The shown prediction's status only: cheap to poll, no clinical content."""
-        recording = self.get_object()
-        return Response(
-            RecordingStatusSerializer(
-                {"id": recording.pk, "status": recording.shown_status or "none"}
-            ).data
+        """The shown prediction's status only: cheap to poll, no clinical content. With
+        ``wait``, a long-poll: answers as soon as the status is no longer pending or running,
+        or after ``wait`` seconds with the status as it is then."""
+        _reject_unknown_parameters(request, set(StatusQuerySerializer().fields))
+        query = StatusQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        recording, shown = selectors.recording_status(
+            request.user, pk, wait_s=query.validated_data["wait"]
         )
+        return Response(RecordingStatusSerializer({"id": recording.pk, "status": shown}).data)
 
     @extend_schema(
         parameters=[SignalQuerySerializer], responses={200: SignalSerializer, **problems(400, 404)}
