@@ -51,7 +51,7 @@ def recording_status(user, recording_id, *, wait_s: float = 0.0) -> tuple[Record
     deadline = time.monotonic() + wait_s
     while True:
         recording = recording_statuses_visible_to(user).get_for(user, recording_id)
-        status = recording.shown_status or "none"
+        status = getattr(recording, "shown_status", None) or "none"
         left_s = deadline - time.monotonic()
         if status not in _PENDING or left_s <= 0:
             return recording, status
