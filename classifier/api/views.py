@@ -10,8 +10,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -20,6 +22,7 @@ from accounts.permissions import api_permission
 from accounts.roles import Perm
 from accounts.throttles import UploadRateThrottle
 from classifier import selectors, services
+from classifier.api import fhir
 from classifier.api.errors import PROBLEM_JSON
 from classifier.api.idempotency import HEADER_PARAMETER as IDEMPOTENCY_KEY
 from classifier.api.idempotency import idempotent
@@ -41,6 +44,22 @@ from classifier.api.serializers import (
 )
 from classifier.core import plotting
 from classifier.core.errors import Conflict
+
+
+class FhirJSONRenderer(JSONRenderer):
+    media_type = fhir.CONTENT_TYPE
+    format = "fhir"
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """FHIR answers are application/fhir+json whatever the Accept header says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
 
 RETRY_AFTER_S = 2  # a 202's hint: most predictions finish within a few seconds
 MAX_SCALOGRAM_SPAN_S = 600.0  # one image: bounded work per request
@@ -291,6 +310,32 @@ class RecordingViewSet(
             content_type="application/octet-stream",
         )
         return _with_cache_headers(response, etag)
+
+    @extend_schema(
+        responses={
+            (200, fhir.CONTENT_TYPE): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                "FHIR R4 DiagnosticReport: the rhythm as a contained Observation coded in "
+                "SNOMED CT (none for uncertain), class probabilities as its components, the "
+                "model version as a contained Device (audited like the recording's detail)",
+            ),
+            **problems(404, 409),
+        }
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[FhirJSONRenderer],
+        content_negotiation_class=FirstRenderer,
+    )
+    def fhir(self, request, pk=None):
+        """The shown prediction as a FHIR R4 DiagnosticReport (application/fhir+json)."""
+        _reject_unknown_parameters(request, set())
+        recording = services.recording_view(actor=request.user, recording_id=pk, request=request)
+        prediction = selectors.displayed_prediction(recording)
+        if prediction is None or prediction.status != "done":
+            raise Conflict("no finished prediction to report yet (see .../status/?wait=)")
+        return Response(fhir.diagnostic_report(recording, prediction))
 
     @extend_schema(
         request=OverReadSerializer,
