@@ -51,6 +51,7 @@ class Action:
     ACCOUNT_DEACTIVATED = "account_deactivated"
     RECORDING_UPLOADED = "recording_uploaded"
     UPLOAD_REJECTED = "upload_rejected"
+    UPLOAD_DUPLICATE = "upload_duplicate"  # the same file again: the existing one offered
     RECORDING_VIEWED = "recording_viewed"
     RECORDING_DOWNLOADED = "recording_downloaded"
     RECORDING_DELETED = "recording_deleted"

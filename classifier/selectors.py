@@ -1,6 +1,7 @@
 """Reads, always restricted to what the user may see."""
 
 import logging
+import time
 from itertools import groupby
 
 from django.conf import settings
@@ -34,6 +35,30 @@ def recording_statuses_visible_to(user) -> RecordingQuerySet:
     )
     visible = Recording.objects.restrict(user, RecordingAction.VIEW)
     return visible.only("pk").annotate(shown_status=Subquery(newest.values("status")[:1]))
+
+
+STATUS_POLL_INTERVAL_S = 0.5  # how often a long-poll re-reads the status (one small query)
+_PENDING = {Prediction.Status.PENDING, Prediction.Status.RUNNING}
+
+
+def recording_status(user, recording_id, *, wait_s: float = 0.0) -> tuple[Recording, str]:
+    """The recording (``pk`` only) and its shown prediction's status (``"none"`` before one).
+
+    With ``wait_s`` > 0, a long-poll: while the status is pending or running, re-read it
+    every STATUS_POLL_INTERVAL_S (each read its own autocommit query, no transaction held
+    open between them) and answer as soon as it changes or ``wait_s`` has passed.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        recording = recording_statuses_visible_to(user).get_for(user, recording_id)
+        status = getattr(recording, "shown_status", None) or "none"
+        left_s = deadline - time.monotonic()
+        if status not in _PENDING or left_s <= 0:
+            return recording, status
+        _sleep(min(STATUS_POLL_INTERVAL_S, left_s))
+
+
+_sleep = time.sleep  # tests replace it to change the status between two reads
 
 
 def recording_get(user, recording_id) -> Recording:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
@@ -69,10 +71,33 @@ def read_upload(upload, *, limits: SignalLimits) -> bytes:
     return upload.read(limits.max_size_bytes + 1)
 
 
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What an upload led to: a new recording, or (``duplicate``) the owner's existing
+    recording of the very same file, offered instead of storing and classifying it again."""
+
+    recording: Recording
+    duplicate: bool
+
+
 def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, request=None):
+    """The recording for ``upload``: a new one, or the owner's existing one of the same file
+    (``recording_upload``; use that to know which)."""
+    return recording_upload(
+        owner=owner, upload=upload, sampling_rate_hz=sampling_rate_hz, request=request
+    ).recording
+
+
+def recording_upload(
+    *, owner, upload, sampling_rate_hz: float | None = None, request=None
+) -> UploadOutcome:
     """Validate, store (file + row in one transaction), audit and queue the prediction.
 
-    Raises InvalidRecording (nothing stored) for bad input, PermissionDenied without the role.
+    The same file (same sha256, read at the same sampling rate) uploaded again by the same
+    owner is not stored twice: the existing recording is returned with ``duplicate=True``
+    (audited as ``upload_duplicate``) and no second inference is run, unless its prediction
+    had failed, which is then retried. Raises InvalidRecording (nothing stored) for bad
+    input, PermissionDenied without the role.
     """
     check(owner, Perm.UPLOAD_RECORDING)
     filename = Path(getattr(upload, "name", "") or "upload").name[:255]
@@ -91,10 +116,14 @@ def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, re
             details={"filename": filename, "reason": str(exc)},
         )
         raise
+    sha256 = hashlib.sha256(content).hexdigest()
+    existing = _same_upload(owner, sha256, signal.original_sampling_rate_hz)
+    if existing is not None:
+        return _duplicate_offered(existing, owner=owner, filename=filename, request=request)
     recording = Recording(
         owner=owner,
         original_filename=filename,
-        sha256=hashlib.sha256(content).hexdigest(),
+        sha256=sha256,
         size_bytes=len(content),
         file_format=signal.format,
         sampling_rate_hz=signal.original_sampling_rate_hz,
@@ -106,22 +135,52 @@ def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, re
     recording.file.save(filename, ContentFile(content), save=False)
     try:
         with transaction.atomic():
-            recording.save()
-            audit.record(
-                Action.RECORDING_UPLOADED,
-                actor=owner,
-                request=request,
-                target=recording,
-                details={"filename": filename, "sha256": recording.sha256, "size": len(content)},
-            )
-            transaction.on_commit(
-                partial(signals.recording_stored.send, sender=Recording, recording=recording)
-            )
-            prediction_request(recording=recording, actor=owner, request=request)
+            # One upload per owner at a time decides "new or duplicate" (row lock on the owner).
+            get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+            existing = _same_upload(owner, sha256, signal.original_sampling_rate_hz)
+            if existing is None:
+                recording.save()
+                audit.record(
+                    Action.RECORDING_UPLOADED,
+                    actor=owner,
+                    request=request,
+                    target=recording,
+                    details={"filename": filename, "sha256": sha256, "size": len(content)},
+                )
+                transaction.on_commit(
+                    partial(signals.recording_stored.send, sender=Recording, recording=recording)
+                )
+                prediction_request(recording=recording, actor=owner, request=request)
     except Exception:
         recording.file.delete(save=False)  # no orphan file without its row
         raise
-    return recording
+    if existing is not None:  # a concurrent upload of the same file stored it first
+        recording.file.delete(save=False)
+        return _duplicate_offered(existing, owner=owner, filename=filename, request=request)
+    return UploadOutcome(recording, duplicate=False)
+
+
+def _same_upload(owner, sha256: str, sampling_rate_hz: float) -> Recording | None:
+    return (
+        Recording.objects.filter(owner=owner, sha256=sha256, sampling_rate_hz=sampling_rate_hz)
+        .order_by("uploaded_at")
+        .first()
+    )
+
+
+def _duplicate_offered(existing: Recording, *, owner, filename: str, request) -> UploadOutcome:
+    with transaction.atomic():
+        audit.record(
+            Action.UPLOAD_DUPLICATE,
+            actor=owner,
+            request=request,
+            target=existing,
+            details={"filename": filename, "sha256": existing.sha256},
+        )
+        shown = displayed_prediction(existing)
+        if shown is None or shown.status == Prediction.Status.FAILED:
+            prediction_request(recording=existing, actor=owner, request=request)
+    return UploadOutcome(existing, duplicate=True)
 
 
 def prediction_request(*, recording: Recording, actor=None, request=None) -> list[Prediction]:

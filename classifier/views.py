@@ -37,7 +37,7 @@ def recording_upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            recording = services.recording_create(
+            outcome = services.recording_upload(
                 owner=request.user,
                 upload=form.cleaned_data["file"],
                 sampling_rate_hz=form.cleaned_data["sampling_rate_hz"],
@@ -46,7 +46,16 @@ def recording_upload(request):
         except InvalidRecording as exc:
             form.add_error("file", str(exc))
         else:
-            messages.success(request, f"Uploaded {recording.original_filename}.")
+            recording = outcome.recording
+            if outcome.duplicate:
+                messages.info(
+                    request,
+                    f"You uploaded this file before, as {recording.original_filename} on "
+                    f"{recording.uploaded_at:%Y-%m-%d %H:%M} UTC: this is that recording "
+                    "(nothing was stored or classified again).",
+                )
+            else:
+                messages.success(request, f"Uploaded {recording.original_filename}.")
             return redirect("classifier:recording_detail", recording_id=recording.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "classifier/upload.html", {"form": form}, status=status)

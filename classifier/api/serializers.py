@@ -123,9 +123,39 @@ class RecordingDetailSerializer(RecordingSerializer):
         return super().get_prediction(recording)
 
 
+class RecordingUploadedSerializer(RecordingDetailSerializer):
+    """An upload's answer: the recording, and whether it is the caller's existing recording
+    of the same file (then nothing new was stored or classified)."""
+
+    duplicate = serializers.SerializerMethodField()
+
+    class Meta(RecordingDetailSerializer.Meta):
+        fields = [*RecordingDetailSerializer.Meta.fields, "duplicate"]
+        read_only_fields = fields
+
+    def get_duplicate(self, recording) -> bool:
+        """true: the same file (sha256) was uploaded before by the caller; this is that
+        recording, and Location points at it"""
+        return bool(self.context.get("duplicate"))
+
+
 class RecordingStatusSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=[*Prediction.Status.values, "none"])
+
+
+MAX_STATUS_WAIT_S = 30
+
+
+class StatusQuerySerializer(serializers.Serializer):
+    wait = serializers.FloatField(
+        required=False,
+        default=0.0,
+        min_value=0.0,
+        max_value=MAX_STATUS_WAIT_S,
+        help_text=f"long-poll: wait up to this many seconds (at most {MAX_STATUS_WAIT_S}) "
+        "for the status to leave pending/running; the answer comes as soon as it does",
+    )
 
 
 class RecordingUploadSerializer(serializers.Serializer):

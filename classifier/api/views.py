@@ -10,8 +10,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -20,6 +22,7 @@ from accounts.permissions import api_permission
 from accounts.roles import Perm
 from accounts.throttles import UploadRateThrottle
 from classifier import selectors, services
+from classifier.api import fhir
 from classifier.api.errors import PROBLEM_JSON
 from classifier.api.idempotency import HEADER_PARAMETER as IDEMPOTENCY_KEY
 from classifier.api.idempotency import idempotent
@@ -33,12 +36,30 @@ from classifier.api.serializers import (
     RecordingDetailSerializer,
     RecordingSerializer,
     RecordingStatusSerializer,
+    RecordingUploadedSerializer,
     RecordingUploadSerializer,
     SignalQuerySerializer,
     SignalSerializer,
+    StatusQuerySerializer,
 )
 from classifier.core import plotting
 from classifier.core.errors import Conflict
+
+
+class FhirJSONRenderer(JSONRenderer):
+    media_type = fhir.CONTENT_TYPE
+    format = "fhir"
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """FHIR answers are application/fhir+json whatever the Accept header says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
 
 RETRY_AFTER_S = 2  # a 202's hint: most predictions finish within a few seconds
 MAX_SCALOGRAM_SPAN_S = 600.0  # one image: bounded work per request
@@ -127,8 +148,6 @@ class RecordingViewSet(
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
-        if self.action == "prediction_status":
-            return selectors.recording_statuses_visible_to(self.request.user)
         return selectors.recordings_visible_to(self.request.user)
 
     def get_serializer_class(self):
@@ -147,9 +166,14 @@ class RecordingViewSet(
         request={"multipart/form-data": RecordingUploadSerializer},
         parameters=[IDEMPOTENCY_KEY],
         responses={
-            201: RecordingDetailSerializer,
+            200: OpenApiResponse(
+                RecordingUploadedSerializer,
+                "the same file was uploaded before by the caller: that recording (duplicate: "
+                "true, Location), nothing stored or classified again",
+            ),
+            201: RecordingUploadedSerializer,
             202: OpenApiResponse(
-                RecordingDetailSerializer,
+                RecordingUploadedSerializer,
                 "stored; the prediction is still running (see Retry-After and Location)",
             ),
             **problems(400, 413, 415),
@@ -160,39 +184,45 @@ class RecordingViewSet(
         services.check_request_size(request.META.get("CONTENT_LENGTH"))
         upload = RecordingUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        recording = services.recording_create(
+        outcome = services.recording_upload(
             owner=request.user,
             upload=upload.validated_data["file"],
             sampling_rate_hz=upload.validated_data.get("sampling_rate_hz"),
             request=request,
         )
-        recording = selectors.recording_get(request.user, recording.pk)
+        recording = selectors.recording_get(request.user, outcome.recording.pk)
         prediction = selectors.displayed_prediction(recording)
         finished = prediction is not None and prediction.is_finished
         headers = {"Location": reverse("recording-detail", args=[recording.pk], request=request)}
         if not finished:
             headers["Retry-After"] = str(RETRY_AFTER_S)
-        return Response(
-            RecordingDetailSerializer(recording).data,
-            status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED,
-            headers=headers,
-        )
+        answer: int = status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED
+        if outcome.duplicate:
+            answer = status.HTTP_200_OK
+        body = RecordingUploadedSerializer(recording, context={"duplicate": outcome.duplicate})
+        return Response(body.data, status=answer, headers=headers)
 
     @extend_schema(responses={204: None, **problems(404)})
     def destroy(self, request, *args, **kwargs):
         services.recording_delete(actor=request.user, recording_id=kwargs["pk"], request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={200: RecordingStatusSerializer, **problems(404)})
+    @extend_schema(
+        parameters=[StatusQuerySerializer],
+        responses={200: RecordingStatusSerializer, **problems(400, 404)},
+    )
     @action(detail=True, methods=["get"], url_path="status")
     def prediction_status(self, request, pk=None):
-        """The shown prediction's status only: cheap to poll, no clinical content."""
-        recording = self.get_object()
-        return Response(
-            RecordingStatusSerializer(
-                {"id": recording.pk, "status": recording.shown_status or "none"}
-            ).data
+        """The shown prediction's status only: cheap to poll, no clinical content. With
+        ``wait``, a long-poll: answers as soon as the status is no longer pending or running,
+        or after ``wait`` seconds with the status as it is then."""
+        _reject_unknown_parameters(request, set(StatusQuerySerializer().fields))
+        query = StatusQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        recording, shown = selectors.recording_status(
+            request.user, pk, wait_s=query.validated_data["wait"]
         )
+        return Response(RecordingStatusSerializer({"id": recording.pk, "status": shown}).data)
 
     @extend_schema(
         parameters=[SignalQuerySerializer], responses={200: SignalSerializer, **problems(400, 404)}
@@ -280,6 +310,32 @@ class RecordingViewSet(
             content_type="application/octet-stream",
         )
         return _with_cache_headers(response, etag)
+
+    @extend_schema(
+        responses={
+            (200, fhir.CONTENT_TYPE): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                "FHIR R4 DiagnosticReport: the rhythm as a contained Observation coded in "
+                "SNOMED CT (none for uncertain), class probabilities as its components, the "
+                "model version as a contained Device (audited like the recording's detail)",
+            ),
+            **problems(404, 409),
+        }
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[FhirJSONRenderer],
+        content_negotiation_class=FirstRenderer,
+    )
+    def fhir(self, request, pk=None):
+        """The shown prediction as a FHIR R4 DiagnosticReport (application/fhir+json)."""
+        _reject_unknown_parameters(request, set())
+        recording = services.recording_view(actor=request.user, recording_id=pk, request=request)
+        prediction = selectors.displayed_prediction(recording)
+        if prediction is None or prediction.status != "done":
+            raise Conflict("no finished prediction to report yet (see .../status/?wait=)")
+        return Response(fhir.diagnostic_report(recording, prediction))
 
     @extend_schema(
         request=OverReadSerializer,

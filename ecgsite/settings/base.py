@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "ecgsite.middleware.RequestIdMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # /api/ only; answers preflights before auth
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -243,6 +246,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
 }
+# Cross-origin API calls from browser apps (an EHR front end...): only from the origins in
+# CORS_ALLOWED_ORIGINS (comma-separated, default none) and only under /api/. Preflights are
+# answered before authentication; credentials are bearer tokens, never cookies.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (*default_cors_headers, "idempotency-key", "if-none-match", "x-request-id")
+CORS_EXPOSE_HEADERS = ["Location", "Retry-After", "ETag", "X-Request-ID", "Idempotent-Replayed"]
+CORS_ALLOW_CREDENTIALS = False
 # Rate limits and lockouts must be shared by every process: CACHE_URL=redis://host:6379/1
 # in production (a database other than the broker's); one process's memory by default.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -41,11 +41,12 @@ def test_the_same_key_with_another_body_is_a_conflict(client, clinician, recordi
 
 
 def test_keys_are_per_user_and_without_a_key_every_post_counts(
-    client, clinician, other_clinician, recording_path
+    client, clinician, other_clinician, recording_path, ecg_dir
 ):
     client.force_login(clinician)
     upload(client, recording_path, key="shared")
-    upload(client, recording_path)
+    other = next(p for p in sorted((ecg_dir / "recordings").glob("*.npy")) if p != recording_path)
+    upload(client, other)
     client.force_login(other_clinician)
     upload(client, recording_path, key="shared")
     assert Recording.objects.filter(owner=clinician).count() == 2
