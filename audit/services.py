@@ -58,6 +58,7 @@ class Action:
     PREDICTION_REQUESTED = "prediction_requested"
     PREDICTION_COMPLETED = "prediction_completed"
     PREDICTION_FAILED = "prediction_failed"
+    PREDICTION_REQUEUED = "prediction_requeued"  # the reconciler queued it again
     SIGNAL_CLASSIFIED = "signal_classified"  # stateless: nothing stored but this event
     OVERREAD_RECORDED = "overread_recorded"
     MODEL_VERSION_ACTIVATED = "model_version_activated"

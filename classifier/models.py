@@ -82,6 +82,11 @@ class Recording(models.Model):
     duration_s = models.FloatField()
     leads = models.JSONField(default=list)
     uploaded_at = models.DateTimeField(db_index=True)
+    signal_purged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="when the retention policy removed the stored file (summaries are kept)",
+    )
 
     objects = RecordingQuerySet.as_manager()
 
@@ -136,6 +141,16 @@ class Prediction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="times a worker started it (a crash or time limit counts)"
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="pending or running past this: the reconciler re-queues it or gives up",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -170,6 +185,20 @@ class OverRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} {'agrees' if self.agrees else 'corrects to ' + self.label}"
+
+
+class PredictionOutbox(models.Model):
+    """A prediction to hand to the broker: written in the transaction that requests it,
+    deleted once the broker took the task. What is left here was not delivered (broker
+    down): the reconciler sends it again (``classifier.services.predictions_reconcile``)."""
+
+    prediction = models.OneToOneField(Prediction, on_delete=models.CASCADE, related_name="outbox")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="failed deliveries")
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"outbox {self.prediction_id} ({self.attempts} failed deliveries)"
 
 
 class IdempotentRequest(models.Model):

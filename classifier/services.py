@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import F as models_F
 from django.utils import timezone
 
 from accounts.permissions import allowed, check
@@ -22,7 +25,12 @@ from audit.services import Action
 from classifier import signals
 from classifier.access import RecordingAction
 from classifier.core import pipeline
-from classifier.core.errors import Conflict, InvalidInput, PermissionDenied
+from classifier.core.errors import (
+    Conflict,
+    InvalidInput,
+    PermissionDenied,
+    PredictionAbandoned,
+)
 from classifier.core.model import (
     ModelLoadError,
     get_model,
@@ -32,7 +40,7 @@ from classifier.core.model import (
 )
 from classifier.core.pipeline import ClassificationResult
 from classifier.core.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
-from classifier.models import ModelVersion, OverRead, Prediction, Recording
+from classifier.models import ModelVersion, OverRead, Prediction, PredictionOutbox, Recording
 from classifier.selectors import (
     active_model_version,
     displayed_prediction,
@@ -201,10 +209,61 @@ def prediction_request(*, recording: Recording, actor=None, request=None) -> lis
                 target=prediction,
                 details={"recording": str(recording.pk), "model_version": version.name},
             )
-            transaction.on_commit(
-                partial(signals.prediction_requested.send, sender=Prediction, prediction=prediction)
-            )
+            prediction.attempts = 0
+            _prediction_enqueue(prediction)
     return predictions
+
+
+def prediction_time_limits(duration_s: float) -> tuple[int, int]:
+    """(soft, hard) seconds a worker may spend on a recording lasting ``duration_s``: at the
+    soft limit the prediction is failed with the reason; at the hard one the process dies."""
+    config = settings.WAVECARDIO
+    soft = config["TASK_TIME_LIMIT_BASE_S"] + round(
+        config["TASK_TIME_LIMIT_PER_HOUR_S"] * max(duration_s, 0.0) / 3600
+    )
+    return soft, soft + 30
+
+
+def _running_deadline(prediction: Prediction, now: dt.datetime) -> dt.datetime:
+    _, hard_s = prediction_time_limits(prediction.recording.duration_s)
+    return now + dt.timedelta(seconds=hard_s + 60)
+
+
+def _pending_deadline(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=settings.WAVECARDIO["PENDING_TIMEOUT_S"])
+
+
+def _prediction_enqueue(prediction: Prediction) -> None:
+    """Pending, with an outbox row, in the caller's transaction; handed to the broker once
+    it commits (``classifier.tasks`` listens). Delivered or not, nothing is lost: an
+    undelivered row stays and the reconciler sends it again."""
+    now = timezone.now()
+    prediction.status = Prediction.Status.PENDING
+    prediction.error = ""
+    prediction.queued_at = now
+    prediction.deadline = _pending_deadline(now)
+    prediction.save(update_fields=["status", "error", "queued_at", "deadline", "attempts"])
+    PredictionOutbox.objects.get_or_create(prediction=prediction)
+    transaction.on_commit(
+        partial(signals.prediction_requested.send, sender=Prediction, prediction=prediction)
+    )
+
+
+def prediction_dispatched(prediction_id: int) -> None:
+    """The broker took the task: the outbox row goes; the pending deadline counts from now."""
+    with transaction.atomic():
+        PredictionOutbox.objects.filter(prediction_id=prediction_id).delete()
+        Prediction.objects.filter(pk=prediction_id, status=Prediction.Status.PENDING).update(
+            deadline=_pending_deadline(timezone.now())
+        )
+
+
+def prediction_dispatch_failed(prediction_id: int, error: BaseException) -> None:
+    """The broker could not be reached: the row stays for the reconciler (counted)."""
+    PredictionOutbox.objects.filter(prediction_id=prediction_id).update(
+        attempts=models_F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:500]
+    )
+    logger.warning("prediction_dispatch_failed id=%s error=%s", prediction_id, error)
 
 
 def recording_view(*, actor, recording_id, request=None) -> Recording:
@@ -235,24 +294,39 @@ def recording_signal(recording: Recording) -> EcgSignal:
 
 
 def prediction_run(prediction_id: int) -> Prediction:
-    """Run one prediction. Idempotent: a finished prediction is returned as it is."""
+    """Run one prediction. Idempotent: a finished prediction is returned as it is.
+
+    Every start counts an attempt; a prediction started MAX_ATTEMPTS times without
+    finishing (its worker killed for memory, lost, or over the hard time limit) is failed
+    instead of started again. Any error of the work itself fails it with a reason the user
+    reads; only a database outage is raised, for the task to retry.
+    """
+    now = timezone.now()
     with transaction.atomic():
         prediction = (
             Prediction.objects.select_for_update()
             .select_related("recording", "model_version")
             .get(pk=prediction_id)
         )
-        if prediction.status == Prediction.Status.DONE:
+        if prediction.is_finished:
             return prediction
-        prediction.status = Prediction.Status.RUNNING
-        prediction.started_at = timezone.now()
-        prediction.error = ""
-        prediction.save(update_fields=["status", "started_at", "error"])
+        give_up = prediction.attempts >= settings.WAVECARDIO["MAX_ATTEMPTS"]
+        if not give_up:
+            prediction.status = Prediction.Status.RUNNING
+            prediction.started_at = now
+            prediction.error = ""
+            prediction.attempts += 1
+            prediction.deadline = _running_deadline(prediction, now)
+            prediction.save(update_fields=["status", "started_at", "error", "attempts", "deadline"])
+    if give_up:
+        return _prediction_abandoned(prediction)
     try:
         model = get_model(prediction.model_version.card_path)
         result = pipeline.classify(recording_signal(prediction.recording), model)
-    except (InvalidRecording, ModelLoadError, ValueError, OSError) as exc:
-        failed = _prediction_failed(prediction, str(exc))
+    except (OperationalError, InterfaceError):
+        raise  # the database, not the recording: the task retries, the reconciler backs it
+    except Exception as exc:  # whatever the work raised, the prediction ends with the reason
+        failed = _prediction_failed(prediction, _failure_text(prediction, exc))
         signals.prediction_failed.send(sender=Prediction, prediction=failed, exception=exc)
         return failed
     prediction.status = Prediction.Status.DONE
@@ -260,6 +334,7 @@ def prediction_run(prediction_id: int) -> Prediction:
         setattr(prediction, name, value)
     prediction.windows = result.window_fields()
     prediction.finished_at = timezone.now()
+    prediction.deadline = None
     with transaction.atomic():
         prediction.save()
         audit.record(
@@ -276,28 +351,172 @@ def prediction_run(prediction_id: int) -> Prediction:
             lambda: signals.prediction_finished.send(sender=Prediction, prediction=prediction)
         )
     logger.info(
-        "prediction_done id=%s label=%s total_ms=%s",
+        "prediction_done id=%s label=%s total_ms=%s attempt=%s",
         prediction.pk,
         result.label,
         result.timings_ms.get("total"),
+        prediction.attempts,
     )
     return prediction
+
+
+def _failure_text(prediction: Prediction, exc: BaseException) -> str:
+    """What the result page says about a failed prediction (no signal data, no paths)."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        soft_s, _ = prediction_time_limits(prediction.recording.duration_s)
+        return (
+            f"classification took longer than the {soft_s} s allowed for a recording of "
+            f"{prediction.recording.duration_s / 60:.0f} min and was stopped"
+        )
+    if isinstance(exc, InvalidRecording | ModelLoadError | ValueError):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return "the stored file of this recording is missing from storage"
+    if isinstance(exc, OSError):
+        return f"the stored file could not be read ({type(exc).__name__})"
+    if isinstance(exc, MemoryError):
+        return "the recording needs more memory than a worker may use"
+    if isinstance(exc, RuntimeError):
+        return f"the model runtime failed ({exc})"
+    return f"an unexpected error in the worker ({type(exc).__name__}: {exc})"
+
+
+def _prediction_abandoned(prediction: Prediction) -> Prediction:
+    """Failed for good after MAX_ATTEMPTS: audited, counted (reason ``gave_up``)."""
+    reason = (
+        f"gave up after {prediction.attempts} attempt(s): each ended without a result "
+        "(worker lost or killed for memory, time limit, or never picked up)"
+    )
+    failed = _prediction_failed(prediction, reason)
+    signals.prediction_failed.send(
+        sender=Prediction, prediction=failed, exception=PredictionAbandoned(reason)
+    )
+    return failed
 
 
 def _prediction_failed(prediction: Prediction, reason: str) -> Prediction:
     prediction.status = Prediction.Status.FAILED
     prediction.error = reason[:2000]
     prediction.finished_at = timezone.now()
+    prediction.deadline = None
     with transaction.atomic():
-        prediction.save(update_fields=["status", "error", "finished_at"])
+        prediction.save(update_fields=["status", "error", "finished_at", "deadline", "attempts"])
+        PredictionOutbox.objects.filter(prediction=prediction).delete()
         audit.record(
             Action.PREDICTION_FAILED,
             target=prediction,
             outcome="failure",
-            details={"recording": str(prediction.recording_id), "reason": reason[:500]},
+            details={
+                "recording": str(prediction.recording_id),
+                "reason": reason[:500],
+                "attempts": prediction.attempts,
+            },
         )
     logger.warning("prediction_failed id=%s reason=%s", prediction.pk, reason)
     return prediction
+
+
+@dataclass
+class ReconcileReport:
+    """What one pass of the reconciler did, by prediction id."""
+
+    redispatched: list[int] = field(default_factory=list)  # outbox rows not delivered
+    requeued: list[int] = field(default_factory=list)  # overdue, attempts left
+    abandoned: list[int] = field(default_factory=list)  # overdue, no attempt left: failed
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {
+            "redispatched": self.redispatched,
+            "requeued": self.requeued,
+            "abandoned": self.abandoned,
+        }
+
+
+def predictions_reconcile(*, now: dt.datetime | None = None) -> ReconcileReport:
+    """Nothing stays pending or running for good. Run each minute (celery beat, or
+    ``manage.py reconcile_predictions`` from cron in the embedded mode):
+
+    - outbox rows older than OUTBOX_RETRY_AFTER_S (the broker was down when they were
+      written) are sent again;
+    - predictions pending or running past their deadline (a lost message, a killed worker)
+      are queued again, counting an attempt, or failed with the reason once MAX_ATTEMPTS
+      are spent (audited; the metric ``wavecardio_prediction_failures_total{reason="gave_up"}``).
+    """
+    now = now or timezone.now()
+    config = settings.WAVECARDIO
+    report = ReconcileReport()
+    undelivered = PredictionOutbox.objects.filter(
+        created_at__lte=now - dt.timedelta(seconds=config["OUTBOX_RETRY_AFTER_S"]),
+        prediction__status=Prediction.Status.PENDING,
+    ).select_related("prediction__recording")
+    for row in undelivered:
+        report.redispatched.append(row.prediction_id)
+        signals.prediction_requeued.send(
+            sender=Prediction, prediction=row.prediction, cause="undelivered"
+        )
+        signals.prediction_requested.send(sender=Prediction, prediction=row.prediction)
+    overdue = (
+        Prediction.objects.filter(
+            status__in=[Prediction.Status.PENDING, Prediction.Status.RUNNING], deadline__lt=now
+        )
+        .exclude(outbox__isnull=False)
+        .select_related("recording", "model_version")
+        .order_by("deadline")
+    )
+    for candidate in overdue:
+        outcome = _reconcile_overdue(candidate.pk, now)
+        if outcome == "abandoned":
+            report.abandoned.append(candidate.pk)
+        elif outcome:
+            report.requeued.append(candidate.pk)
+    if report.redispatched or report.requeued or report.abandoned:
+        logger.warning("predictions_reconciled %s", report.as_dict())
+    return report
+
+
+def _reconcile_overdue(prediction_id: int, now: dt.datetime) -> str:
+    with transaction.atomic():
+        prediction = (
+            Prediction.objects.select_for_update()
+            .select_related("recording", "model_version")
+            .filter(
+                pk=prediction_id,
+                status__in=[Prediction.Status.PENDING, Prediction.Status.RUNNING],
+                deadline__lt=now,
+            )
+            .first()
+        )
+        if prediction is None:  # finished or re-queued meanwhile
+            return ""
+        cause = f"overdue_{prediction.status}"
+        if prediction.status == Prediction.Status.PENDING:
+            prediction.attempts += 1  # queued and never started: counts as an attempt
+        if prediction.attempts >= settings.WAVECARDIO["MAX_ATTEMPTS"]:
+            give_up = True
+        else:
+            give_up = False
+            audit.record(
+                Action.PREDICTION_REQUEUED,
+                target=prediction,
+                details={
+                    "recording": str(prediction.recording_id),
+                    "cause": cause,
+                    "attempts": prediction.attempts,
+                },
+            )
+            _prediction_enqueue(prediction)
+            transaction.on_commit(
+                partial(
+                    signals.prediction_requeued.send,
+                    sender=Prediction,
+                    prediction=prediction,
+                    cause=cause,
+                )
+            )
+    if give_up:
+        _prediction_abandoned(prediction)
+        return "abandoned"
+    return cause
 
 
 def recording_delete(*, actor, recording_id, request=None) -> Recording:

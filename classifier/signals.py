@@ -11,3 +11,6 @@ recording_stored = Signal()  # recording: a validated upload, its file and row c
 prediction_finished = Signal()  # prediction: status done, committed
 signal_classified = Signal()  # result: a stateless classification (nothing stored)
 prediction_failed = Signal()  # prediction, exception: ended failed (reason in prediction.error)
+# prediction, cause ("undelivered", "overdue_pending", "overdue_running"): the reconciler sent
+# it to the queue again; a give-up is a prediction_failed with exception PredictionAbandoned.
+prediction_requeued = Signal()

@@ -1,10 +1,12 @@
 """Celery tasks: thin wrappers over services."""
 
 import logging
+import threading
 
 from celery import shared_task
 from celery.signals import worker_process_init
-from django.db import OperationalError
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.dispatch import receiver
 
 from classifier import services, signals
@@ -13,15 +15,64 @@ from classifier.core.model import ModelLoadError, get_model
 logger = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+# A database restart takes tens of seconds: 5, 10, 20, 40, 60, 60 s between tries (no
+# jitter, so the wait is what it says) rides it out; the reconciler catches anything longer.
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=60,
+    retry_jitter=False,
+    max_retries=6,
+)
 def predict_recording(prediction_id: int) -> str:
     return services.prediction_run(prediction_id).status
 
 
+@shared_task
+def reconcile_predictions() -> dict[str, list[int]]:
+    """Each minute under celery beat (settings.CELERY_BEAT_SCHEDULE)."""
+    return services.predictions_reconcile().as_dict()
+
+
+def dispatch(prediction) -> None:
+    """Hand one prediction to the broker with time limits sized from its recording.
+
+    The broker being down is no error for the caller: the outbox row stays and the
+    reconciler sends it again (``services.predictions_reconcile``).
+    """
+    soft_s, hard_s = services.prediction_time_limits(prediction.recording.duration_s)
+    try:
+        predict_recording.apply_async(
+            (prediction.pk,), soft_time_limit=soft_s, time_limit=hard_s, retry=True
+        )
+    except Exception as exc:  # kombu and redis raise their own errors when the broker is down
+        services.prediction_dispatch_failed(prediction.pk, exc)
+        return
+    services.prediction_dispatched(prediction.pk)
+
+
+def _classify_in_background(prediction) -> None:
+    """Embedded mode only: a long recording is classified in a thread, so the page that
+    uploaded it answers at once and shows the progress (pending, running, done)."""
+
+    def run() -> None:
+        try:
+            dispatch(prediction)
+        finally:
+            close_old_connections()
+
+    threading.Thread(target=run, name=f"prediction-{prediction.pk}", daemon=True).start()
+
+
 @receiver(signals.prediction_requested, dispatch_uid="tasks_queue_prediction")
 def queue_prediction(sender, prediction, **kwargs) -> None:
-    """A committed, requested prediction goes to the queue (in-process in the embedded mode)."""
-    predict_recording.delay(prediction.pk)
+    """A committed, requested prediction goes to the queue (in-process in the embedded mode;
+    there, recordings over EAGER_MAX_SECONDS go to a background thread)."""
+    eager = predict_recording.app.conf.task_always_eager
+    if eager and prediction.recording.duration_s > settings.WAVECARDIO["EAGER_MAX_SECONDS"]:
+        _classify_in_background(prediction)
+        return
+    dispatch(prediction)
 
 
 @worker_process_init.connect

@@ -23,8 +23,9 @@ STAGES = ("load", "cwt", "model", "total")
 LOGIN_OUTCOMES = ("success", "failure", "locked_out")
 FAILURE_REASONS = (
     "invalid_recording", "model_unavailable", "unclassifiable_signal", "storage_error",
-    "worker_error",
+    "worker_error", "time_limit", "gave_up",
 )  # fmt: skip
+REQUEUE_CAUSES = ("undelivered", "overdue_pending", "overdue_running")
 
 uploads_total = Counter(
     "wavecardio_uploads_total", "Recordings accepted and stored (rejected uploads excluded)."
@@ -52,6 +53,13 @@ model_confidence = Histogram(
     buckets=(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
 )
 logins_total = Counter("wavecardio_logins_total", "Login attempts by outcome.", ["outcome"])
+predictions_requeued_total = Counter(
+    "wavecardio_predictions_requeued_total",
+    "Predictions the reconciler sent to the queue again, by cause: undelivered = the broker "
+    "was down when requested (outbox), overdue_pending = queued but never started in time, "
+    "overdue_running = started but its worker vanished or overran.",
+    ["cause"],
+)
 
 for _stage in STAGES:
     inference_seconds.labels(stage=_stage)
@@ -59,6 +67,8 @@ for _outcome in LOGIN_OUTCOMES:
     logins_total.labels(outcome=_outcome)
 for _reason in FAILURE_REASONS:
     prediction_failures_total.labels(reason=_reason)
+for _cause in REQUEUE_CAUSES:
+    predictions_requeued_total.labels(cause=_cause)
 
 
 def create_label_series(classes: tuple[str, ...]) -> None:
@@ -99,9 +109,10 @@ class DatabaseCollector:
 
     def collect(self) -> Iterator[Metric]:
         from django.db import DatabaseError
-        from django.db.models import Count
+        from django.db.models import Count, Min
+        from django.utils import timezone
 
-        from classifier.models import ModelVersion, Prediction
+        from classifier.models import ModelVersion, Prediction, PredictionOutbox
 
         backlog = (Prediction.Status.PENDING, Prediction.Status.RUNNING)
         up = GaugeMetricFamily(
@@ -119,6 +130,9 @@ class DatabaseCollector:
                 .annotate(n=Count("id"))
                 .values_list("status", "n")
             )
+            now = timezone.now()
+            overdue = Prediction.objects.filter(status__in=backlog, deadline__lt=now).count()
+            outbox = PredictionOutbox.objects.aggregate(n=Count("id"), oldest=Min("created_at"))
         except DatabaseError:
             logger.warning("metrics_database_unavailable", exc_info=True)
             up.add_metric([], 0)
@@ -142,3 +156,20 @@ class DatabaseCollector:
         for status in backlog:
             pending.add_metric([status.value], counts.get(status.value, 0))
         yield pending
+        yield GaugeMetricFamily(
+            "wavecardio_predictions_overdue",
+            "Predictions pending or running past their deadline (the reconciler re-queues or "
+            "fails them each minute: above 0 for long, the reconciler is not running).",
+            value=overdue,
+        )
+        yield GaugeMetricFamily(
+            "wavecardio_outbox_undelivered",
+            "Requested predictions not yet handed to the broker (it was unreachable).",
+            value=outbox["n"],
+        )
+        oldest = outbox["oldest"]
+        yield GaugeMetricFamily(
+            "wavecardio_outbox_oldest_age_seconds",
+            "Age of the oldest undelivered outbox row (0 when none).",
+            value=(now - oldest).total_seconds() if oldest else 0.0,
+        )

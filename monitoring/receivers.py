@@ -4,15 +4,18 @@ signals, and Celery's task failures. The apps that send them know nothing of mon
 from __future__ import annotations
 
 from allauth.mfa.signals import authentication_failed as mfa_authentication_failed
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import task_failure
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from classifier.core.card import ModelLoadError
+from classifier.core.errors import PredictionAbandoned
 from classifier.core.signal import InvalidRecording
 from classifier.signals import (
     prediction_failed,
     prediction_finished,
+    prediction_requeued,
     recording_stored,
     signal_classified,
 )
@@ -21,6 +24,10 @@ from monitoring import metrics
 
 def failure_reason(exc: BaseException | None) -> str:
     """A short, bounded label value for why a prediction failed."""
+    if isinstance(exc, PredictionAbandoned):
+        return "gave_up"
+    if isinstance(exc, SoftTimeLimitExceeded | TimeLimitExceeded):
+        return "time_limit"
     if isinstance(exc, InvalidRecording):
         return "invalid_recording"
     if isinstance(exc, ModelLoadError):
@@ -50,6 +57,11 @@ def on_signal_classified(sender, result, **kwargs) -> None:
 @receiver(prediction_failed, dispatch_uid="metrics_prediction_failed")
 def on_prediction_failed(sender, prediction, exception=None, **kwargs) -> None:
     metrics.prediction_failures_total.labels(reason=failure_reason(exception)).inc()
+
+
+@receiver(prediction_requeued, dispatch_uid="metrics_prediction_requeued")
+def on_prediction_requeued(sender, prediction, cause="", **kwargs) -> None:
+    metrics.predictions_requeued_total.labels(cause=cause).inc()
 
 
 @task_failure.connect(dispatch_uid="metrics_task_failure")  # a Celery signal, not Django's

@@ -24,3 +24,8 @@ class InvalidInput(DomainError, ValueError):
 
 class Conflict(DomainError):
     """The object's state forbids the change now (e.g. over-reading an unfinished result)."""
+
+
+class PredictionAbandoned(Exception):
+    """Not a refusal: a prediction started (or queued) too often without finishing (worker
+    lost, killed for memory, over its time limit) and is now failed for good."""

@@ -77,6 +77,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A pooled connection is checked before each request reuses it: a restarted database costs
+# no request a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock up front: concurrent requests wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
@@ -281,7 +284,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = 300  # other tasks; a prediction's limits follow its length
+# A worker process is replaced after a task leaves it above this resident size (KiB): one
+# long recording's peak is not kept for the next hours by an idle process.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=2_000_000
+)
+# Publishing to a broker that is down fails fast (the outbox keeps the task, see below)
+# instead of holding the upload's request for kombu's default retries.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+}  # fmt: skip
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 
 # Content Security Policy (django-csp): only our own origin; no CDN anywhere.
 CONTENT_SECURITY_POLICY = {
@@ -309,6 +323,41 @@ WAVECARDIO = {
     "MAX_STATELESS_SECONDS": env.float("WAVECARDIO_MAX_STATELESS_SECONDS", default=300.0),
     # Bearer-token failures per client address and minute before 429s.
     "FAILED_AUTH_PER_MINUTE": env.int("WAVECARDIO_FAILED_AUTH_PER_MINUTE", default=20),
+    # --- Reliability (docs/operations.md) --- A prediction's soft time limit: base plus so
+    # much per hour of recording; the hard limit (worker process killed) comes 30 s later.
+    "TASK_TIME_LIMIT_BASE_S": env.int("WAVECARDIO_TASK_TIME_LIMIT_BASE_S", default=120),
+    "TASK_TIME_LIMIT_PER_HOUR_S": env.int("WAVECARDIO_TASK_TIME_LIMIT_PER_HOUR_S", default=90),
+    "MAX_RECORDING_HOURS": 24,  # the longest recording accepted (classifier.core.signal)
+    # Started this many times (crash, time limit, lost worker) and still not finished: failed.
+    "MAX_ATTEMPTS": env.int("WAVECARDIO_MAX_ATTEMPTS", default=3),
+    # Embedded mode (tasks in-process): recordings longer than this are classified in a
+    # background thread, the page showing the progress. Production never classifies in web.
+    "EAGER_MAX_SECONDS": env.float("WAVECARDIO_EAGER_MAX_SECONDS", default=600.0),
+    # Pending for longer than this without a worker starting it: re-queued.
+    "PENDING_TIMEOUT_S": env.int("WAVECARDIO_PENDING_TIMEOUT_S", default=900),
+    # An outbox row older than this was not delivered: the reconciler sends it again.
+    "OUTBOX_RETRY_AFTER_S": env.int("WAVECARDIO_OUTBOX_RETRY_AFTER_S", default=30),
+}
+
+# The reconciler (classifier.tasks.reconcile_predictions; ``manage.py reconcile_predictions``
+# by cron in the embedded mode) runs each minute under ``celery beat``.
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-predictions": {
+        "task": "classifier.tasks.reconcile_predictions",
+        "schedule": env.float("WAVECARDIO_RECONCILE_EVERY_S", default=60.0),
+    },
+}
+# Redis re-delivers an unacknowledged task after the visibility timeout: it must exceed the
+# longest prediction's hard limit, or a long task runs twice at once.
+_LONGEST_TASK_S = (
+    WAVECARDIO["TASK_TIME_LIMIT_BASE_S"]
+    + WAVECARDIO["TASK_TIME_LIMIT_PER_HOUR_S"] * WAVECARDIO["MAX_RECORDING_HOURS"]
+    + 30
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _LONGEST_TASK_S + 600,
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
 }
 
 LOGGING = {

@@ -117,7 +117,7 @@ def test_a_created_recording_has_its_location(clinician_client, recording_path):
 
 
 def test_a_202_says_when_to_look_again(clinician_client, recording_path, monkeypatch):
-    monkeypatch.setattr(tasks.predict_recording, "delay", lambda prediction_id: None)  # queued
+    monkeypatch.setattr(tasks.predict_recording, "apply_async", lambda *a, **k: None)  # queued
     with open(recording_path, "rb") as handle:
         response = clinician_client.post(LIST, {"file": handle})
     assert response.status_code == 202, response.content
