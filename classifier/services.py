@@ -19,7 +19,7 @@ from audit import services as audit
 from audit.services import Action
 from classifier import signals
 from classifier.access import RecordingAction
-from classifier.core import pipeline
+from classifier.core import heart, pipeline
 from classifier.core.errors import Conflict, InvalidInput, PermissionDenied
 from classifier.core.model import (
     ModelLoadError,
@@ -30,7 +30,7 @@ from classifier.core.model import (
 )
 from classifier.core.pipeline import ClassificationResult
 from classifier.core.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
-from classifier.models import ModelVersion, OverRead, Prediction, Recording
+from classifier.models import ModelVersion, OverRead, Prediction, Recording, RecordingRhythm
 from classifier.selectors import (
     active_model_version,
     displayed_prediction,
@@ -175,6 +175,40 @@ def recording_signal(recording: Recording) -> EcgSignal:
     )
 
 
+def recording_rhythm(
+    recording: Recording, *, signal: EcgSignal | None = None
+) -> RecordingRhythm | None:
+    """The recording's heart rate, R-R intervals and R-peaks, computed once (``core.heart``)
+    and stored; later calls read the stored row. Computed when a prediction runs, or on the
+    first read of a recording stored before (``signal`` saves re-reading the file).
+    None when the stored file cannot be read (logged): the rhythm is an addition, never a
+    reason for a page or a prediction to fail."""
+    stored = RecordingRhythm.objects.filter(recording=recording).first()
+    if stored is not None:
+        return stored
+    try:
+        signal = signal or recording_signal(recording)
+    except (InvalidRecording, OSError) as exc:
+        logger.warning("rhythm_unavailable recording=%s error=%s", recording.pk, exc)
+        return None
+    rhythm = heart.heart_rhythm(signal.samples, signal.sampling_rate_hz)
+    summary = rhythm.summary()
+    stored, _ = RecordingRhythm.objects.get_or_create(
+        recording=recording,
+        defaults={
+            "lead": rhythm.lead,
+            "heart_rate_bpm": summary["heart_rate_bpm"],
+            "rr_ms": summary["rr_ms"],
+            "n_beats": summary["n_beats"],
+            "tachogram": rhythm.tachogram(),
+            "heart_rate_trend": rhythm.heart_rate_trend(),
+            "r_peaks": rhythm.r_peaks.astype("<i4").tobytes(),
+        },
+    )
+    logger.info("rhythm_computed recording=%s bpm=%s", recording.pk, stored.heart_rate_bpm)
+    return stored
+
+
 def prediction_run(prediction_id: int) -> Prediction:
     """Run one prediction. Idempotent: a finished prediction is returned as it is."""
     with transaction.atomic():
@@ -191,7 +225,8 @@ def prediction_run(prediction_id: int) -> Prediction:
         prediction.save(update_fields=["status", "started_at", "error"])
     try:
         model = get_model(prediction.model_version.card_path)
-        result = pipeline.classify(recording_signal(prediction.recording), model)
+        signal = recording_signal(prediction.recording)
+        result = pipeline.classify(signal, model)
     except (InvalidRecording, ModelLoadError, ValueError, OSError) as exc:
         failed = _prediction_failed(prediction, str(exc))
         signals.prediction_failed.send(sender=Prediction, prediction=failed, exception=exc)
@@ -216,6 +251,7 @@ def prediction_run(prediction_id: int) -> Prediction:
         transaction.on_commit(
             lambda: signals.prediction_finished.send(sender=Prediction, prediction=prediction)
         )
+    recording_rhythm(prediction.recording, signal=signal)  # once: the signal is at hand
     logger.info(
         "prediction_done id=%s label=%s total_ms=%s",
         prediction.pk,

@@ -58,6 +58,7 @@ def recording_detail(request, recording_id):
         actor=request.user, recording_id=recording_id, request=request
     )
     prediction = selectors.displayed_prediction(recording)
+    rhythm = services.recording_rhythm(recording)  # stored once; recordings from before, now
     probabilities = list((prediction.probabilities or {}).items()) if prediction else []
     card = selectors.card_fields(prediction.model_version if prediction else None)
     return render(
@@ -65,6 +66,8 @@ def recording_detail(request, recording_id):
         "classifier/recording_detail.html",
         {
             "recording": recording,
+            "rhythm": rhythm,
+            "rhythm_lead": recording.leads[rhythm.lead] if rhythm else "",
             "prediction": prediction,
             "probabilities": probabilities,
             "overreads": prediction.overreads.select_related("reviewer") if prediction else [],

@@ -115,8 +115,35 @@ class RecordingSerializer(serializers.ModelSerializer):
         return self.prediction_serializer(prediction).data if prediction else None
 
 
+class RRIntervalsSerializer(serializers.Serializer):
+    mean = serializers.FloatField(allow_null=True)
+    min = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+
+
+class RhythmSerializer(serializers.Serializer):
+    """Heart rate and R-R intervals, computed once per recording from its R-peaks."""
+
+    heart_rate_bpm = serializers.FloatField(
+        allow_null=True, help_text="mean heart rate: 60000 / mean R-R; null under 3 beats"
+    )
+    rr_ms = RRIntervalsSerializer(help_text="plausible R-R intervals (200-3000 ms)")
+    n_beats = serializers.IntegerField(help_text="R-peaks detected")
+    lead = serializers.IntegerField(help_text="index of the lead the R-peaks come from")
+
+
 class RecordingDetailSerializer(RecordingSerializer):
     prediction_serializer = PredictionDetailSerializer
+    rhythm = serializers.SerializerMethodField()
+
+    class Meta(RecordingSerializer.Meta):
+        fields = [*RecordingSerializer.Meta.fields, "rhythm"]
+        read_only_fields = fields
+
+    @extend_schema_field(RhythmSerializer(allow_null=True))
+    def get_rhythm(self, recording) -> dict | None:
+        rhythm = getattr(recording, "rhythm", None)  # the reverse one-to-one, when stored
+        return RhythmSerializer(rhythm).data if rhythm is not None else None
 
     @extend_schema_field(PredictionDetailSerializer(allow_null=True))
     def get_prediction(self, recording) -> dict | None:

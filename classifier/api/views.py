@@ -141,6 +141,7 @@ class RecordingViewSet(
         recording = services.recording_view(
             actor=request.user, recording_id=kwargs["pk"], request=request
         )
+        services.recording_rhythm(recording)  # stored once; recordings from before, now
         return Response(RecordingDetailSerializer(recording).data)
 
     @extend_schema(
