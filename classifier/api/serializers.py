@@ -192,6 +192,16 @@ class SignalSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.FloatField()), help_text="mV, per lead"
     )
     decimated = serializers.BooleanField(help_text="min/max per bucket when true")
+    zoom_level = serializers.IntegerField(
+        help_text="buckets of 2**zoom_level samples on a grid from the first sample; 0: every "
+        "sample"
+    )
+    samples_per_bucket = serializers.IntegerField()
+    r_peaks_s = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="the recording's R-peaks in the span (s); only at full resolution, else null",
+    )
 
 
 class FieldErrorSerializer(serializers.Serializer):

@@ -37,7 +37,7 @@ from classifier.api.serializers import (
     SignalQuerySerializer,
     SignalSerializer,
 )
-from classifier.core import plotting
+from classifier.core import envelope, plotting
 from classifier.core.errors import Conflict
 
 RETRY_AFTER_S = 2  # a 202's hint: most predictions finish within a few seconds
@@ -200,25 +200,32 @@ class RecordingViewSet(
     )
     @action(detail=True, methods=["get"])
     def signal(self, request, pk=None):
-        """The signal in mV for a time range, min/max-decimated to at most max_points:
-        every lead, or only ``lead`` when given."""
+        """The signal in mV for a time range (every lead, or only ``lead``), as at most
+        ``max_points`` points per lead: every sample, or above that the min/max envelope of
+        the zoom level's buckets (``core.envelope``). A span at full resolution carries the
+        recording's R-peaks in it."""
         recording = self.get_object()
         params = _span_query(request, recording.duration_s, recording.n_leads)
         signal = services.recording_signal(recording)  # parsed only for a valid request
         leads = [params["lead"]] if params["lead"] is not None else list(range(signal.n_leads))
-        series = plotting.signal_series(
+        series = envelope.signal_envelope(
             signal.samples[leads],
             signal.sampling_rate_hz,
             start_s=params["start_s"],
             end_s=params["end_s"],
             max_points=params["max_points"],
         )
+        rhythm = services.recording_rhythm(recording, signal=signal)  # stored once
+        peaks = None
+        if rhythm is not None and not series["decimated"] and series["t"]:
+            peaks = rhythm.peak_times_s(series["t"][0], series["t"][-1])
         return Response(
             SignalSerializer(
                 {
                     "sampling_rate_hz": signal.sampling_rate_hz,
                     "duration_s": signal.duration_s,
                     "lead_names": [signal.lead_names[i] for i in leads],
+                    "r_peaks_s": peaks,
                     **series,
                 }
             ).data

@@ -6,7 +6,7 @@ import sys
 
 from tests.conftest import REPO
 
-CORE_MODULES = ("card", "cwt", "errors", "features", "heart", "model", "pipeline",
+CORE_MODULES = ("card", "cwt", "envelope", "errors", "features", "heart", "model", "pipeline",
                 "plotting", "rhythm", "signal")  # fmt: skip
 
 
