@@ -78,6 +78,25 @@ class WindowSerializer(serializers.Serializer):
     quality = serializers.ChoiceField(choices=QUALITIES)
 
 
+class WindowQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=2000, default=500, help_text="at most 2000"
+    )
+    lead = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, help_text="default: all"
+    )
+
+
+class WindowPageSerializer(serializers.Serializer):
+    """One page of the shown prediction's windows, in the stored order (lead, then time)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = WindowSerializer(many=True)
+
+
 class PredictionDetailSerializer(PredictionSerializer):
     windows = WindowSerializer(many=True, read_only=True)
     overreads = OverReadSerializer(many=True, read_only=True)

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -36,6 +37,9 @@ from classifier.api.serializers import (
     RecordingUploadSerializer,
     SignalQuerySerializer,
     SignalSerializer,
+    WindowPageSerializer,
+    WindowQuerySerializer,
+    WindowSerializer,
 )
 from classifier.core import envelope, plotting
 from classifier.core.errors import Conflict
@@ -87,6 +91,14 @@ def _span_query(request, duration_s: float, n_leads: int, min_span_s: float = 0.
              f"{duration_s:g}-s recording"}
         )  # fmt: skip
     return params
+
+
+class WindowPagination(PageNumberPagination):
+    """Per-window results in pages: a 48-h 3-lead recording has ~65,000 windows."""
+
+    page_size = 500
+    page_size_query_param = "page_size"
+    max_page_size = 2000
 
 
 def _etag(*parts) -> str:
@@ -263,6 +275,29 @@ class RecordingViewSet(
             signal.samples[lead], spec, start_s=params["start_s"], end_s=end_s
         )
         return _with_cache_headers(HttpResponse(png, content_type="image/png"), etag)
+
+    @extend_schema(
+        parameters=[WindowQuerySerializer],
+        responses={200: WindowPageSerializer, **problems(400, 404, 409)},
+    )
+    @action(detail=True, methods=["get"])
+    def windows(self, request, pk=None):
+        """The shown prediction's per-window answers (the CLI's ``--windows`` fields), one
+        page at a time, optionally one ``lead``'s only; an audited read like the detail."""
+        _reject_unknown_parameters(request, set(WindowQuerySerializer().fields))
+        query = WindowQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        recording = services.recording_view(actor=request.user, recording_id=pk, request=request)
+        lead = query.validated_data["lead"]
+        if lead is not None and lead >= recording.n_leads:
+            raise ValidationError(
+                {"lead": f"this recording has {recording.n_leads} lead(s): 0 to "
+                 f"{recording.n_leads - 1}"}
+            )  # fmt: skip
+        windows = selectors.prediction_windows(recording, lead=lead)
+        paginator = WindowPagination()
+        page = paginator.paginate_queryset(windows, request, view=self)
+        return paginator.get_paginated_response(WindowSerializer(page, many=True).data)
 
     @extend_schema(
         responses={
