@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.permissions import allowed, check
@@ -193,18 +193,22 @@ def recording_rhythm(
         return None
     rhythm = heart.heart_rhythm(signal.samples, signal.sampling_rate_hz)
     summary = rhythm.summary()
-    stored, _ = RecordingRhythm.objects.get_or_create(
-        recording=recording,
-        defaults={
-            "lead": rhythm.lead,
-            "heart_rate_bpm": summary["heart_rate_bpm"],
-            "rr_ms": summary["rr_ms"],
-            "n_beats": summary["n_beats"],
-            "tachogram": rhythm.tachogram(),
-            "heart_rate_trend": rhythm.heart_rate_trend(),
-            "r_peaks": rhythm.r_peaks.astype("<i4").tobytes(),
-        },
-    )
+    try:
+        stored, _ = RecordingRhythm.objects.get_or_create(
+            recording=recording,
+            defaults={
+                "lead": rhythm.lead,
+                "heart_rate_bpm": summary["heart_rate_bpm"],
+                "rr_ms": summary["rr_ms"],
+                "n_beats": summary["n_beats"],
+                "tachogram": rhythm.tachogram(),
+                "heart_rate_trend": rhythm.heart_rate_trend(),
+                "r_peaks": rhythm.r_peaks.astype("<i4").tobytes(),
+            },
+        )
+    except IntegrityError:  # the recording was deleted meanwhile
+        logger.info("rhythm_dropped recording=%s reason=deleted", recording.pk)
+        return None
     logger.info("rhythm_computed recording=%s bpm=%s", recording.pk, stored.heart_rate_bpm)
     return stored
 

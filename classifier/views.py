@@ -68,6 +68,11 @@ def recording_detail(request, recording_id):
             "recording": recording,
             "rhythm": rhythm,
             "rhythm_lead": recording.leads[rhythm.lead] if rhythm else "",
+            "paper_layout": {
+                "leads": recording.leads,
+                "duration_s": recording.duration_s,
+                "rhythm_lead": rhythm.lead if rhythm else 0,
+            },
             "prediction": prediction,
             "probabilities": probabilities,
             "overreads": prediction.overreads.select_related("reviewer") if prediction else [],
