@@ -82,7 +82,7 @@ def test_the_signal_endpoint_bounds_points_honours_lead_and_marks_r_peaks(
     real = np.load(recording_path)  # 60 s of real NSR at 128 Hz
     samples = np.stack([real, -2 * real]).astype(np.float32)
     samples[1, 3000] = 9.0  # a one-sample spike on the second lead only
-    recording = RecordingFactory(
+    recording = RecordingFactory.create(
         owner=clinician,
         samples=samples,
         leads=["lead 1", "lead 2"],

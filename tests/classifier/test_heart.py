@@ -103,7 +103,7 @@ def test_the_api_detail_reports_the_rhythm_of_a_real_record(client, clinician):
 @pytest.mark.django_db
 def test_a_recording_stored_before_gets_its_rhythm_on_first_read(client, clinician, recording_path):
     samples = np.load(recording_path)  # a real 60-s NSR excerpt at 128 Hz
-    recording = RecordingFactory(owner=clinician, samples=samples)
+    recording = RecordingFactory.create(owner=clinician, samples=samples)
     client.force_login(clinician)
     body = client.get(f"{LIST}{recording.pk}/").json()
     expected = heart_rhythm(samples[None, :], 128.0).summary()
@@ -116,7 +116,7 @@ def test_a_recording_stored_before_gets_its_rhythm_on_first_read(client, clinici
 
 @pytest.mark.django_db
 def test_the_result_page_shows_heart_rate_and_intervals(client, clinician, recording_path):
-    recording = RecordingFactory(owner=clinician, samples=np.load(recording_path))
+    recording = RecordingFactory.create(owner=clinician, samples=np.load(recording_path))
     client.force_login(clinician)
     page = client.get(f"/recordings/{recording.pk}/").content.decode()
     stored = RecordingRhythm.objects.get(recording=recording)

@@ -46,8 +46,8 @@ def test_bad_window_queries_answer_400(client, classified, query, field):
 
 
 def test_windows_of_others_are_404_and_without_prediction_409(client, clinician, other_clinician):
-    mine = RecordingFactory(owner=clinician)  # stored, never classified
-    theirs = RecordingFactory(owner=other_clinician)
+    mine = RecordingFactory.create(owner=clinician)  # stored, never classified
+    theirs = RecordingFactory.create(owner=other_clinician)
     client.force_login(clinician)
     assert client.get(f"{LIST}{theirs.pk}/windows/").status_code == 404
     response = client.get(f"{LIST}{mine.pk}/windows/")
