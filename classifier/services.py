@@ -175,6 +175,24 @@ def recording_signal(recording: Recording) -> EcgSignal:
     )
 
 
+# The viewer pans and zooms one recording with many small requests: each process keeps the
+# last recording it parsed (when its samples fit in this), so a file is parsed once per view.
+VIEWER_SIGNAL_CACHE_BYTES = 128 * 1024 * 1024
+_viewed_signal: dict[str, EcgSignal] = {}
+
+
+def recording_signal_for_viewer(recording: Recording) -> EcgSignal:
+    """:func:`recording_signal`, reusing this process's last parse of the same stored file."""
+    key = f"{recording.pk}:{recording.sha256}"
+    signal = _viewed_signal.get(key)
+    if signal is None:
+        signal = recording_signal(recording)
+        _viewed_signal.clear()
+        if signal.samples.nbytes <= VIEWER_SIGNAL_CACHE_BYTES:
+            _viewed_signal[key] = signal
+    return signal
+
+
 def recording_rhythm(
     recording: Recording, *, signal: EcgSignal | None = None
 ) -> RecordingRhythm | None:

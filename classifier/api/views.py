@@ -218,7 +218,7 @@ class RecordingViewSet(
         recording's R-peaks in it."""
         recording = self.get_object()
         params = _span_query(request, recording.duration_s, recording.n_leads)
-        signal = services.recording_signal(recording)  # parsed only for a valid request
+        signal = services.recording_signal_for_viewer(recording)  # parsed only for a valid request
         leads = [params["lead"]] if params["lead"] is not None else list(range(signal.n_leads))
         series = envelope.signal_envelope(
             signal.samples[leads],
@@ -270,7 +270,7 @@ class RecordingViewSet(
         etag = _etag(recording.sha256, spec.to_dict(), lead, params["start_s"], end_s)
         if _not_modified(request, etag):
             return _with_cache_headers(HttpResponse(status=status.HTTP_304_NOT_MODIFIED), etag)
-        signal = services.recording_signal(recording)
+        signal = services.recording_signal_for_viewer(recording)
         png = plotting.scalogram_png(
             signal.samples[lead], spec, start_s=params["start_s"], end_s=end_s
         )

@@ -64,8 +64,9 @@ def signal_envelope(
     size = 2**level
     first, last = start // size, -(-stop // size)  # buckets on the level's grid
     # Samples of the grid outside the span repeat the span's edge values: never a new extreme.
-    index = np.clip(np.arange(first * size, last * size), start, stop - 1)
-    buckets = np.asarray(samples[:, index]).reshape(n_leads, last - first, size)
+    padding = ((0, 0), (start - first * size, last * size - stop))
+    grid = np.pad(np.asarray(samples[:, start:stop]), padding, mode="edge")
+    buckets = grid.reshape(n_leads, last - first, size)
     low, high = buckets.min(axis=2), buckets.max(axis=2)
     low_first = buckets.argmin(axis=2) <= buckets.argmax(axis=2)
     pairs = np.where(low_first[..., None], np.stack([low, high], 2), np.stack([high, low], 2))

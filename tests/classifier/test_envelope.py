@@ -103,3 +103,21 @@ def test_the_signal_endpoint_bounds_points_honours_lead_and_marks_r_peaks(
     rhythm = RecordingRhythm.objects.get(recording=recording)
     assert span["r_peaks_s"] == rhythm.peak_times_s(10, span["t"][-1])
     assert 5 <= len(span["r_peaks_s"]) <= 25 and all(10 <= t <= 20 for t in span["r_peaks_s"])
+
+
+@pytest.mark.django_db
+def test_panning_parses_the_stored_file_once(client, clinician, recording_path, monkeypatch):
+    from classifier import services
+
+    recording = RecordingFactory.create(owner=clinician, samples=np.load(recording_path))
+    parses = []
+    original = services.recording_signal
+    monkeypatch.setattr(services, "recording_signal", lambda r: parses.append(r.pk) or original(r))
+    client.force_login(clinician)
+    for start in (0, 10, 20, 30):
+        url = f"/api/v1/recordings/{recording.pk}/signal/"
+        assert client.get(url, {"start_s": start, "end_s": start + 10}).status_code == 200
+    assert parses == [recording.pk]
+    other = RecordingFactory.create(owner=clinician, samples=np.load(recording_path)[:2560])
+    assert client.get(f"/api/v1/recordings/{other.pk}/signal/").status_code == 200
+    assert parses == [recording.pk, other.pk]
