@@ -112,7 +112,12 @@ def test_panning_parses_the_stored_file_once(client, clinician, recording_path, 
     recording = RecordingFactory.create(owner=clinician, samples=np.load(recording_path))
     parses = []
     original = services.recording_signal
-    monkeypatch.setattr(services, "recording_signal", lambda r: parses.append(r.pk) or original(r))
+
+    def counting(stored):
+        parses.append(stored.pk)
+        return original(stored)
+
+    monkeypatch.setattr(services, "recording_signal", counting)
     client.force_login(clinician)
     for start in (0, 10, 20, 30):
         url = f"/api/v1/recordings/{recording.pk}/signal/"
