@@ -231,10 +231,13 @@
       ctx.fill();
     });
     ctx.restore();
-    ctx.fillStyle = COLOURS.label;
+    const name = this.leadNames[s.lead] || "lead " + (s.lead + 1);
     ctx.font = "bold 12px system-ui, sans-serif";
     ctx.textBaseline = "top";
-    ctx.fillText(this.leadNames[s.lead] || "lead " + (s.lead + 1), s.x0 + 4, s.top + 10);
+    ctx.fillStyle = "rgba(255, 255, 255, 0.85)"; // legible over the grid and the trace
+    ctx.fillRect(s.x0 + 2, s.top + 10, ctx.measureText(name).width + 4, 15);
+    ctx.fillStyle = COLOURS.label;
+    ctx.fillText(name, s.x0 + 4, s.top + 11);
   };
 
   EcgPaper.prototype.pointAt = function (x, y) {
