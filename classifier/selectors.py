@@ -11,7 +11,13 @@ from classifier.core.card import ModelCard, ModelLoadError
 from classifier.core.cwt import ScalogramSpec
 from classifier.core.errors import Conflict, NotFound
 from classifier.core.model import newest_card, read_card
-from classifier.models import ModelVersion, Prediction, Recording, RecordingQuerySet
+from classifier.models import (
+    ModelVersion,
+    Prediction,
+    Recording,
+    RecordingQuerySet,
+    RecordingRhythm,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +63,11 @@ def prediction_windows(recording: Recording, *, lead: int | None = None) -> list
         raise Conflict("the recording has no finished prediction yet")
     windows = prediction.windows or []
     return windows if lead is None else [w for w in windows if w["lead"] == lead]
+
+
+def rhythm_of(recording: Recording) -> RecordingRhythm | None:
+    """The recording's stored heart rhythm (None until it is computed)."""
+    return RecordingRhythm.objects.filter(recording=recording).first()
 
 
 def active_model_version() -> ModelVersion | None:

@@ -193,12 +193,32 @@ def recording_signal_for_viewer(recording: Recording) -> EcgSignal:
     return signal
 
 
+def recording_rhythm_for_view(recording: Recording) -> RecordingRhythm | None:
+    """The recording's stored heart rhythm for a page or the API. Missing, it is computed
+    by the shown prediction while that runs, else queued (``rhythm_requested``: a worker
+    computes it; the embedded mode at once) so web processes never detect beats."""
+    stored = RecordingRhythm.objects.filter(recording=recording).first()
+    if stored is not None:
+        return stored
+    prediction = displayed_prediction(recording)
+    if prediction is not None and not prediction.is_finished:
+        return None  # prediction_run computes it with the signal at hand
+    signals.rhythm_requested.send(sender=Recording, recording=recording)
+    return RecordingRhythm.objects.filter(recording=recording).first()
+
+
+def recording_rhythm_compute(recording_id) -> RecordingRhythm | None:
+    """:func:`recording_rhythm` of a recording by id (the queued task); None once deleted."""
+    recording = Recording.objects.filter(pk=recording_id).first()
+    return recording_rhythm(recording) if recording is not None else None
+
+
 def recording_rhythm(
     recording: Recording, *, signal: EcgSignal | None = None
 ) -> RecordingRhythm | None:
     """The recording's heart rate, R-R intervals and R-peaks, computed once (``core.heart``)
-    and stored; later calls read the stored row. Computed when a prediction runs, or on the
-    first read of a recording stored before (``signal`` saves re-reading the file).
+    and stored; later calls read the stored row. Computed when a prediction runs (``signal``
+    saves re-reading the file) or by the queued task for a recording stored before.
     None when the stored file cannot be read (logged): the rhythm is an addition, never a
     reason for a page or a prediction to fail."""
     stored = RecordingRhythm.objects.filter(recording=recording).first()

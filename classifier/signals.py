@@ -11,3 +11,4 @@ recording_stored = Signal()  # recording: a validated upload, its file and row c
 prediction_finished = Signal()  # prediction: status done, committed
 signal_classified = Signal()  # result: a stateless classification (nothing stored)
 prediction_failed = Signal()  # prediction, exception: ended failed (reason in prediction.error)
+rhythm_requested = Signal()  # recording: its heart rhythm is missing (classifier.tasks queues it)

@@ -58,7 +58,7 @@ def recording_detail(request, recording_id):
         actor=request.user, recording_id=recording_id, request=request
     )
     prediction = selectors.displayed_prediction(recording)
-    rhythm = services.recording_rhythm(recording)  # stored once; recordings from before, now
+    rhythm = services.recording_rhythm_for_view(recording)
     probabilities = list((prediction.probabilities or {}).items()) if prediction else []
     card = selectors.card_fields(prediction.model_version if prediction else None)
     return render(

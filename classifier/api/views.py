@@ -153,7 +153,7 @@ class RecordingViewSet(
         recording = services.recording_view(
             actor=request.user, recording_id=kwargs["pk"], request=request
         )
-        services.recording_rhythm(recording)  # stored once; recordings from before, now
+        services.recording_rhythm_for_view(recording)  # queued when missing
         return Response(RecordingDetailSerializer(recording).data)
 
     @extend_schema(
@@ -227,7 +227,7 @@ class RecordingViewSet(
             end_s=params["end_s"],
             max_points=params["max_points"],
         )
-        rhythm = services.recording_rhythm(recording, signal=signal)  # stored once
+        rhythm = selectors.rhythm_of(recording)
         peaks = None
         if rhythm is not None and not series["decimated"] and series["t"]:
             peaks = rhythm.peak_times_s(series["t"][0], series["t"][-1])

@@ -91,6 +91,8 @@ def test_the_signal_endpoint_bounds_points_honours_lead_and_marks_r_peaks(
     )
     client.force_login(clinician)
     url = f"/api/v1/recordings/{recording.pk}/signal/"
+    assert client.get(url, {"start_s": 10, "end_s": 20}).json()["r_peaks_s"] is None
+    client.get(f"/api/v1/recordings/{recording.pk}/")  # the first read computes the rhythm
 
     whole = client.get(url, {"lead": 1, "max_points": 100}).json()
     assert whole["lead_names"] == ["lead 2"] and len(whole["leads"]) == 1

@@ -10,9 +10,9 @@ from django.template.defaultfilters import floatformat
 
 from classifier.core.heart import MAX_TACHOGRAM_POINTS, heart_rhythm
 from classifier.core.signal import load_wfdb_record
-from classifier.models import RecordingRhythm
+from classifier.models import Prediction, RecordingRhythm
 from tests.conftest import REPO
-from tests.factories import RecordingFactory
+from tests.factories import PredictionFactory, RecordingFactory
 
 MITDB = REPO.parent / "shared" / "data" / "wfdb" / "mitdb"
 # Annotation symbols that mark a beat (wfdb's beat codes; rhythm and noise marks excluded).
@@ -123,3 +123,14 @@ def test_the_result_page_shows_heart_rate_and_intervals(client, clinician, recor
     assert f"{floatformat(stored.heart_rate_bpm, 0)} bpm" in page
     rr = stored.rr_ms
     assert f"min {floatformat(rr['min'], 0)}, max {floatformat(rr['max'], 0)}" in page
+
+
+@pytest.mark.django_db
+def test_a_running_prediction_computes_the_rhythm_not_the_page(client, clinician, recording_path):
+    recording = RecordingFactory.create(owner=clinician, samples=np.load(recording_path))
+    PredictionFactory.create(recording=recording, status=Prediction.Status.RUNNING)
+    client.force_login(clinician)
+    page = client.get(f"/recordings/{recording.pk}/").content.decode()
+    assert "being computed" in page
+    assert client.get(f"{LIST}{recording.pk}/").json()["rhythm"] is None
+    assert not RecordingRhythm.objects.exists()
