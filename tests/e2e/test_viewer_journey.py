@@ -41,9 +41,17 @@ def _record(name: str, seconds: float):
 
 @pytest.fixture
 def clinician_page(page, live_server, login):
-    """A signed-in clinician; the test fails on any script error of the page."""
+    """A signed-in clinician; the test fails on any script error or refused content (CSP)."""
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Refused" in message.text
+            else None
+        ),
+    )
     user = UserFactory(username="dr.viewer", roles=[Role.CLINICIAN])
     login("dr.viewer")
     expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
