@@ -54,6 +54,7 @@
     this.data = null;
     this.request = 0;
     this.calipers = [];
+    this.cursor = null; // the keyboard's caliper cursor: a time on the first row
     this.segments = [];
     this.twelve = twelveLeadLayout(options.leads, options.durationS, options.rhythmLead);
     const self = this;
@@ -94,6 +95,7 @@
     const latest = Math.max(0, this.duration - this.span());
     this.start = this.twelve ? 0 : Math.min(Math.max(0, startS), latest);
     this.calipers = [];
+    this.cursor = null;
     this.onCaliper(null);
     this.refresh();
   };
@@ -267,6 +269,11 @@
 
   EcgPaper.prototype.drawCalipers = function () {
     const ctx = this.ctx;
+    if (this.cursor !== null && this.segments.length) {
+      const s = this.segments[0], x = s.x0 + (this.cursor - s.t0) * this.pxPerS();
+      ctx.fillStyle = COLOURS.caliper;
+      ctx.fillRect(x - 0.75, s.top, 1.5, s.bottom - s.top);
+    }
     ctx.strokeStyle = COLOURS.caliper;
     ctx.fillStyle = COLOURS.caliper;
     ctx.lineWidth = 1;
@@ -290,6 +297,37 @@
     }
   };
 
+  // A point on the trace at time t of segment s (what a click there would measure).
+  EcgPaper.prototype.pointAtTime = function (s, t) {
+    const values = this.data.leads[s.lead] || [];
+    const i = Math.min(Math.max(this.indexOf(t), 0), values.length - 1);
+    const mv = values.length ? values[i] : s.offset;
+    return { segment: s, t: t, mv: mv, x: s.x0 + (t - s.t0) * this.pxPerS(), y: s.baseline - (mv - s.offset) * this.pxPerMv() };
+  };
+
+  // Keyboard calipers: "n"/"p" put the cursor on the next/previous R-peak of the first row,
+  // "," and "." move it by 1 mm (Shift: 5 mm), Enter places a caliper point there.
+  EcgPaper.prototype.moveCursor = function (how, step) {
+    const s = this.segments[0];
+    if (!s || !this.data) return;
+    const here = this.cursor === null ? s.t0 - 1e-6 : this.cursor;
+    let t = null;
+    if (how === "next") t = this.data.peaks.find(function (p) { return p > here + 1e-6 && p <= s.t1; });
+    else if (how === "previous") t = this.data.peaks.slice().reverse().find(function (p) { return p < here - 1e-6 && p >= s.t0; });
+    else t = Math.min(Math.max(here + step / this.speed, s.t0), s.t1);
+    if (t === undefined || t === null) return;
+    this.cursor = t;
+    this.draw();
+  };
+
+  EcgPaper.prototype.placeAtCursor = function () {
+    if (this.cursor === null || !this.segments.length) return;
+    const point = this.pointAtTime(this.segments[0], this.cursor);
+    this.calipers = this.calipers.length >= 2 ? [point] : this.calipers.concat([point]);
+    this.draw();
+    this.onCaliper(this.measurement());
+  };
+
   EcgPaper.prototype.onKey = function (event) {
     const span = this.span();
     const keys = {
@@ -303,7 +341,14 @@
       _: function () { this.setSpeed(this.step(SPEEDS, this.speed, -1)); },
       ArrowUp: function () { this.setGain(this.step(GAINS, this.gain, 1)); },
       ArrowDown: function () { this.setGain(this.step(GAINS, this.gain, -1)); },
-      Escape: function () { this.calipers = []; this.draw(); this.onCaliper(null); },
+      Escape: function () { this.calipers = []; this.cursor = null; this.draw(); this.onCaliper(null); },
+      n: function () { this.moveCursor("next"); },
+      p: function () { this.moveCursor("previous"); },
+      ".": function () { this.moveCursor("by", event.shiftKey ? 5 : 1); },
+      ",": function () { this.moveCursor("by", event.shiftKey ? -5 : -1); },
+      ">": function () { this.moveCursor("by", 5); },
+      "<": function () { this.moveCursor("by", -5); },
+      Enter: function () { this.placeAtCursor(); },
     };
     const action = keys[event.key];
     if (!action) return;

@@ -96,8 +96,17 @@ def test_calipers_measure_an_annotated_rr_interval(page, live_server, clinician_
     annotated_ms = (second - first) * 1000
     assert measured_ms == pytest.approx(annotated_ms, abs=10.0)
     expect(readout).to_contain_text(f"{60000 / measured_ms:.0f} bpm")
-    # R-peaks are marked on the paper, and the keyboard moves it.
+    # R-peaks are marked on the paper, keyboard users measure between them, and the keys
+    # move the paper.
     expect(page.locator("#paper-status")).to_contain_text("R-peaks marked")
+    peaks = page.evaluate(
+        "async () => (await (await fetch(document.getElementById('recording').dataset.signalUrl"
+        " + '?start_s=0&end_s=5&max_points=20000')).json()).r_peaks_s"
+    )
+    canvas.focus()
+    for key in ("n", "Enter", "n", "Enter"):
+        canvas.press(key)
+    expect(readout).to_contain_text(f"Δt {round((peaks[1] - peaks[0]) * 1000)} ms")
     canvas.press("ArrowRight")
     expect(canvas).to_have_attribute("data-start-s", "1.0000")
     canvas.press("-")
