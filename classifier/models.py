@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from classifier.access import RecordingAction, recording_filter, recording_for
-from classifier.core.signal import UPLOAD_FORMATS
+from classifier.core.signal import REFERENCE_RATE_HZ, UPLOAD_FORMATS
 
 
 def recording_upload_path(instance: Recording, filename: str) -> str:
@@ -104,6 +105,33 @@ class Recording(models.Model):
     @property
     def n_leads(self) -> int:
         return len(self.leads)
+
+
+class RecordingRhythm(models.Model):
+    """Heart rate and R-R intervals of a recording, computed once (``core.heart``) and kept:
+    the summary the API reports, the tachogram and trend the result page draws, and the
+    R-peaks the viewer marks (int32 sample indices at 128 Hz, little-endian)."""
+
+    recording = models.OneToOneField(
+        Recording, on_delete=models.CASCADE, primary_key=True, related_name="rhythm"
+    )
+    lead = models.PositiveSmallIntegerField(help_text="the lead the R-peaks were detected on")
+    heart_rate_bpm = models.FloatField(null=True, blank=True)
+    rr_ms = models.JSONField(default=dict, help_text="mean, min, max plausible R-R (ms)")
+    n_beats = models.PositiveIntegerField(default=0)
+    tachogram = models.JSONField(default=dict, help_text="t_s, rr_ms (bounded length)")
+    heart_rate_trend = models.JSONField(default=dict, help_text="t_s, bpm per minute")
+    r_peaks = models.BinaryField(help_text="int32 sample indices at 128 Hz")
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.recording_id} {self.heart_rate_bpm} bpm"
+
+    def peak_times_s(self, start_s: float = 0.0, end_s: float | None = None) -> list[float]:
+        """Times (s) of the stored R-peaks in [start_s, end_s] (end: the recording's)."""
+        peaks = np.frombuffer(bytes(self.r_peaks), dtype="<i4") / REFERENCE_RATE_HZ
+        stop = np.inf if end_s is None else end_s
+        return np.round(peaks[(peaks >= start_s) & (peaks <= stop)], 4).tolist()
 
 
 class Prediction(models.Model):

@@ -10,9 +10,15 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from classifier.access import RecordingAction
 from classifier.core.card import ModelCard, ModelLoadError
 from classifier.core.cwt import ScalogramSpec
-from classifier.core.errors import NotFound
+from classifier.core.errors import Conflict, NotFound
 from classifier.core.model import newest_card, read_card
-from classifier.models import ModelVersion, Prediction, Recording, RecordingQuerySet
+from classifier.models import (
+    ModelVersion,
+    Prediction,
+    Recording,
+    RecordingQuerySet,
+    RecordingRhythm,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +78,21 @@ def displayed_prediction(recording: Recording) -> Prediction | None:
     if shown is None:
         shown = list(recording.predictions.filter(is_shadow=False).order_by("-created_at"))
     return shown[0] if shown else None
+
+
+def prediction_windows(recording: Recording, *, lead: int | None = None) -> list[dict]:
+    """The shown prediction's per-window answers (``lead``'s only when given). Conflict
+    while there is no finished prediction to read them from."""
+    prediction = displayed_prediction(recording)
+    if prediction is None or prediction.status != Prediction.Status.DONE:
+        raise Conflict("the recording has no finished prediction yet")
+    windows = prediction.windows or []
+    return windows if lead is None else [w for w in windows if w["lead"] == lead]
+
+
+def rhythm_of(recording: Recording) -> RecordingRhythm | None:
+    """The recording's stored heart rhythm (None until it is computed)."""
+    return RecordingRhythm.objects.filter(recording=recording).first()
 
 
 def active_model_version() -> ModelVersion | None:

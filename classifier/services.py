@@ -14,8 +14,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.db.models import F as models_F
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.permissions import allowed, check
@@ -24,13 +24,8 @@ from audit import services as audit
 from audit.services import Action
 from classifier import signals
 from classifier.access import RecordingAction
-from classifier.core import pipeline
-from classifier.core.errors import (
-    Conflict,
-    InvalidInput,
-    PermissionDenied,
-    PredictionAbandoned,
-)
+from classifier.core import heart, pipeline
+from classifier.core.errors import Conflict, InvalidInput, PermissionDenied, PredictionAbandoned
 from classifier.core.model import (
     ModelLoadError,
     get_model,
@@ -40,7 +35,14 @@ from classifier.core.model import (
 )
 from classifier.core.pipeline import ClassificationResult
 from classifier.core.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
-from classifier.models import ModelVersion, OverRead, Prediction, PredictionOutbox, Recording
+from classifier.models import (
+    ModelVersion,
+    OverRead,
+    Prediction,
+    PredictionOutbox,
+    Recording,
+    RecordingRhythm,
+)
 from classifier.selectors import (
     active_model_version,
     displayed_prediction,
@@ -261,7 +263,7 @@ def prediction_dispatched(prediction_id: int) -> None:
 def prediction_dispatch_failed(prediction_id: int, error: BaseException) -> None:
     """The broker could not be reached: the row stays for the reconciler (counted)."""
     PredictionOutbox.objects.filter(prediction_id=prediction_id).update(
-        attempts=models_F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:500]
+        attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:500]
     )
     logger.warning("prediction_dispatch_failed id=%s error=%s", prediction_id, error)
 
@@ -293,6 +295,82 @@ def recording_signal(recording: Recording) -> EcgSignal:
     )
 
 
+# The viewer pans and zooms one recording with many small requests: each process keeps the
+# last recording it parsed (when its samples fit in this), so a file is parsed once per view.
+VIEWER_SIGNAL_CACHE_BYTES = 128 * 1024 * 1024
+_viewed_signal: dict[str, EcgSignal] = {}
+
+
+def recording_signal_for_viewer(recording: Recording) -> EcgSignal:
+    """:func:`recording_signal`, reusing this process's last parse of the same stored file."""
+    key = f"{recording.pk}:{recording.sha256}"
+    signal = _viewed_signal.get(key)
+    if signal is None:
+        signal = recording_signal(recording)
+        _viewed_signal.clear()
+        if signal.samples.nbytes <= VIEWER_SIGNAL_CACHE_BYTES:
+            _viewed_signal[key] = signal
+    return signal
+
+
+def recording_rhythm_for_view(recording: Recording) -> RecordingRhythm | None:
+    """The recording's stored heart rhythm for a page or the API. Missing, it is computed
+    by the shown prediction while that runs, else queued (``rhythm_requested``: a worker
+    computes it; the embedded mode at once) so web processes never detect beats."""
+    stored = RecordingRhythm.objects.filter(recording=recording).first()
+    if stored is not None:
+        return stored
+    prediction = displayed_prediction(recording)
+    if prediction is not None and not prediction.is_finished:
+        return None  # prediction_run computes it with the signal at hand
+    signals.rhythm_requested.send(sender=Recording, recording=recording)
+    return RecordingRhythm.objects.filter(recording=recording).first()
+
+
+def recording_rhythm_compute(recording_id) -> RecordingRhythm | None:
+    """:func:`recording_rhythm` of a recording by id (the queued task); None once deleted."""
+    recording = Recording.objects.filter(pk=recording_id).first()
+    return recording_rhythm(recording) if recording is not None else None
+
+
+def recording_rhythm(
+    recording: Recording, *, signal: EcgSignal | None = None
+) -> RecordingRhythm | None:
+    """The recording's heart rate, R-R intervals and R-peaks, computed once (``core.heart``)
+    and stored; later calls read the stored row. Computed when a prediction runs (``signal``
+    saves re-reading the file) or by the queued task for a recording stored before.
+    None when the stored file cannot be read (logged): the rhythm is an addition, never a
+    reason for a page or a prediction to fail."""
+    stored = RecordingRhythm.objects.filter(recording=recording).first()
+    if stored is not None:
+        return stored
+    try:
+        signal = signal or recording_signal(recording)
+    except (InvalidRecording, OSError) as exc:
+        logger.warning("rhythm_unavailable recording=%s error=%s", recording.pk, exc)
+        return None
+    rhythm = heart.heart_rhythm(signal.samples, signal.sampling_rate_hz)
+    summary = rhythm.summary()
+    try:
+        stored, _ = RecordingRhythm.objects.get_or_create(
+            recording=recording,
+            defaults={
+                "lead": rhythm.lead,
+                "heart_rate_bpm": summary["heart_rate_bpm"],
+                "rr_ms": summary["rr_ms"],
+                "n_beats": summary["n_beats"],
+                "tachogram": rhythm.tachogram(),
+                "heart_rate_trend": rhythm.heart_rate_trend(),
+                "r_peaks": rhythm.r_peaks.astype("<i4").tobytes(),
+            },
+        )
+    except IntegrityError:  # the recording was deleted meanwhile
+        logger.info("rhythm_dropped recording=%s reason=deleted", recording.pk)
+        return None
+    logger.info("rhythm_computed recording=%s bpm=%s", recording.pk, stored.heart_rate_bpm)
+    return stored
+
+
 def prediction_run(prediction_id: int) -> Prediction:
     """Run one prediction. Idempotent: a finished prediction is returned as it is.
 
@@ -322,7 +400,8 @@ def prediction_run(prediction_id: int) -> Prediction:
         return _prediction_abandoned(prediction)
     try:
         model = get_model(prediction.model_version.card_path)
-        result = pipeline.classify(recording_signal(prediction.recording), model)
+        signal = recording_signal(prediction.recording)
+        result = pipeline.classify(signal, model)
     except (OperationalError, InterfaceError):
         raise  # the database, not the recording: the task retries, the reconciler backs it
     except Exception as exc:  # whatever the work raised, the prediction ends with the reason
@@ -350,6 +429,7 @@ def prediction_run(prediction_id: int) -> Prediction:
         transaction.on_commit(
             lambda: signals.prediction_finished.send(sender=Prediction, prediction=prediction)
         )
+    recording_rhythm(prediction.recording, signal=signal)  # once: the signal is at hand
     logger.info(
         "prediction_done id=%s label=%s total_ms=%s attempt=%s",
         prediction.pk,

@@ -14,3 +14,4 @@ prediction_failed = Signal()  # prediction, exception: ended failed (reason in p
 # prediction, cause ("undelivered", "overdue_pending", "overdue_running"): the reconciler sent
 # it to the queue again; a give-up is a prediction_failed with exception PredictionAbandoned.
 prediction_requeued = Signal()
+rhythm_requested = Signal()  # recording: its heart rhythm is missing (classifier.tasks queues it)

@@ -75,6 +75,18 @@ def queue_prediction(sender, prediction, **kwargs) -> None:
     dispatch(prediction)
 
 
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def compute_rhythm(recording_id: str) -> bool:
+    return services.recording_rhythm_compute(recording_id) is not None
+
+
+@receiver(signals.rhythm_requested, dispatch_uid="tasks_queue_rhythm")
+def queue_rhythm(sender, recording, **kwargs) -> None:
+    """A recording stored before heart rates were computed gets its own once, off the web
+    process (in-process in the embedded mode)."""
+    compute_rhythm.delay(str(recording.pk))
+
+
 @worker_process_init.connect
 def load_active_model(**kwargs) -> None:
     """Each worker process loads and warms the active model before its first task, so no

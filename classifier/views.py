@@ -67,6 +67,7 @@ def recording_detail(request, recording_id):
         actor=request.user, recording_id=recording_id, request=request
     )
     prediction = selectors.displayed_prediction(recording)
+    rhythm = services.recording_rhythm_for_view(recording)
     probabilities = list((prediction.probabilities or {}).items()) if prediction else []
     card = selectors.card_fields(prediction.model_version if prediction else None)
     return render(
@@ -74,6 +75,13 @@ def recording_detail(request, recording_id):
         "classifier/recording_detail.html",
         {
             "recording": recording,
+            "rhythm": rhythm,
+            "rhythm_lead": recording.leads[rhythm.lead] if rhythm else "",
+            "paper_layout": {
+                "leads": recording.leads,
+                "duration_s": recording.duration_s,
+                "rhythm_lead": rhythm.lead if rhythm else 0,
+            },
             "prediction": prediction,
             "probabilities": probabilities,
             "overreads": prediction.overreads.select_related("reviewer") if prediction else [],

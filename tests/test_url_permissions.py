@@ -103,6 +103,13 @@ RECORDING_API = own_other_missing(
     missing=by_role(401, 403, 404, 404, 403, 403, 403),
 )
 
+# Reads of a finished prediction, on a recording that has none yet: 409 where it is visible.
+RECORDING_API_NO_PREDICTION = own_other_missing(
+    own=by_role(401, 403, 409, 409, 403, 403, 403),
+    other=by_role(401, 403, 404, 409, 403, 403, 403),
+    missing=by_role(401, 403, 404, 404, 403, 403, 403),
+)
+
 
 def user_admin(ok) -> dict:
     return {
@@ -188,14 +195,8 @@ RULES: list[Rule] = [
     Rule("recording-signal", RECORDING_API),
     Rule("recording-prediction-status", RECORDING_API),
     Rule("recording-scalogram", RECORDING_API),
-    Rule(
-        "recording-fhir",
-        own_other_missing(
-            own=by_role(401, 403, 409, 409, 403, 403, 403),  # 409: no finished prediction yet
-            other=by_role(401, 403, 404, 409, 403, 403, 403),
-            missing=by_role(401, 403, 404, 404, 403, 403, 403),
-        ),
-    ),
+    Rule("recording-fhir", RECORDING_API_NO_PREDICTION),
+    Rule("recording-windows", RECORDING_API_NO_PREDICTION),
     Rule(
         "recording-overread",
         own_other_missing(

@@ -78,6 +78,25 @@ class WindowSerializer(serializers.Serializer):
     quality = serializers.ChoiceField(choices=QUALITIES)
 
 
+class WindowQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=2000, default=500, help_text="at most 2000"
+    )
+    lead = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, help_text="default: all"
+    )
+
+
+class WindowPageSerializer(serializers.Serializer):
+    """One page of the shown prediction's windows, in the stored order (lead, then time)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = WindowSerializer(many=True)
+
+
 class PredictionDetailSerializer(PredictionSerializer):
     windows = WindowSerializer(many=True, read_only=True)
     overreads = OverReadSerializer(many=True, read_only=True)
@@ -115,8 +134,35 @@ class RecordingSerializer(serializers.ModelSerializer):
         return self.prediction_serializer(prediction).data if prediction else None
 
 
+class RRIntervalsSerializer(serializers.Serializer):
+    mean = serializers.FloatField(allow_null=True)
+    min = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+
+
+class RhythmSerializer(serializers.Serializer):
+    """Heart rate and R-R intervals, computed once per recording from its R-peaks."""
+
+    heart_rate_bpm = serializers.FloatField(
+        allow_null=True, help_text="mean heart rate: 60000 / mean R-R; null under 3 beats"
+    )
+    rr_ms = RRIntervalsSerializer(help_text="plausible R-R intervals (200-3000 ms)")
+    n_beats = serializers.IntegerField(help_text="R-peaks detected")
+    lead = serializers.IntegerField(help_text="index of the lead the R-peaks come from")
+
+
 class RecordingDetailSerializer(RecordingSerializer):
     prediction_serializer = PredictionDetailSerializer
+    rhythm = serializers.SerializerMethodField()
+
+    class Meta(RecordingSerializer.Meta):
+        fields = [*RecordingSerializer.Meta.fields, "rhythm"]
+        read_only_fields = fields
+
+    @extend_schema_field(RhythmSerializer(allow_null=True))
+    def get_rhythm(self, recording) -> dict | None:
+        rhythm = getattr(recording, "rhythm", None)  # the reverse one-to-one, when stored
+        return RhythmSerializer(rhythm).data if rhythm is not None else None
 
     @extend_schema_field(PredictionDetailSerializer(allow_null=True))
     def get_prediction(self, recording) -> dict | None:
@@ -195,6 +241,16 @@ class SignalSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.FloatField()), help_text="mV, per lead"
     )
     decimated = serializers.BooleanField(help_text="min/max per bucket when true")
+    zoom_level = serializers.IntegerField(
+        help_text="buckets of 2**zoom_level samples on a grid from the first sample; 0: every "
+        "sample"
+    )
+    samples_per_bucket = serializers.IntegerField()
+    r_peaks_s = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="the recording's R-peaks in the span (s); only at full resolution, else null",
+    )
 
 
 class FieldErrorSerializer(serializers.Serializer):

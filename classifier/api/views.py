@@ -11,6 +11,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -41,8 +42,11 @@ from classifier.api.serializers import (
     SignalQuerySerializer,
     SignalSerializer,
     StatusQuerySerializer,
+    WindowPageSerializer,
+    WindowQuerySerializer,
+    WindowSerializer,
 )
-from classifier.core import plotting
+from classifier.core import envelope, plotting
 from classifier.core.errors import Conflict
 
 
@@ -110,6 +114,14 @@ def _span_query(request, duration_s: float, n_leads: int, min_span_s: float = 0.
     return params
 
 
+class WindowPagination(PageNumberPagination):
+    """Per-window results in pages: a 48-h 3-lead recording has ~65,000 windows."""
+
+    page_size = 500
+    page_size_query_param = "page_size"
+    max_page_size = 2000
+
+
 def _etag(*parts) -> str:
     return '"' + hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32] + '"'
 
@@ -160,6 +172,7 @@ class RecordingViewSet(
         recording = services.recording_view(
             actor=request.user, recording_id=kwargs["pk"], request=request
         )
+        services.recording_rhythm_for_view(recording)  # queued when missing
         return Response(RecordingDetailSerializer(recording).data)
 
     @extend_schema(
@@ -229,25 +242,32 @@ class RecordingViewSet(
     )
     @action(detail=True, methods=["get"])
     def signal(self, request, pk=None):
-        """The signal in mV for a time range, min/max-decimated to at most max_points:
-        every lead, or only ``lead`` when given."""
+        """The signal in mV for a time range (every lead, or only ``lead``), as at most
+        ``max_points`` points per lead: every sample, or above that the min/max envelope of
+        the zoom level's buckets (``core.envelope``). A span at full resolution carries the
+        recording's R-peaks in it."""
         recording = self.get_object()
         params = _span_query(request, recording.duration_s, recording.n_leads)
-        signal = services.recording_signal(recording)  # parsed only for a valid request
+        signal = services.recording_signal_for_viewer(recording)  # parsed only for a valid request
         leads = [params["lead"]] if params["lead"] is not None else list(range(signal.n_leads))
-        series = plotting.signal_series(
+        series = envelope.signal_envelope(
             signal.samples[leads],
             signal.sampling_rate_hz,
             start_s=params["start_s"],
             end_s=params["end_s"],
             max_points=params["max_points"],
         )
+        rhythm = selectors.rhythm_of(recording)
+        peaks = None
+        if rhythm is not None and not series["decimated"] and series["t"]:
+            peaks = rhythm.peak_times_s(series["t"][0], series["t"][-1])
         return Response(
             SignalSerializer(
                 {
                     "sampling_rate_hz": signal.sampling_rate_hz,
                     "duration_s": signal.duration_s,
                     "lead_names": [signal.lead_names[i] for i in leads],
+                    "r_peaks_s": peaks,
                     **series,
                 }
             ).data
@@ -280,11 +300,34 @@ class RecordingViewSet(
         etag = _etag(recording.sha256, spec.to_dict(), lead, params["start_s"], end_s)
         if _not_modified(request, etag):
             return _with_cache_headers(HttpResponse(status=status.HTTP_304_NOT_MODIFIED), etag)
-        signal = services.recording_signal(recording)
+        signal = services.recording_signal_for_viewer(recording)
         png = plotting.scalogram_png(
             signal.samples[lead], spec, start_s=params["start_s"], end_s=end_s
         )
         return _with_cache_headers(HttpResponse(png, content_type="image/png"), etag)
+
+    @extend_schema(
+        parameters=[WindowQuerySerializer],
+        responses={200: WindowPageSerializer, **problems(400, 404, 409)},
+    )
+    @action(detail=True, methods=["get"])
+    def windows(self, request, pk=None):
+        """The shown prediction's per-window answers (the CLI's ``--windows`` fields), one
+        page at a time, optionally one ``lead``'s only; an audited read like the detail."""
+        _reject_unknown_parameters(request, set(WindowQuerySerializer().fields))
+        query = WindowQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        recording = services.recording_view(actor=request.user, recording_id=pk, request=request)
+        lead = query.validated_data["lead"]
+        if lead is not None and lead >= recording.n_leads:
+            raise ValidationError(
+                {"lead": f"this recording has {recording.n_leads} lead(s): 0 to "
+                 f"{recording.n_leads - 1}"}
+            )  # fmt: skip
+        windows = selectors.prediction_windows(recording, lead=lead)
+        paginator = WindowPagination()
+        page = paginator.paginate_queryset(windows, request, view=self)
+        return paginator.get_paginated_response(WindowSerializer(page, many=True).data)
 
     @extend_schema(
         responses={

@@ -30,3 +30,12 @@ def level(key: str) -> str:
 @register.filter
 def task(key: str) -> str:
     return "ARR vs NSR" if key.endswith("arr_vs_nsr") else "ARR / CHF / NSR"
+
+
+@register.filter
+def hms(seconds) -> str:
+    """Seconds -> ``hh:mm:ss`` (the viewer's time axis)."""
+    if seconds is None or seconds == "":
+        return "–"
+    total = int(float(seconds))
+    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"

@@ -6,8 +6,8 @@ import sys
 
 from tests.conftest import REPO
 
-CORE_MODULES = ("card", "cwt", "errors", "features", "model", "pipeline", "plotting", "rhythm",
-                "signal")  # fmt: skip
+CORE_MODULES = ("card", "cwt", "envelope", "errors", "features", "heart", "model", "pipeline",
+                "plotting", "rhythm", "signal")  # fmt: skip
 
 
 def test_the_core_loads_neither_django_nor_tensorflow():
