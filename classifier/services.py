@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.permissions import allowed, check
@@ -20,7 +20,7 @@ from audit.services import Action
 from classifier import signals
 from classifier.access import RecordingAction
 from classifier.core import pipeline
-from classifier.core.errors import Conflict, InvalidInput, PermissionDenied
+from classifier.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from classifier.core.model import (
     ModelLoadError,
     get_model,
@@ -28,13 +28,16 @@ from classifier.core.model import (
     read_card,
     sha256_of,
 )
+from classifier.core.patient import PatientDetails, patient_ref_clean
 from classifier.core.pipeline import ClassificationResult
 from classifier.core.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
-from classifier.models import ModelVersion, OverRead, Prediction, Recording
+from classifier.models import ModelVersion, OverRead, OverReadAmendment, Prediction, Recording
 from classifier.selectors import (
     active_model_version,
     displayed_prediction,
     model_version_get,
+    overread_labels,
+    patient_recordings,
     recording_get,
     shadow_model_versions,
 )
@@ -69,12 +72,22 @@ def read_upload(upload, *, limits: SignalLimits) -> bytes:
     return upload.read(limits.max_size_bytes + 1)
 
 
-def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, request=None):
+def recording_create(
+    *,
+    owner,
+    upload,
+    sampling_rate_hz: float | None = None,
+    patient: PatientDetails | None = None,
+    request=None,
+):
     """Validate, store (file + row in one transaction), audit and queue the prediction.
 
+    ``patient``: what is known of the patient, typed by the uploader or read from the file's
+    header (``classifier.core.patient.patient_details`` validates either).
     Raises InvalidRecording (nothing stored) for bad input, PermissionDenied without the role.
     """
     check(owner, Perm.UPLOAD_RECORDING)
+    patient = patient or PatientDetails()
     filename = Path(getattr(upload, "name", "") or "upload").name[:255]
     limits = signal_limits()
     try:
@@ -102,6 +115,7 @@ def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, re
         duration_s=signal.duration_s,
         leads=list(signal.lead_names),
         uploaded_at=timezone.now(),
+        **patient.fields(),
     )
     recording.file.save(filename, ContentFile(content), save=False)
     try:
@@ -112,7 +126,12 @@ def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, re
                 actor=owner,
                 request=request,
                 target=recording,
-                details={"filename": filename, "sha256": recording.sha256, "size": len(content)},
+                details={
+                    "filename": filename,
+                    "sha256": recording.sha256,
+                    "size": len(content),
+                    "patient_ref": recording.patient_ref,
+                },
             )
             transaction.on_commit(
                 partial(signals.recording_stored.send, sender=Recording, recording=recording)
@@ -153,6 +172,56 @@ def recording_view(*, actor, recording_id, request=None) -> Recording:
     recording = recording_get(actor, recording_id)
     audit.record(Action.RECORDING_VIEWED, actor=actor, request=request, target=recording)
     return recording
+
+
+def recording_patient_update(
+    *, actor, recording_id, patient: PatientDetails, request=None
+) -> Recording:
+    """The owner corrects the patient details of a recording (audited, before and after)."""
+    recording = Recording.objects.get_for(actor, recording_id, RecordingAction.EDIT)
+    before = _patient_audit_fields(recording)
+    for name, value in patient.fields().items():
+        setattr(recording, name, value)
+    after = _patient_audit_fields(recording)
+    if before == after:
+        return recording
+    with transaction.atomic():
+        recording.save(update_fields=list(patient.fields()))
+        audit.record(
+            Action.PATIENT_DETAILS_CHANGED,
+            actor=actor,
+            request=request,
+            target=recording,
+            details={"before": before, "after": after},
+        )
+    return recording
+
+
+def _patient_audit_fields(recording: Recording) -> dict:
+    acquired = recording.acquired_at.isoformat() if recording.acquired_at else None
+    return {
+        "patient_ref": recording.patient_ref,
+        "acquired_at": acquired,
+        "patient_sex": recording.patient_sex,
+        "patient_birth_year": recording.patient_birth_year,
+    }
+
+
+def patient_view(*, actor, patient_ref: str, request=None) -> list[Recording]:
+    """The recordings of one patient that ``actor`` may see, oldest acquisition first: an
+    audited read. NotFound when there are none (so references reveal nothing)."""
+    check(actor, Perm.UPLOAD_RECORDING)
+    ref = patient_ref_clean(patient_ref)
+    recordings = list(patient_recordings(actor, ref)) if ref else []
+    if not recordings:
+        raise NotFound("no recordings of this patient that you may see")
+    audit.record(
+        Action.PATIENT_VIEWED,
+        actor=actor,
+        request=request,
+        details={"patient_ref": ref, "recordings": [str(r.pk) for r in recordings]},
+    )
+    return recordings
 
 
 def recording_file_open(*, actor, recording_id, request=None) -> tuple[Recording, File]:
@@ -339,35 +408,104 @@ def default_model_card() -> Path:
     return version.card_path if version else newest_card(settings.WAVECARDIO["MODELS_DIR"])
 
 
-def overread_record(
-    *, reviewer, recording_id, label: str, comment: str = "", request=None
-) -> OverRead:
-    """A reviewer agrees with the shown prediction or corrects its label (audited)."""
+class OverReadExists(Conflict):
+    """The reviewer has signed an over-read of this prediction: change it by amending."""
+
+
+def _overread_target(reviewer, recording_id) -> Prediction:
     recording = Recording.objects.get_for(reviewer, recording_id, RecordingAction.OVERREAD)
     prediction = displayed_prediction(recording)
     if prediction is None or prediction.status != Prediction.Status.DONE:
         raise Conflict("only a finished prediction can be over-read")
-    classes = list(prediction.probabilities or {})  # the answering model's classes, in order
-    if label not in classes:
-        raise InvalidInput(f"label must be one of {', '.join(classes)}")
-    with transaction.atomic():
-        overread = OverRead.objects.create(
-            prediction=prediction,
-            reviewer=reviewer,
-            agrees=label == prediction.label,
-            label=label,
-            comment=comment.strip()[:2000],
+    return prediction
+
+
+def _overread_fields(prediction: Prediction, label: str, comment: str) -> dict:
+    labels = overread_labels(prediction)
+    if label not in labels:
+        raise InvalidInput(f"label must be one of {', '.join(labels)}")
+    return {"label": label, "comment": comment.strip()[:2000], "agrees": label == prediction.label}
+
+
+def overread_record(
+    *, reviewer, recording_id, label: str, comment: str = "", request=None
+) -> OverRead:
+    """The reviewer signs their reading of the shown prediction: agrees, corrects the label or
+    calls it non-diagnostic (audited). One per reviewer and prediction: signing locks it, and
+    a second one is refused (OverReadExists) in favour of ``overread_amend``."""
+    prediction = _overread_target(reviewer, recording_id)
+    fields = _overread_fields(prediction, label, comment)
+    if OverRead.objects.filter(prediction=prediction, reviewer=reviewer).exists():
+        raise OverReadExists(
+            "you have already signed an over-read of this result; amend it, giving a reason"
         )
+    try:
+        with transaction.atomic():
+            overread = OverRead.objects.create(prediction=prediction, reviewer=reviewer, **fields)
+            audit.record(
+                Action.OVERREAD_RECORDED,
+                actor=reviewer,
+                request=request,
+                target=overread,
+                details={
+                    "recording": str(prediction.recording_id),
+                    "model_label": prediction.label,
+                    "reviewer_label": label,
+                    "agrees": overread.agrees,
+                    "signed": True,
+                },
+            )
+    except IntegrityError as exc:  # a concurrent sign-off by the same reviewer won
+        raise OverReadExists(
+            "you have already signed an over-read of this result; amend it, giving a reason"
+        ) from exc
+    return overread
+
+
+def overread_amend(
+    *, reviewer, recording_id, label: str, comment: str = "", reason: str, request=None
+) -> OverRead:
+    """Change the reviewer's own signed over-read: the previous reading and the reason are kept
+    as an amendment (audited). Nothing to amend is a NotFound; no reason, InvalidInput."""
+    prediction = _overread_target(reviewer, recording_id)
+    fields = _overread_fields(prediction, label, comment)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("an amendment needs a reason")
+    with transaction.atomic():
+        overread = (
+            OverRead.objects.select_for_update()
+            .filter(prediction=prediction, reviewer=reviewer)
+            .first()
+        )
+        if overread is None:
+            raise NotFound("you have not signed an over-read of this result yet: sign one first")
+        if overread.label == fields["label"] and overread.comment == fields["comment"]:
+            raise InvalidInput("the amendment changes neither the label nor the comment")
+        amendment = OverReadAmendment.objects.create(
+            overread=overread,
+            amended_by=reviewer,
+            previous_label=overread.label,
+            previous_comment=overread.comment,
+            label=fields["label"],
+            comment=fields["comment"],
+            reason=reason[:2000],
+        )
+        for name, value in fields.items():
+            setattr(overread, name, value)
+        overread.amended_at = amendment.created_at
+        overread.save(update_fields=[*fields, "amended_at"])
         audit.record(
-            Action.OVERREAD_RECORDED,
+            Action.OVERREAD_AMENDED,
             actor=reviewer,
             request=request,
             target=overread,
             details={
                 "recording": str(prediction.recording_id),
                 "model_label": prediction.label,
-                "reviewer_label": label,
-                "agrees": overread.agrees,
+                "previous_label": amendment.previous_label,
+                "reviewer_label": amendment.label,
+                "reason": amendment.reason,
             },
         )
     return overread
