@@ -7,6 +7,7 @@ import logging
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -19,7 +20,8 @@ from audit import services as audit
 from audit.services import Action
 from classifier import signals
 from classifier.access import RecordingAction
-from classifier.core import pipeline
+from classifier.core import pipeline, report, rhythm
+from classifier.core.card import UNCERTAIN
 from classifier.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from classifier.core.model import (
     ModelLoadError,
@@ -37,6 +39,7 @@ from classifier.selectors import (
     displayed_prediction,
     model_version_get,
     overread_labels,
+    overreads_of,
     patient_recordings,
     recording_get,
     shadow_model_versions,
@@ -229,6 +232,95 @@ def recording_file_open(*, actor, recording_id, request=None) -> tuple[Recording
     recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DOWNLOAD)
     audit.record(Action.RECORDING_DOWNLOADED, actor=actor, request=request, target=recording)
     return recording, recording.file.open("rb")
+
+
+HEART_RATE_SPAN_S = 300.0  # the report's heart rate: R-peaks of the first lead's first 5 min
+
+
+def recording_report(*, actor, recording_id, request=None) -> tuple[Recording, bytes]:
+    """The one-page PDF report of a recording (``classifier.core.report``), audited."""
+    recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DOWNLOAD)
+    prediction = displayed_prediction(recording)
+    signal = recording_signal(recording)
+    lead = signal.samples[0]
+    fs = signal.sampling_rate_hz
+    peaks = rhythm.r_peaks(lead[: int(HEART_RATE_SPAN_S * fs)], fs)
+    rr_s = np.diff(peaks) / fs
+    heart_rate = float(60.0 / np.mean(rr_s)) if rr_s.size >= 2 else None
+    content = report.ReportContent(
+        title=f"WaveCardio ECG report: {recording.original_filename}",
+        patient=_report_patient(recording),
+        recording=_report_recording(recording),
+        strip_mv=lead,
+        sampling_rate_hz=fs,
+        strip_caption=f"Lead {signal.lead_names[0]}, 0–{min(10.0, signal.duration_s):.0f} s · "
+        "25 mm/s · 10 mm/mV · calibration pulse 1 mV",
+        heart_rate_bpm=heart_rate,
+        answer=_report_answer(prediction),
+        probabilities=dict(prediction.probabilities or {}) if prediction else {},
+        burden=dict(prediction.burden or {}) if prediction else {},
+        model_version=prediction.model_version.name if prediction else "",
+        overreads=[_report_overread(o) for o in overreads_of(prediction)],
+        generated=f"Generated {timezone.now():%Y-%m-%d %H:%M} UTC for {actor.get_username()}",
+    )
+    pdf = report.report_pdf(content)
+    audit.record(
+        Action.REPORT_DOWNLOADED,
+        actor=actor,
+        request=request,
+        target=recording,
+        details={"patient_ref": recording.patient_ref, "size": len(pdf)},
+    )
+    return recording, pdf
+
+
+def _report_recording(recording: Recording) -> list[tuple[str, str]]:
+    uploaded = f"{recording.uploaded_at:%Y-%m-%d %H:%M} UTC by {recording.owner.get_username()}"
+    leads = f"{recording.n_leads} lead(s): {', '.join(recording.leads)}"
+    return [
+        ("File", recording.original_filename),
+        ("Uploaded", uploaded),
+        ("Duration", f"{recording.duration_s:.1f} s, {leads}"),
+        ("SHA-256", recording.sha256[:32] + "…"),
+    ]
+
+
+def _report_patient(recording: Recording) -> list[tuple[str, str]]:
+    acquired = f"{recording.acquired_at:%Y-%m-%d %H:%M} UTC" if recording.acquired_at else ""
+    rows = [
+        ("Reference", recording.patient_ref),
+        ("Sex", recording.patient_sex),
+        ("Year of birth", str(recording.patient_birth_year or "")),
+        ("Acquired", acquired),
+    ]
+    return [(label, value or "not given") for label, value in rows]
+
+
+def _report_answer(prediction: Prediction | None) -> str:
+    if prediction is None:
+        return "No prediction: no model version is active."
+    if prediction.status != Prediction.Status.DONE:
+        return f"Classification {prediction.status}."
+    if prediction.label == UNCERTAIN:
+        return (
+            f"Uncertain: the model suggests no class (top class {prediction.top_class} at "
+            f"{prediction.confidence or 0:.0%}). Read the ECG without its help."
+        )
+    return f"Suggested class {prediction.label} with {prediction.confidence or 0:.0%} confidence."
+
+
+def _report_overread(overread: OverRead) -> report.OverReadLine:
+    return report.OverReadLine(
+        reviewer=overread.reviewer.get_full_name() or overread.reviewer.get_username(),
+        label=overread.label,
+        comment=overread.comment,
+        signed_at=f"{overread.created_at:%Y-%m-%d %H:%M} UTC",
+        amendments=[
+            f"{a.created_at:%Y-%m-%d %H:%M} by {a.amended_by.get_username()}: "
+            f"{a.previous_label} -> {a.label} ({a.reason})"
+            for a in overread.amendments.all()
+        ],
+    )
 
 
 def recording_signal(recording: Recording) -> EcgSignal:

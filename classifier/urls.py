@@ -14,6 +14,11 @@ urlpatterns = [
         views.recording_download,
         name="recording_download",
     ),
+    path(
+        "recordings/<uuid:recording_id>/report.pdf",
+        views.recording_report,
+        name="recording_report",
+    ),
     path("recordings/<uuid:recording_id>/delete/", views.recording_delete, name="recording_delete"),
     path(
         "recordings/<uuid:recording_id>/overread/",

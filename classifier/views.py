@@ -264,6 +264,19 @@ def recording_download(request, recording_id):
 
 
 @permission_required(Perm.UPLOAD_RECORDING)
+def recording_report(request, recording_id):
+    """The one-page PDF report (audited)."""
+    recording, pdf = services.recording_report(
+        actor=request.user, recording_id=recording_id, request=request
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"wavecardio-report-{recording.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@permission_required(Perm.UPLOAD_RECORDING)
 @require_POST
 def recording_delete(request, recording_id):
     recording = services.recording_delete(

@@ -149,6 +149,7 @@ RULES: list[Rule] = [
     rule("classifier:recording_upload", UPLOADER_PAGE),
     Rule("classifier:recording_detail", RECORDING_PAGE),
     Rule("classifier:recording_download", RECORDING_PAGE),
+    Rule("classifier:recording_report", RECORDING_PAGE),
     # Deleting: own recordings only; a reviewer reads others' recordings but may not delete them.
     Rule(
         "classifier:recording_delete",
