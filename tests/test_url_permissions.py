@@ -138,6 +138,8 @@ RULES: list[Rule] = [
         "post",
     ),
     rule("accounts:user_list", ADMIN_PAGE),
+    rule("accounts:user_invite", ADMIN_PAGE),
+    rule("accounts:invitation_accept", everyone(200)),  # "link no longer works" page
     rule("accounts:user_list", ADMIN_PAGE, query="?q=user&status=pending"),
     Rule("accounts:user_detail", user_admin(200)),
     Rule("accounts:user_role_grant", user_admin(BACK_TO_USER), "post", {"role": "reviewer"}),
@@ -314,6 +316,8 @@ SAMPLE_ARGS = {
     "name": "no-such-model",
     "change": "activate",
     "patient_ref": "MRN-1",
+    "uidb64": "MQ",
+    "token": "no-such-token",
 }
 _CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")
