@@ -55,6 +55,8 @@ test: install-dev system-tools  ## the whole suite, browser tests included (SQLi
 
 screenshots: install-dev system-tools  ## refresh the screenshots in docs/ from the browser tests
 	WAVECARDIO_SCREENSHOTS=$(CURDIR)/docs DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -m e2e -q
+	WAVECARDIO_SCREENSHOTS=$(CURDIR)/docs DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -q \
+	  tests/classifier/test_report.py  # the PDF report's first page, as pdftoppm renders it
 
 test-fast: install-dev
 	DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -m "not services and not e2e and not slow" $(PYTEST_ARGS)

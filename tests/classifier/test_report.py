@@ -1,8 +1,10 @@
 """The one-page PDF report: downloads for those who may read the recording, audited; its
 first page, rendered with pdftoppm, carries the ECG strip on the grid."""
 
+import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -73,7 +75,11 @@ def test_the_report_downloads_audited_with_the_strip_on_the_first_page(
          str(tmp_path / "report.pdf"), str(tmp_path / "page")],
         check=True,
     )  # fmt: skip
-    page = np.asarray(Image.open(tmp_path / "page.png").convert("RGB")).astype(int)
+    image = Image.open(tmp_path / "page.png").convert("RGB")
+    if folder := os.environ.get("WAVECARDIO_SCREENSHOTS"):  # `make screenshots`
+        Path(folder, "screenshots").mkdir(parents=True, exist_ok=True)
+        image.save(Path(folder, "screenshots", "report-pdf.png"))
+    page = np.asarray(image).astype(int)
     mm = DPI / 25.4
     top = page.shape[0] - round((report.STRIP_BOTTOM_MM + report.STRIP_HEIGHT_MM) * mm)
     bottom = page.shape[0] - round(report.STRIP_BOTTOM_MM * mm)
