@@ -65,15 +65,19 @@ class RecordingFilter(django_filters.FilterSet):
         field_name="patient_ref", label="Patient reference", max_length=64, help_text="exact"
     )
     label = django_filters.ChoiceFilter(
-        field_name="shown_label", label="Result", choices=_label_choices
+        field_name="shown_label", label="Result", choices=_label_choices, empty_label="any"
     )
     status = django_filters.ChoiceFilter(
-        field_name="shown_status", label="Status", choices=Prediction.Status.choices
+        field_name="shown_status",
+        label="Status",
+        choices=Prediction.Status.choices,
+        empty_label="any",
     )
     overread = django_filters.ChoiceFilter(
         field_name="overread_status",
         label="Over-read",
         choices=[(name, name.replace("_", " ")) for name in selectors.OVERREAD_STATUSES],
+        empty_label="any",
     )
     uploaded_from = django_filters.DateFilter(
         field_name="uploaded_at", lookup_expr="date__gte", label="Uploaded from"

@@ -28,7 +28,7 @@ class PatientForm(forms.Form):
     acquired_at = forms.DateTimeField(
         label="Acquired at",
         required=False,
-        help_text="When the ECG was taken (your local time).",
+        help_text="When the ECG was taken (UTC).",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     patient_sex = forms.ChoiceField(

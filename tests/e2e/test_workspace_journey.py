@@ -96,6 +96,7 @@ def test_history_filters_by_patient_reference_and_opens_the_patient(
     page.get_by_role("button", name="Filter").click()
     expect(rows).to_have_count(2)
     expect(page.locator("#history")).not_to_contain_text("other.npy")
+    screenshot("screenshots/history")
     page.get_by_label("Patient reference").fill("MRN-9999")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_text("No recordings match.")).to_be_visible()
