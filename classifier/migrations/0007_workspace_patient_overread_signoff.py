@@ -14,6 +14,11 @@ def fold_repeated_overreads(apps, schema_editor):
     and the over-read ends on the newest reading."""
     OverRead = apps.get_model("classifier", "OverRead")
     OverReadAmendment = apps.get_model("classifier", "OverReadAmendment")
+    # PostgreSQL refuses the ALTER TABLE of the constraint below while deferred foreign-key
+    # checks of these rows are pending in the same transaction: check them as they happen.
+    postgres = schema_editor.connection.vendor == "postgresql"
+    if postgres:
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     seen = {}
     for overread in OverRead.objects.order_by("prediction_id", "reviewer_id", "created_at", "pk"):
         key = (overread.prediction_id, overread.reviewer_id)
@@ -35,6 +40,8 @@ def fold_repeated_overreads(apps, schema_editor):
         first.amended_at = overread.created_at
         first.save(update_fields=["label", "comment", "agrees", "amended_at"])
         overread.delete()
+    if postgres:
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
