@@ -358,6 +358,22 @@ def user_invite(
     return user
 
 
+def invitation_resend(*, actor, user, request=None) -> bool:
+    """Record that ``user``'s invitation is sent again; False (nothing recorded) when the
+    account already has a password, is deactivated or has no e-mail address."""
+    check(actor, Perm.MANAGE_ROLES)
+    if user.has_usable_password() or not user.is_active or not user.email:
+        return False
+    audit.record(
+        Action.USER_INVITED,
+        actor=actor,
+        request=request,
+        target=user,
+        details={"user": user.get_username(), "email": user.email, "resent": True},
+    )
+    return True
+
+
 def invitation_link(user) -> str:
     """The path of the one-time link that lets ``user`` set their first password (Django's
     password-reset token: it stops working once a password is set, or after

@@ -20,5 +20,6 @@ urlpatterns = [
     path("users/<int:user_id>/roles/grant/", views.user_role_grant, name="user_role_grant"),
     path("users/<int:user_id>/roles/revoke/", views.user_role_revoke, name="user_role_revoke"),
     path("users/<int:user_id>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<int:user_id>/invite/", views.user_invite_resend, name="user_invite_resend"),
     path("users/<int:user_id>/activate/", views.user_activate, name="user_activate"),
 ]

@@ -139,6 +139,27 @@ def user_invite(request):
     return render(request, "accounts/user_invite.html", {"form": form}, status=status)
 
 
+@permission_required(Perm.MANAGE_ROLES)
+@require_POST
+def user_invite_resend(request, user_id):
+    """E-mail a fresh invitation link to an account that has not set a password yet."""
+    return _change(
+        request,
+        user_id,
+        lambda subject: _invitation_resend(request, subject),
+        done="E-mailed the invitation again.",
+        unchanged="This account has a password already: it signs in, or resets it itself.",
+    )
+
+
+def _invitation_resend(request, subject) -> bool:
+    if not services.invitation_resend(actor=request.user, user=subject, request=request):
+        return False
+    link = request.build_absolute_uri(services.invitation_link(subject))
+    services.invitation_send(user=subject, link_url=link, actor=request.user)
+    return True
+
+
 class InvitationAcceptView(PasswordResetConfirmView):
     """The invitation link: the invited user chooses their password (Django's password-reset
     token: one use, expires after PASSWORD_RESET_TIMEOUT), then signs in."""

@@ -145,6 +145,7 @@ RULES: list[Rule] = [
     Rule("accounts:user_role_grant", user_admin(BACK_TO_USER), "post", {"role": "reviewer"}),
     Rule("accounts:user_role_revoke", user_admin(BACK_TO_USER), "post", {"role": "clinician"}),
     Rule("accounts:user_activate", user_admin(BACK_TO_USER), "post"),
+    Rule("accounts:user_invite_resend", user_admin(BACK_TO_USER), "post"),
     Rule("accounts:user_deactivate", user_admin(BACK_TO_USER), "post"),
     # Recordings: pages (classifier/urls.py)
     rule("classifier:recording_list", UPLOADER_PAGE),

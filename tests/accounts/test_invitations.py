@@ -109,3 +109,20 @@ def test_admins_see_waiting_accounts_whatever_other_roles(client):
     clinician = UserFactory(roles=[Role.CLINICIAN])
     client.force_login(clinician)
     assert client.get(reverse("home"))["Location"] == reverse("classifier:recording_list")
+
+
+def test_admin_resends_an_unused_invitation(admin_client, admin_user):
+    invite(admin_client)
+    user = get_user_model().objects.get(username="dr.okafor")
+    page = admin_client.get(reverse("accounts:user_detail", args=[user.pk])).content.decode()
+    assert "No password set yet" in page
+    url = reverse("accounts:user_invite_resend", args=[user.pk])
+    done = admin_client.post(url, follow=True).content.decode()
+    assert "E-mailed the invitation again." in done
+    assert len(mail.outbox) == 2 and "/accounts/invitation/" in str(mail.outbox[1].body)
+    resent = AuditEvent.objects.filter(action="user_invited").order_by("pk").last()
+    assert resent is not None and resent.details["resent"] is True
+    user.set_password(NEW_PASSWORD)
+    user.save()
+    again = admin_client.post(url, follow=True).content.decode()
+    assert "has a password already" in again and len(mail.outbox) == 2
