@@ -16,7 +16,7 @@ from audit.models import AuditEvent
 from classifier import services
 from classifier.core import report
 from classifier.core.patient import patient_details
-from tests.factories import OverReadFactory
+from tests.factories import OverReadFactory, RecordingFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -114,3 +114,14 @@ def test_others_cannot_download_the_report(client, other_clinician, reviewer, re
     assert not AuditEvent.objects.filter(action="report_downloaded").exists()
     client.force_login(reviewer)  # reviewers read every recording
     assert client.get(url).status_code == 200
+
+
+def test_a_recording_without_a_result_still_gets_its_report(clinician, tmp_path):
+    waiting = RecordingFactory.create(owner=clinician)  # a 10-s sine, never classified
+    _, pdf = services.recording_report(actor=clinician, recording_id=waiting.pk)
+    (tmp_path / "r.pdf").write_bytes(pdf)
+    text = subprocess.run(
+        [_tool("pdftotext"), str(tmp_path / "r.pdf"), "-"], check=True, capture_output=True,
+        text=True,
+    ).stdout  # fmt: skip
+    assert "No prediction" in text and "Not over-read yet" in text and "not given" in text
