@@ -227,6 +227,17 @@ def patient_view(*, actor, patient_ref: str, request=None) -> list[Recording]:
     return recordings
 
 
+def patient_search_recorded(*, actor, patient_ref: str, shown: int, via: str, request=None):
+    """A list filtered to one patient (web history, CSV export or API) is a view of that
+    patient: audited like the patient page."""
+    audit.record(
+        Action.PATIENT_VIEWED,
+        actor=actor,
+        request=request,
+        details={"patient_ref": patient_ref, "via": via, "recordings_shown": shown},
+    )
+
+
 def recording_file_open(*, actor, recording_id, request=None) -> tuple[Recording, File]:
     """The recording and its stored original file, opened for a download (audited)."""
     recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DOWNLOAD)

@@ -29,6 +29,11 @@ def recording_list(request):
         return render(request, "classifier/recording_list.html", context, status=400)
     page = Paginator(history.qs, history.page_size_value).get_page(request.GET.get("page"))
     rows = [(r, selectors.displayed_prediction(r)) for r in page]
+    if patient := history.form.cleaned_data.get("patient"):
+        services.patient_search_recorded(
+            actor=request.user, patient_ref=patient, shown=len(rows), via="history",
+            request=request,
+        )  # fmt: skip
     context = {"filter": history, "page": page, "rows": rows, "sort_links": _sort_links(request)}
     return render(request, "classifier/recording_list.html", context)
 

@@ -150,7 +150,13 @@ class RecordingViewSet(
         per-window results). Invalid or unknown parameters answer 400."""
         allowed = set(RecordingFilter(request=request).filters)
         _reject_unknown_parameters(request, {"page", *allowed})
-        return super().list(request, *args, **kwargs)
+        response = super().list(request, *args, **kwargs)
+        if patient := request.query_params.get("patient"):
+            services.patient_search_recorded(
+                actor=request.user, patient_ref=patient, shown=len(response.data["results"]),
+                via="api", request=request,
+            )  # fmt: skip
+        return response
 
     def filter_queryset(self, queryset):
         if self.action != "list":

@@ -145,3 +145,17 @@ def test_csv_cells_cannot_run_as_formulas(clinician_client, clinician):
     response = clinician_client.get(reverse("classifier:recording_export"))
     text = b"".join(response.streaming_content).decode()
     assert "'=HYPERLINK(1).npy" in text
+
+
+def test_a_list_filtered_to_one_patient_is_an_audited_patient_view(
+    clinician_client, clinician, history
+):
+    clinician_client.get(f"{reverse('classifier:recording_list')}?patient=P-1")
+    clinician_client.get(f"{LIST}?patient=P-1")
+    clinician_client.get(f"{LIST}?q=rest")  # not one patient: a plain list
+    events = AuditEvent.objects.filter(action="patient_viewed").order_by("pk")
+    assert [(e.details["via"], e.details["recordings_shown"]) for e in events] == [
+        ("history", 2),
+        ("api", 2),
+    ]
+    assert all(e.actor == clinician and e.details["patient_ref"] == "P-1" for e in events)
