@@ -71,18 +71,26 @@ class UploadForm(PatientForm):
 
 
 class OverReadForm(forms.Form):
-    """A reviewer's reading, signed on submit: starts empty (no answer suggested); the choices
-    are the answering model's classes and non-diagnostic."""
+    """A reviewer's reading, signed explicitly (``signed``): starts empty (no answer
+    suggested); the choices are the answering model's classes and non-diagnostic."""
 
     label = forms.ChoiceField(label="Your reading")
     comment = forms.CharField(
         label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    signed = forms.BooleanField(
+        label="I have read this ECG myself and sign this over-read",
+        error_messages={"required": "tick the box to sign"},
     )
 
     def __init__(self, *args, labels: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         field = cast(forms.ChoiceField, self.fields["label"])
         field.choices = [("", "— choose —"), *((name, name) for name in labels)]
+
+    def reading(self) -> dict:
+        """The cleaned reading for the service (the signature box is the form's own)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "signed"}
 
 
 class OverReadAmendForm(OverReadForm):
@@ -97,3 +105,6 @@ class OverReadAmendForm(OverReadForm):
     def __init__(self, *args, labels: list[str], **kwargs):
         super().__init__(*args, labels=labels, **kwargs)
         self.fields["label"].label = "Amended reading"
+        self.fields["signed"].label = "I sign this amendment"
+
+    field_order = ["label", "comment", "reason", "signed"]

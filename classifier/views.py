@@ -196,10 +196,7 @@ def _overread_change(request, recording_id, *, amend: bool):
         change = services.overread_amend if amend else services.overread_record
         try:
             change(
-                reviewer=request.user,
-                recording_id=recording.pk,
-                request=request,
-                **form.cleaned_data,
+                reviewer=request.user, recording_id=recording.pk, request=request, **form.reading()
             )
         except (Conflict, InvalidInput, NotFound) as exc:
             messages.error(request, f"The over-read was not saved: {exc}.")

@@ -172,7 +172,7 @@ RULES: list[Rule] = [
             missing=by_role(LOGIN, WAIT, 403, 404, 403, 403, 403),
         ),
         "post",
-        {"label": "NSR", "comment": "agree"},
+        {"label": "NSR", "comment": "agree", "signed": "on"},
     ),
     Rule(
         "classifier:recording_overread_amend",
@@ -182,7 +182,7 @@ RULES: list[Rule] = [
             missing=by_role(LOGIN, WAIT, 403, 404, 403, 403, 403),
         ),
         "post",
-        {"label": "NSR", "reason": "second look"},
+        {"label": "NSR", "reason": "second look", "signed": "on"},
     ),
     rule("classifier:worklist", by_role(LOGIN, WAIT, 403, 200, 403, 403, 403)),
     # Patient details: the owner edits them; a patient page shows what the recording rules

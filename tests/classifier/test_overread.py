@@ -39,7 +39,11 @@ def test_reviewer_signs_then_amends_on_the_result_page(client, reviewer, recordi
     prediction = recording.predictions.get()
     other = next(c for c in ("ARR", "CHF", "NSR") if c != prediction.label)
     url = reverse("classifier:recording_overread", args=[recording.pk])
-    page = client.post(url, {"label": other, "comment": "P waves absent"}, follow=True)
+    unsigned = client.post(url, {"label": other}, follow=True).content.decode()
+    assert "tick the box to sign" in unsigned and not OverRead.objects.exists()
+    page = client.post(
+        url, {"label": other, "comment": "P waves absent", "signed": "on"}, follow=True
+    )
     text = page.content.decode()
     assert "Over-read signed" in text and "P waves absent" in text
     assert f"Signed by {reviewer.username}" in text
@@ -47,15 +51,19 @@ def test_reviewer_signs_then_amends_on_the_result_page(client, reviewer, recordi
     assert (overread.reviewer, overread.label, overread.agrees) == (reviewer, other, False)
 
     # A second sign-off is refused: the signed over-read is locked.
-    again = client.post(url, {"label": prediction.top_class}, follow=True).content.decode()
+    again = client.post(url, {"label": prediction.top_class, "signed": "on"}, follow=True)
+    again = again.content.decode()
     assert "already signed" in again
     assert OverRead.objects.get().label == other
 
     amend = reverse("classifier:recording_overread_amend", args=[recording.pk])
-    no_reason = client.post(amend, {"label": "non-diagnostic"}, follow=True).content.decode()
+    no_reason = client.post(amend, {"label": "non-diagnostic", "signed": "on"}, follow=True)
+    no_reason = no_reason.content.decode()
     assert "not saved" in no_reason and OverRead.objects.get().label == other
     text = client.post(
-        amend, {"label": "non-diagnostic", "reason": "baseline wander hides P waves"}, follow=True
+        amend,
+        {"label": "non-diagnostic", "reason": "baseline wander hides P waves", "signed": "on"},
+        follow=True,
     ).content.decode()
     assert "Over-read amended" in text and "baseline wander hides P waves" in text
     overread.refresh_from_db()
@@ -137,7 +145,7 @@ def test_clinician_cannot_overread_even_own_recording(client, clinician, recordi
     url = f"/api/v1/recordings/{recording.pk}/overread/"
     assert client.post(url, {"label": "NSR"}, content_type="application/json").status_code == 403
     web = reverse("classifier:recording_overread", args=[recording.pk])
-    assert client.post(web, {"label": "NSR"}).status_code == 403
+    assert client.post(web, {"label": "NSR", "signed": "on"}).status_code == 403
     assert not OverRead.objects.exists()
 
 

@@ -56,6 +56,7 @@ def test_reviewer_works_the_queue_signs_then_amends(page, live_server, login, ec
     expect(reading).to_have_value("")  # no answer suggested
     reading.select_option("non-diagnostic")
     page.get_by_label("Comment").first.fill("baseline wander")
+    page.get_by_label("I have read this ECG myself and sign this over-read").check()
     page.get_by_role("button", name="Sign over-read").click()
     expect(page.get_by_role("status")).to_contain_text("Over-read signed.")
     expect(page.get_by_text("Nothing is waiting for an over-read.")).to_be_visible()
@@ -65,6 +66,7 @@ def test_reviewer_works_the_queue_signs_then_amends(page, live_server, login, ec
     page.get_by_text("Amend your signed over-read").click()
     page.get_by_label("Amended reading").select_option("NSR")
     page.get_by_label("Reason for the amendment").fill("filtered view shows P waves")
+    page.get_by_label("I sign this amendment").check()
     page.get_by_role("button", name="Amend over-read").click()
     expect(page.get_by_role("status")).to_contain_text("Over-read amended.")
     expect(page.locator(".amendments")).to_contain_text("non-diagnostic → NSR")
