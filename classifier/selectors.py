@@ -78,6 +78,18 @@ def with_summary(recordings: RecordingQuerySet) -> RecordingQuerySet:
     )
 
 
+SUMMARY_FIELDS = ("shown_label", "shown_status", "overread_status", "overread_count", "signed_by")
+
+
+def summary_of(recording: Recording) -> dict:
+    """The ``with_summary`` annotations of one recording: read from it when it came through
+    ``recordings_visible_to``, else queried (one small query)."""
+    if all(hasattr(recording, name) for name in SUMMARY_FIELDS):
+        return {name: getattr(recording, name) for name in SUMMARY_FIELDS}
+    row = with_summary(Recording.objects.filter(pk=recording.pk)).values(*SUMMARY_FIELDS)
+    return row.first() or dict.fromkeys(SUMMARY_FIELDS)
+
+
 def worklist(user) -> RecordingQuerySet:
     """Recordings waiting for an over-read that ``user`` may give: finished, shown, not read
     by anyone yet; uncertain and ARR answers first, then the oldest upload first."""

@@ -121,15 +121,11 @@ class PredictionDetailSerializer(PredictionSerializer):
 
 class RecordingSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.get_username", read_only=True)
-    overread_status = serializers.ChoiceField(
-        choices=selectors.OVERREAD_STATUSES,
-        read_only=True,
+    overread_status = serializers.SerializerMethodField(
         help_text="of the shown prediction: not_ready (no finished result), awaiting, signed "
         "(by at least one reviewer), amended (a signed over-read was changed since)",
     )
-    signed_by = serializers.CharField(
-        read_only=True, allow_null=True, help_text="the first reviewer who signed, if any"
-    )
+    signed_by = serializers.SerializerMethodField(help_text="the first reviewer who signed, if any")
     prediction = serializers.SerializerMethodField()
     prediction_serializer = PredictionSerializer
 
@@ -161,6 +157,14 @@ class RecordingSerializer(serializers.ModelSerializer):
     def get_prediction(self, recording) -> dict | None:
         prediction = selectors.displayed_prediction(recording)
         return self.prediction_serializer(prediction).data if prediction else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=selectors.OVERREAD_STATUSES))
+    def get_overread_status(self, recording) -> str:
+        return selectors.summary_of(recording)["overread_status"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_signed_by(self, recording) -> str | None:
+        return selectors.summary_of(recording)["signed_by"]
 
 
 class RecordingDetailSerializer(RecordingSerializer):

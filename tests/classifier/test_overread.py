@@ -224,3 +224,15 @@ def test_migration_folds_repeated_overreads_into_amendments(reviewer):
         ("NSR", "CHF"),
     ]
     assert all("folded by migration" in a.reason for a in overread.amendments.all())
+
+
+def test_the_serializer_reads_the_status_of_a_plain_recording(reviewer):
+    """Code serialising a recording fetched without the summary annotations still gets them."""
+    from classifier.api.serializers import RecordingSerializer
+    from classifier.models import Recording
+
+    prediction = PredictionFactory.create()
+    OverReadFactory.create(prediction=prediction, reviewer=reviewer)
+    plain = Recording.objects.get(pk=prediction.recording.pk)
+    data = RecordingSerializer(plain).data
+    assert (data["overread_status"], data["signed_by"]) == ("signed", reviewer.username)
