@@ -34,11 +34,13 @@ install-dev: $(VENV)/.installed-dev
 
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-system-tools:  ## Debian's chromium (browser tests) and promtool (alert rule tests), when missing
+system-tools:  ## Debian's chromium (browser tests), promtool (alert rule tests), pdftoppm (PDF test), when missing
 	@test -x $(CHROMIUM) || { echo "Installing Debian chromium"; $(APT) update -qq && \
 	  $(APT) install -y -qq chromium chromium-driver >/dev/null; }
 	@command -v promtool >/dev/null || { echo "Installing Debian prometheus (promtool)"; \
 	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends prometheus >/dev/null; }
+	@command -v pdftoppm >/dev/null || { echo "Installing Debian poppler-utils (pdftoppm)"; \
+	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends poppler-utils >/dev/null; }
 
 migrate: install
 	mkdir -p var
@@ -53,6 +55,8 @@ test: install-dev system-tools  ## the whole suite, browser tests included (SQLi
 
 screenshots: install-dev system-tools  ## refresh the screenshots in docs/ from the browser tests
 	WAVECARDIO_SCREENSHOTS=$(CURDIR)/docs DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -m e2e -q
+	WAVECARDIO_SCREENSHOTS=$(CURDIR)/docs DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -q \
+	  tests/classifier/test_report.py  # the PDF report's first page, as pdftoppm renders it
 
 test-fast: install-dev
 	DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) -m pytest -m "not services and not e2e and not slow" $(PYTEST_ARGS)

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from accounts.models import (
     API_TOKEN_DEFAULT_LIFETIME_DAYS,
@@ -19,6 +20,26 @@ class UserSearchForm(forms.Form):
             ("active", "Active"),
             ("inactive", "Deactivated"),
         ],
+    )
+
+
+class InviteForm(forms.Form):
+    """An account an admin creates for someone, who sets their own password from the e-mail."""
+
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="What they sign in with: letters, digits and @ . + - _",
+    )
+    first_name = forms.CharField(label="Given name(s)", max_length=150)
+    last_name = forms.CharField(label="Family name", max_length=150, required=False)
+    email = forms.EmailField(label="E-mail address", help_text="The invitation goes here.")
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        choices=[(role.value, role.value) for role in Role],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What they may do from their first sign-in.",
     )
 
 

@@ -9,16 +9,23 @@ import logging
 import secrets
 from importlib import import_module
 
+from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import (
     API_TOKEN_DEFAULT_LIFETIME_DAYS,
@@ -291,4 +298,113 @@ def api_tokens_revoke_all(user) -> int:
     """Revoke every token of ``user`` not revoked yet; returns how many (the caller audits)."""
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
+    )
+
+
+def _normalised_email(email: str) -> str:
+    return get_user_model().objects.normalize_email((email or "").strip())
+
+
+def user_invite(
+    *,
+    actor,
+    username: str,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    roles: list[Role] | tuple[Role, ...] = (),
+    request=None,
+):
+    """Create an account for someone an admin invites: no usable password until they set one
+    through the invitation link (``invitation_link``); the roles are theirs from the start.
+    Audited. Raises ValidationError for a taken username or e-mail address."""
+    check(actor, Perm.MANAGE_ROLES)
+    User = get_user_model()
+    username, email = (username or "").strip(), _normalised_email(email)
+    if not username or not email:
+        raise ValidationError("An invitation needs a username and an e-mail address.")
+    roles = [Role(role) for role in roles]
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(f"The username {username} is taken.")
+        if (
+            User.objects.filter(email__iexact=email).exists()
+            or EmailAddress.objects.filter(email__iexact=email).exists()
+        ):
+            raise ValidationError(f"An account with the e-mail address {email} exists already.")
+        user = User(
+            username=username,
+            email=email,
+            first_name=first_name.strip()[:150],
+            last_name=last_name.strip()[:150],
+        )
+        user.set_unusable_password()
+        user.save()
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+        user.groups.add(*Group.objects.filter(name__in=[role.value for role in roles]))
+        audit.record(
+            Action.USER_INVITED,
+            actor=actor,
+            request=request,
+            target=user,
+            details={
+                "user": user.get_username(),
+                "email": email,
+                "name": user.get_full_name(),
+                "roles": sorted(role.value for role in roles),
+            },
+        )
+    logger.info("user_invited user=%s by=%s", user.pk, actor.pk)
+    return user
+
+
+def invitation_resend(*, actor, user, request=None) -> bool:
+    """Record that ``user``'s invitation is sent again; False (nothing recorded) when the
+    account already has a password, is deactivated or has no e-mail address."""
+    check(actor, Perm.MANAGE_ROLES)
+    if user.has_usable_password() or not user.is_active or not user.email:
+        return False
+    audit.record(
+        Action.USER_INVITED,
+        actor=actor,
+        request=request,
+        target=user,
+        details={"user": user.get_username(), "email": user.email, "resent": True},
+    )
+    return True
+
+
+def invitation_link(user) -> str:
+    """The path of the one-time link that lets ``user`` set their first password (Django's
+    password-reset token: it stops working once a password is set, or after
+    PASSWORD_RESET_TIMEOUT)."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return reverse("accounts:invitation_accept", args=[uidb64, token])
+
+
+def invitation_send(*, user, link_url: str, actor) -> None:
+    """E-mail the invitation (the link is never shown to the admin nor stored)."""
+    days = max(1, round(settings.PASSWORD_RESET_TIMEOUT / 86400))
+    body = render_to_string(
+        "accounts/invitation_email.txt",
+        {"user": user, "link_url": link_url, "days": days, "inviter": actor},
+    )
+    send_mail(
+        f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your WaveCardio account",
+        body,
+        None,
+        [user.email],
+    )
+
+
+def invitation_accepted(*, user, request=None) -> None:
+    """The invited user set their password through the link: their address is verified."""
+    EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+    audit.record(
+        Action.INVITATION_ACCEPTED,
+        actor=user,
+        request=request,
+        target=user,
+        details={"user": user.get_username()},
     )

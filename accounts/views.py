@@ -3,15 +3,16 @@ their API tokens), and user administration."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.forms import ApiTokenForm, RoleForm, UserSearchForm
+from accounts.forms import ApiTokenForm, InviteForm, RoleForm, UserSearchForm
 from accounts.permissions import allowed, awaiting_role, permission_required
 from accounts.roles import Perm, Role, has_any_role, roles_of
 
@@ -21,11 +22,13 @@ def home(request):
     user = request.user
     if not user.is_authenticated:
         return redirect("login")
-    if allowed(user, Perm.UPLOAD_RECORDING):
+    manages_users = allowed(user, Perm.MANAGE_ROLES)
+    if allowed(user, Perm.UPLOAD_RECORDING) and not manages_users:
         return redirect("classifier:recording_list")
     if awaiting_role(user):
         return redirect("accounts:no_access")
-    pending = selectors.pending_count() if allowed(user, Perm.MANAGE_ROLES) else None
+    # Admins always land here, whatever other roles they hold: the waiting accounts first.
+    pending = selectors.pending_count() if manages_users else None
     return render(request, "accounts/home.html", {"pending_count": pending})
 
 
@@ -102,6 +105,74 @@ def user_list(request):
     users = selectors.users_for_admin(search=filters.get("q", ""), status=filters.get("status", ""))
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/user_list.html", {"form": form, "page": page})
+
+
+@permission_required(Perm.MANAGE_ROLES)
+@require_http_methods(["GET", "POST"])
+def user_invite(request):
+    """Create an account with its roles and e-mail the invitation to set a password."""
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            subject = services.user_invite(
+                actor=request.user,
+                username=data["username"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                roles=[Role(role) for role in data["roles"]],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            link = request.build_absolute_uri(services.invitation_link(subject))
+            services.invitation_send(user=subject, link_url=link, actor=request.user)
+            messages.success(
+                request,
+                f"Created {subject.get_username()} and e-mailed the invitation to "
+                f"{subject.email}: the link sets a password.",
+            )
+            return redirect("accounts:user_detail", user_id=subject.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/user_invite.html", {"form": form}, status=status)
+
+
+@permission_required(Perm.MANAGE_ROLES)
+@require_POST
+def user_invite_resend(request, user_id):
+    """E-mail a fresh invitation link to an account that has not set a password yet."""
+    return _change(
+        request,
+        user_id,
+        lambda subject: _invitation_resend(request, subject),
+        done="E-mailed the invitation again.",
+        unchanged="This account has a password already: it signs in, or resets it itself.",
+    )
+
+
+def _invitation_resend(request, subject) -> bool:
+    if not services.invitation_resend(actor=request.user, user=subject, request=request):
+        return False
+    link = request.build_absolute_uri(services.invitation_link(subject))
+    services.invitation_send(user=subject, link_url=link, actor=request.user)
+    return True
+
+
+class InvitationAcceptView(PasswordResetConfirmView):
+    """The invitation link: the invited user chooses their password (Django's password-reset
+    token: one use, expires after PASSWORD_RESET_TIMEOUT), then signs in."""
+
+    template_name = "accounts/invitation_accept.html"
+    success_url = reverse_lazy("login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.invitation_accepted(user=form.user, request=self.request)
+        messages.success(self.request, "Your password is set: sign in with it now.")
+        return response
 
 
 @permission_required(Perm.MANAGE_ROLES)

@@ -60,7 +60,15 @@ class Action:
     PREDICTION_FAILED = "prediction_failed"
     PREDICTION_REQUEUED = "prediction_requeued"  # the reconciler queued it again
     SIGNAL_CLASSIFIED = "signal_classified"  # stateless: nothing stored but this event
-    OVERREAD_RECORDED = "overread_recorded"
+    OVERREAD_RECORDED = "overread_recorded"  # signed: the over-read is locked
+    OVERREAD_AMENDED = "overread_amended"  # a signed over-read changed, with a reason
+    WORKLIST_VIEWED = "worklist_viewed"
+    PATIENT_VIEWED = "patient_viewed"
+    PATIENT_DETAILS_CHANGED = "patient_details_changed"
+    REPORT_DOWNLOADED = "report_downloaded"
+    RECORDINGS_EXPORTED = "recordings_exported"
+    USER_INVITED = "user_invited"
+    INVITATION_ACCEPTED = "invitation_accepted"
     MODEL_VERSION_ACTIVATED = "model_version_activated"
     MODEL_VERSION_SHADOWED = "model_version_shadowed"
     TOKEN_CREATED = "api_token_created"  # noqa: S105 (an action name, not a secret)

@@ -27,6 +27,7 @@ class RecordingAction(StrEnum):
     VIEW = "view"  # the result page, signal, scalogram, status
     DOWNLOAD = "download"  # the original file
     DELETE = "delete"
+    EDIT = "edit"  # the patient details
     OVERREAD = "overread"
 
 
@@ -35,6 +36,7 @@ RECORDING_ACCESS: dict[RecordingAction, tuple[Perm | None, Perm | None]] = {
     RecordingAction.VIEW: (Perm.VIEW_ALL_RECORDINGS, Perm.UPLOAD_RECORDING),
     RecordingAction.DOWNLOAD: (Perm.VIEW_ALL_RECORDINGS, Perm.UPLOAD_RECORDING),
     RecordingAction.DELETE: (None, Perm.UPLOAD_RECORDING),
+    RecordingAction.EDIT: (None, Perm.UPLOAD_RECORDING),
     RecordingAction.OVERREAD: (Perm.OVERREAD_PREDICTION, None),
 }
 

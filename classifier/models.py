@@ -11,7 +11,10 @@ from django.db import models
 from django.db.models import Q
 
 from classifier.access import RecordingAction, recording_filter, recording_for
+from classifier.core.patient import SEXES
 from classifier.core.signal import REFERENCE_RATE_HZ, UPLOAD_FORMATS
+
+PATIENT_SEX_CHOICES = [(sex, sex) for sex in SEXES]
 
 
 def recording_upload_path(instance: Recording, filename: str) -> str:
@@ -88,6 +91,14 @@ class Recording(models.Model):
         blank=True,
         help_text="when the retention policy removed the stored file (summaries are kept)",
     )
+    # The patient, when known (typed on upload or read from the file's header); the rules
+    # live in classifier.core.patient.
+    patient_ref = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="MRN or pseudonym"
+    )
+    acquired_at = models.DateTimeField(null=True, blank=True, help_text="when the ECG was taken")
+    patient_sex = models.CharField(max_length=8, blank=True, choices=PATIENT_SEX_CHOICES)
+    patient_birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = RecordingQuerySet.as_manager()
 
@@ -197,22 +208,60 @@ class Prediction(models.Model):
 
 
 class OverRead(models.Model):
-    """A reviewer's reading of a prediction: agrees, or corrects the label, with a comment."""
+    """A reviewer's signed reading of a prediction: one per reviewer and prediction.
+
+    Signing locks it: later changes are ``OverReadAmendment`` rows (with a reason), and the
+    fields here always hold the current reading.
+    """
+
+    NON_DIAGNOSTIC = "non-diagnostic"  # the reviewer cannot read it: no rhythm class
 
     prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="overreads")
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="overreads"
     )
     agrees = models.BooleanField()
-    label = models.CharField(max_length=16, help_text="the reviewer's label")
+    label = models.CharField(max_length=16, help_text="the reviewer's label or non-diagnostic")
     comment = models.TextField(blank=True, max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, help_text="when it was signed")
+    amended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prediction", "reviewer"], name="one_overread_per_reviewer"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.reviewer} {'agrees' if self.agrees else 'corrects to ' + self.label}"
+        return f"{self.reviewer} {'agrees' if self.agrees else 'reads ' + self.label}"
+
+    @property
+    def signed_at(self):
+        return self.created_at
+
+
+class OverReadAmendment(models.Model):
+    """One change to a signed over-read: what it said before, what it says now, and why."""
+
+    overread = models.ForeignKey(OverRead, on_delete=models.CASCADE, related_name="amendments")
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    previous_label = models.CharField(max_length=16)
+    previous_comment = models.TextField(blank=True, max_length=2000)
+    label = models.CharField(max_length=16)
+    comment = models.TextField(blank=True, max_length=2000)
+    reason = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="amendment_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.overread_id}: {self.previous_label} -> {self.label}"
 
 
 class PredictionOutbox(models.Model):

@@ -5,15 +5,29 @@ import time
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from classifier.access import RecordingAction
-from classifier.core.card import ModelCard, ModelLoadError
+from classifier.core.card import UNCERTAIN, ModelCard, ModelLoadError
 from classifier.core.cwt import ScalogramSpec
 from classifier.core.errors import Conflict, NotFound
 from classifier.core.model import newest_card, read_card
 from classifier.models import (
     ModelVersion,
+    OverRead,
     Prediction,
     Recording,
     RecordingQuerySet,
@@ -23,13 +37,115 @@ from classifier.models import (
 logger = logging.getLogger(__name__)
 
 
-def recordings_visible_to(user) -> RecordingQuerySet:
-    """The recordings ``user`` may see, with their shown predictions and models prefetched."""
+OVERREAD_STATUSES = ("not_ready", "awaiting", "signed", "amended")
+WORKLIST_FIRST = (UNCERTAIN, "ARR")  # answers a reviewer should read first
+
+
+def recordings_visible_to(
+    user, *, action: RecordingAction = RecordingAction.VIEW, with_windows: bool = True
+) -> RecordingQuerySet:
+    """The recordings ``user`` may see (or act on), with their shown predictions and models
+    prefetched and the summary annotations of ``with_summary``. Lists pass
+    ``with_windows=False``: the per-window results are never loaded for them."""
     shown = Prediction.objects.filter(is_shadow=False).select_related("model_version")
-    return (
-        Recording.objects.restrict(user, RecordingAction.VIEW)
+    if not with_windows:
+        shown = shown.defer("windows")
+    recordings = (
+        Recording.objects.restrict(user, action)
         .select_related("owner")
         .prefetch_related(Prefetch("predictions", queryset=shown, to_attr="shown_predictions"))
+    )
+    return with_summary(recordings)
+
+
+def with_summary(recordings: RecordingQuerySet) -> RecordingQuerySet:
+    """Annotate each recording with its shown prediction's ``shown_label`` and
+    ``shown_status`` and its over-read state: ``overread_status`` (one of OVERREAD_STATUSES),
+    ``overread_count`` and ``signed_by`` (the first reviewer who signed). Subqueries only:
+    what lists filter and sort on, without loading predictions."""
+    newest = Prediction.objects.filter(recording=OuterRef("pk"), is_shadow=False).order_by(
+        "-created_at"
+    )
+    recordings = recordings.annotate(
+        shown_prediction_id=Subquery(newest.values("pk")[:1]),
+        shown_label=Subquery(newest.values("label")[:1]),
+        shown_status=Subquery(newest.values("status")[:1]),
+    )
+    overreads = OverRead.objects.filter(prediction_id=OuterRef("shown_prediction_id"))
+    count = overreads.order_by().values("prediction_id").annotate(n=Count("pk")).values("n")[:1]
+    return recordings.annotate(
+        overread_count=Coalesce(Subquery(count), 0),
+        signed_by=Subquery(overreads.order_by("created_at").values("reviewer__username")[:1]),
+        overread_status=Case(
+            When(Exists(overreads.filter(amended_at__isnull=False)), then=Value("amended")),
+            When(Exists(overreads), then=Value("signed")),
+            When(shown_status=Prediction.Status.DONE, then=Value("awaiting")),
+            default=Value("not_ready"),
+            output_field=CharField(),
+        ),
+    )
+
+
+SUMMARY_FIELDS = ("shown_label", "shown_status", "overread_status", "overread_count", "signed_by")
+
+
+def summary_of(recording: Recording) -> dict:
+    """The ``with_summary`` annotations of one recording: read from it when it came through
+    ``recordings_visible_to``, else queried (one small query)."""
+    if all(hasattr(recording, name) for name in SUMMARY_FIELDS):
+        return {name: getattr(recording, name) for name in SUMMARY_FIELDS}
+    row = with_summary(Recording.objects.filter(pk=recording.pk)).values(*SUMMARY_FIELDS)
+    return row.first() or dict.fromkeys(SUMMARY_FIELDS)
+
+
+def worklist(user) -> RecordingQuerySet:
+    """Recordings waiting for an over-read that ``user`` may give: finished, shown, not read
+    by anyone yet; uncertain and ARR answers first, then the oldest upload first."""
+    return (
+        recordings_visible_to(user, action=RecordingAction.OVERREAD, with_windows=False)
+        .filter(overread_status="awaiting")  # type: ignore[misc]  # an annotation
+        .annotate(
+            priority=Case(
+                When(shown_label__in=WORKLIST_FIRST, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("priority", "uploaded_at", "pk")
+    )
+
+
+def overread_labels(prediction: Prediction | None) -> list[str]:
+    """What a reviewer may read: the answering model's classes, in order, or non-diagnostic."""
+    if prediction is None:
+        return []
+    return [*(prediction.probabilities or {}), OverRead.NON_DIAGNOSTIC]
+
+
+def may_act_on(user, recording: Recording, action: RecordingAction) -> bool:
+    """Whether ``user`` may do ``action`` to ``recording`` (what pages offer as buttons)."""
+    return Recording.objects.restrict(user, action).filter(pk=recording.pk).exists()
+
+
+def overreads_of(prediction: Prediction | None) -> QuerySet[OverRead]:
+    """The signed over-reads of a prediction with their amendments, first signed first."""
+    if prediction is None:
+        return OverRead.objects.none()
+    return (
+        prediction.overreads.select_related("reviewer")
+        .prefetch_related("amendments__amended_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def patient_recordings(user, patient_ref: str) -> RecordingQuerySet:
+    """The recordings of one patient that ``user`` may see, in the order they were taken
+    (acquisition time, else upload time): a serial comparison. Summaries only."""
+    return (
+        recordings_visible_to(user, with_windows=False)
+        .filter(patient_ref=patient_ref)
+        .annotate(taken_at=Coalesce("acquired_at", "uploaded_at"))
+        .order_by("taken_at", "pk")
     )
 
 

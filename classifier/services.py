@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,8 +25,15 @@ from audit import services as audit
 from audit.services import Action
 from classifier import signals
 from classifier.access import RecordingAction
-from classifier.core import heart, pipeline
-from classifier.core.errors import Conflict, InvalidInput, PermissionDenied, PredictionAbandoned
+from classifier.core import heart, pipeline, report, rhythm
+from classifier.core.card import UNCERTAIN
+from classifier.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PredictionAbandoned,
+)
 from classifier.core.model import (
     ModelLoadError,
     get_model,
@@ -33,11 +41,13 @@ from classifier.core.model import (
     read_card,
     sha256_of,
 )
+from classifier.core.patient import PatientDetails, patient_ref_clean
 from classifier.core.pipeline import ClassificationResult
 from classifier.core.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
 from classifier.models import (
     ModelVersion,
     OverRead,
+    OverReadAmendment,
     Prediction,
     PredictionOutbox,
     Recording,
@@ -47,6 +57,9 @@ from classifier.selectors import (
     active_model_version,
     displayed_prediction,
     model_version_get,
+    overread_labels,
+    overreads_of,
+    patient_recordings,
     recording_get,
     shadow_model_versions,
 )
@@ -90,19 +103,37 @@ class UploadOutcome:
     duplicate: bool
 
 
-def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, request=None):
+def recording_create(
+    *,
+    owner,
+    upload,
+    sampling_rate_hz: float | None = None,
+    patient: PatientDetails | None = None,
+    request=None,
+):
     """The recording for ``upload``: a new one, or the owner's existing one of the same file
     (``recording_upload``; use that to know which)."""
     return recording_upload(
-        owner=owner, upload=upload, sampling_rate_hz=sampling_rate_hz, request=request
+        owner=owner,
+        upload=upload,
+        sampling_rate_hz=sampling_rate_hz,
+        patient=patient,
+        request=request,
     ).recording
 
 
 def recording_upload(
-    *, owner, upload, sampling_rate_hz: float | None = None, request=None
+    *,
+    owner,
+    upload,
+    sampling_rate_hz: float | None = None,
+    patient: PatientDetails | None = None,
+    request=None,
 ) -> UploadOutcome:
     """Validate, store (file + row in one transaction), audit and queue the prediction.
 
+    ``patient``: what is known of the patient, typed by the uploader or read from the file's
+    header (``classifier.core.patient.patient_details`` validates either).
     The same file (same sha256, read at the same sampling rate) uploaded again by the same
     owner is not stored twice: the existing recording is returned with ``duplicate=True``
     (audited as ``upload_duplicate``) and no second inference is run, unless its prediction
@@ -110,6 +141,7 @@ def recording_upload(
     input, PermissionDenied without the role.
     """
     check(owner, Perm.UPLOAD_RECORDING)
+    patient = patient or PatientDetails()
     filename = Path(getattr(upload, "name", "") or "upload").name[:255]
     limits = signal_limits()
     try:
@@ -141,6 +173,7 @@ def recording_upload(
         duration_s=signal.duration_s,
         leads=list(signal.lead_names),
         uploaded_at=timezone.now(),
+        **patient.fields(),
     )
     recording.file.save(filename, ContentFile(content), save=False)
     try:
@@ -155,7 +188,12 @@ def recording_upload(
                     actor=owner,
                     request=request,
                     target=recording,
-                    details={"filename": filename, "sha256": sha256, "size": len(content)},
+                    details={
+                        "filename": filename,
+                        "sha256": sha256,
+                        "size": len(content),
+                        "patient_ref": recording.patient_ref,
+                    },
                 )
                 transaction.on_commit(
                     partial(signals.recording_stored.send, sender=Recording, recording=recording)
@@ -275,11 +313,161 @@ def recording_view(*, actor, recording_id, request=None) -> Recording:
     return recording
 
 
+def recording_patient_update(
+    *, actor, recording_id, patient: PatientDetails, request=None
+) -> Recording:
+    """The owner corrects the patient details of a recording (audited, before and after)."""
+    recording = Recording.objects.get_for(actor, recording_id, RecordingAction.EDIT)
+    before = _patient_audit_fields(recording)
+    for name, value in patient.fields().items():
+        setattr(recording, name, value)
+    after = _patient_audit_fields(recording)
+    if before == after:
+        return recording
+    with transaction.atomic():
+        recording.save(update_fields=list(patient.fields()))
+        audit.record(
+            Action.PATIENT_DETAILS_CHANGED,
+            actor=actor,
+            request=request,
+            target=recording,
+            details={"before": before, "after": after},
+        )
+    return recording
+
+
+def _patient_audit_fields(recording: Recording) -> dict:
+    acquired = recording.acquired_at.isoformat() if recording.acquired_at else None
+    return {
+        "patient_ref": recording.patient_ref,
+        "acquired_at": acquired,
+        "patient_sex": recording.patient_sex,
+        "patient_birth_year": recording.patient_birth_year,
+    }
+
+
+def patient_view(*, actor, patient_ref: str, request=None) -> list[Recording]:
+    """The recordings of one patient that ``actor`` may see, oldest acquisition first: an
+    audited read. NotFound when there are none (so references reveal nothing)."""
+    check(actor, Perm.UPLOAD_RECORDING)
+    ref = patient_ref_clean(patient_ref)
+    recordings = list(patient_recordings(actor, ref)) if ref else []
+    if not recordings:
+        raise NotFound("no recordings of this patient that you may see")
+    audit.record(
+        Action.PATIENT_VIEWED,
+        actor=actor,
+        request=request,
+        details={"patient_ref": ref, "recordings": [str(r.pk) for r in recordings]},
+    )
+    return recordings
+
+
+def patient_search_recorded(*, actor, patient_ref: str, shown: int, via: str, request=None):
+    """A list filtered to one patient (web history, CSV export or API) is a view of that
+    patient: audited like the patient page."""
+    audit.record(
+        Action.PATIENT_VIEWED,
+        actor=actor,
+        request=request,
+        details={"patient_ref": patient_ref, "via": via, "recordings_shown": shown},
+    )
+
+
 def recording_file_open(*, actor, recording_id, request=None) -> tuple[Recording, File]:
     """The recording and its stored original file, opened for a download (audited)."""
     recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DOWNLOAD)
     audit.record(Action.RECORDING_DOWNLOADED, actor=actor, request=request, target=recording)
     return recording, recording.file.open("rb")
+
+
+HEART_RATE_SPAN_S = 300.0  # the report's heart rate: R-peaks of the first lead's first 5 min
+
+
+def recording_report(*, actor, recording_id, request=None) -> tuple[Recording, bytes]:
+    """The one-page PDF report of a recording (``classifier.core.report``), audited."""
+    recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DOWNLOAD)
+    prediction = displayed_prediction(recording)
+    signal = recording_signal(recording)
+    lead = signal.samples[0]
+    fs = signal.sampling_rate_hz
+    peaks = rhythm.r_peaks(lead[: int(HEART_RATE_SPAN_S * fs)], fs)
+    rr_s = np.diff(peaks) / fs
+    heart_rate = float(60.0 / np.mean(rr_s)) if rr_s.size >= 2 else None
+    content = report.ReportContent(
+        title=f"WaveCardio ECG report: {recording.original_filename}",
+        patient=_report_patient(recording),
+        recording=_report_recording(recording),
+        strip_mv=lead,
+        sampling_rate_hz=fs,
+        strip_caption=f"Lead {signal.lead_names[0]}, 0–{min(10.0, signal.duration_s):.0f} s · "
+        "25 mm/s · 10 mm/mV · calibration pulse 1 mV",
+        heart_rate_bpm=heart_rate,
+        answer=_report_answer(prediction),
+        probabilities=dict(prediction.probabilities or {}) if prediction else {},
+        burden=dict(prediction.burden or {}) if prediction else {},
+        model_version=prediction.model_version.name if prediction else "",
+        overreads=[_report_overread(o) for o in overreads_of(prediction)],
+        generated=f"Generated {timezone.now():%Y-%m-%d %H:%M} UTC for {actor.get_username()}",
+    )
+    pdf = report.report_pdf(content)
+    audit.record(
+        Action.REPORT_DOWNLOADED,
+        actor=actor,
+        request=request,
+        target=recording,
+        details={"patient_ref": recording.patient_ref, "size": len(pdf)},
+    )
+    return recording, pdf
+
+
+def _report_recording(recording: Recording) -> list[tuple[str, str]]:
+    uploaded = f"{recording.uploaded_at:%Y-%m-%d %H:%M} UTC by {recording.owner.get_username()}"
+    leads = f"{recording.n_leads} lead(s): {', '.join(recording.leads)}"
+    return [
+        ("File", recording.original_filename),
+        ("Uploaded", uploaded),
+        ("Duration", f"{recording.duration_s:.1f} s, {leads}"),
+        ("SHA-256", recording.sha256[:32] + "…"),
+    ]
+
+
+def _report_patient(recording: Recording) -> list[tuple[str, str]]:
+    acquired = f"{recording.acquired_at:%Y-%m-%d %H:%M} UTC" if recording.acquired_at else ""
+    rows = [
+        ("Reference", recording.patient_ref),
+        ("Sex", recording.patient_sex),
+        ("Year of birth", str(recording.patient_birth_year or "")),
+        ("Acquired", acquired),
+    ]
+    return [(label, value or "not given") for label, value in rows]
+
+
+def _report_answer(prediction: Prediction | None) -> str:
+    if prediction is None:
+        return "No prediction: no model version is active."
+    if prediction.status != Prediction.Status.DONE:
+        return f"Classification {prediction.status}."
+    if prediction.label == UNCERTAIN:
+        return (
+            f"Uncertain: the model suggests no class (top class {prediction.top_class} at "
+            f"{prediction.confidence or 0:.0%}). Read the ECG without its help."
+        )
+    return f"Suggested class {prediction.label} with {prediction.confidence or 0:.0%} confidence."
+
+
+def _report_overread(overread: OverRead) -> report.OverReadLine:
+    return report.OverReadLine(
+        reviewer=overread.reviewer.get_full_name() or overread.reviewer.get_username(),
+        label=overread.label,
+        comment=overread.comment,
+        signed_at=f"{overread.created_at:%Y-%m-%d %H:%M} UTC",
+        amendments=[
+            f"{a.created_at:%Y-%m-%d %H:%M} by {a.amended_by.get_username()}: "
+            f"{a.previous_label} -> {a.label} ({a.reason})"
+            for a in overread.amendments.all()
+        ],
+    )
 
 
 def recording_signal(recording: Recording) -> EcgSignal:
@@ -697,35 +885,104 @@ def default_model_card() -> Path:
     return version.card_path if version else newest_card(settings.WAVECARDIO["MODELS_DIR"])
 
 
-def overread_record(
-    *, reviewer, recording_id, label: str, comment: str = "", request=None
-) -> OverRead:
-    """A reviewer agrees with the shown prediction or corrects its label (audited)."""
+class OverReadExists(Conflict):
+    """The reviewer has signed an over-read of this prediction: change it by amending."""
+
+
+def _overread_target(reviewer, recording_id) -> Prediction:
     recording = Recording.objects.get_for(reviewer, recording_id, RecordingAction.OVERREAD)
     prediction = displayed_prediction(recording)
     if prediction is None or prediction.status != Prediction.Status.DONE:
         raise Conflict("only a finished prediction can be over-read")
-    classes = list(prediction.probabilities or {})  # the answering model's classes, in order
-    if label not in classes:
-        raise InvalidInput(f"label must be one of {', '.join(classes)}")
-    with transaction.atomic():
-        overread = OverRead.objects.create(
-            prediction=prediction,
-            reviewer=reviewer,
-            agrees=label == prediction.label,
-            label=label,
-            comment=comment.strip()[:2000],
+    return prediction
+
+
+def _overread_fields(prediction: Prediction, label: str, comment: str) -> dict:
+    labels = overread_labels(prediction)
+    if label not in labels:
+        raise InvalidInput(f"label must be one of {', '.join(labels)}")
+    return {"label": label, "comment": comment.strip()[:2000], "agrees": label == prediction.label}
+
+
+def overread_record(
+    *, reviewer, recording_id, label: str, comment: str = "", request=None
+) -> OverRead:
+    """The reviewer signs their reading of the shown prediction: agrees, corrects the label or
+    calls it non-diagnostic (audited). One per reviewer and prediction: signing locks it, and
+    a second one is refused (OverReadExists) in favour of ``overread_amend``."""
+    prediction = _overread_target(reviewer, recording_id)
+    fields = _overread_fields(prediction, label, comment)
+    if OverRead.objects.filter(prediction=prediction, reviewer=reviewer).exists():
+        raise OverReadExists(
+            "you have already signed an over-read of this result; amend it, giving a reason"
         )
+    try:
+        with transaction.atomic():
+            overread = OverRead.objects.create(prediction=prediction, reviewer=reviewer, **fields)
+            audit.record(
+                Action.OVERREAD_RECORDED,
+                actor=reviewer,
+                request=request,
+                target=overread,
+                details={
+                    "recording": str(prediction.recording_id),
+                    "model_label": prediction.label,
+                    "reviewer_label": label,
+                    "agrees": overread.agrees,
+                    "signed": True,
+                },
+            )
+    except IntegrityError as exc:  # a concurrent sign-off by the same reviewer won
+        raise OverReadExists(
+            "you have already signed an over-read of this result; amend it, giving a reason"
+        ) from exc
+    return overread
+
+
+def overread_amend(
+    *, reviewer, recording_id, label: str, comment: str = "", reason: str, request=None
+) -> OverRead:
+    """Change the reviewer's own signed over-read: the previous reading and the reason are kept
+    as an amendment (audited). Nothing to amend is a NotFound; no reason, InvalidInput."""
+    prediction = _overread_target(reviewer, recording_id)
+    fields = _overread_fields(prediction, label, comment)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("an amendment needs a reason")
+    with transaction.atomic():
+        overread = (
+            OverRead.objects.select_for_update()
+            .filter(prediction=prediction, reviewer=reviewer)
+            .first()
+        )
+        if overread is None:
+            raise NotFound("you have not signed an over-read of this result yet: sign one first")
+        if overread.label == fields["label"] and overread.comment == fields["comment"]:
+            raise InvalidInput("the amendment changes neither the label nor the comment")
+        amendment = OverReadAmendment.objects.create(
+            overread=overread,
+            amended_by=reviewer,
+            previous_label=overread.label,
+            previous_comment=overread.comment,
+            label=fields["label"],
+            comment=fields["comment"],
+            reason=reason[:2000],
+        )
+        for name, value in fields.items():
+            setattr(overread, name, value)
+        overread.amended_at = amendment.created_at
+        overread.save(update_fields=[*fields, "amended_at"])
         audit.record(
-            Action.OVERREAD_RECORDED,
+            Action.OVERREAD_AMENDED,
             actor=reviewer,
             request=request,
             target=overread,
             details={
                 "recording": str(prediction.recording_id),
                 "model_label": prediction.label,
-                "reviewer_label": label,
-                "agrees": overread.agrees,
+                "previous_label": amendment.previous_label,
+                "reviewer_label": amendment.label,
+                "reason": amendment.reason,
             },
         )
     return overread

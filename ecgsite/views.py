@@ -1,10 +1,13 @@
-"""Site-wide error views: API paths answer problem details (RFC 9457), pages Django's
-templates. Reached for router misses and server errors, which no API view handles."""
+"""Site-wide error views: API paths answer problem details (RFC 9457), pages the site's
+templates (templates/400.html ... 500.html, extending base.html). Reached for router misses
+and server errors, which no API view handles."""
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template import loader
 from django.views import defaults
 
 from classifier.api.errors import PROBLEM_JSON, problem
+from classifier.core.errors import DomainError
 
 API_PREFIX = "/api/"
 
@@ -20,7 +23,11 @@ def _api_problem(request: HttpRequest, http_status: int, detail: str, code: str)
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         return _api_problem(request, 400, str(exception) or "bad request", "bad_request")
-    return defaults.bad_request(request, exception)
+    # A domain refusal's message is written for the user; Django's own stay unexplained.
+    cause = exception.__cause__
+    message = str(cause) if isinstance(cause, DomainError) else ""
+    page = loader.get_template("400.html").render({"message": message}, request)
+    return HttpResponseBadRequest(page)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

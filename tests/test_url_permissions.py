@@ -74,6 +74,10 @@ class Rule:
     data: dict = field(default_factory=dict)
     query: str = ""
 
+    def body_kwargs(self) -> dict:
+        """PATCH bodies are JSON (the test client would send them as octet-stream)."""
+        return {"content_type": "application/json"} if self.method == "patch" else {}
+
 
 def rule(match, expected, method="get", **kwargs) -> Rule:
     return Rule(match, {"-": expected}, method, **kwargs)
@@ -141,17 +145,21 @@ RULES: list[Rule] = [
         "post",
     ),
     rule("accounts:user_list", ADMIN_PAGE),
+    rule("accounts:user_invite", ADMIN_PAGE),
+    rule("accounts:invitation_accept", everyone(200)),  # "link no longer works" page
     rule("accounts:user_list", ADMIN_PAGE, query="?q=user&status=pending"),
     Rule("accounts:user_detail", user_admin(200)),
     Rule("accounts:user_role_grant", user_admin(BACK_TO_USER), "post", {"role": "reviewer"}),
     Rule("accounts:user_role_revoke", user_admin(BACK_TO_USER), "post", {"role": "clinician"}),
     Rule("accounts:user_activate", user_admin(BACK_TO_USER), "post"),
+    Rule("accounts:user_invite_resend", user_admin(BACK_TO_USER), "post"),
     Rule("accounts:user_deactivate", user_admin(BACK_TO_USER), "post"),
     # Recordings: pages (classifier/urls.py)
     rule("classifier:recording_list", UPLOADER_PAGE),
     rule("classifier:recording_upload", UPLOADER_PAGE),
     Rule("classifier:recording_detail", RECORDING_PAGE),
     Rule("classifier:recording_download", RECORDING_PAGE),
+    Rule("classifier:recording_report", RECORDING_PAGE),
     # Deleting: own recordings only; a reviewer reads others' recordings but may not delete them.
     Rule(
         "classifier:recording_delete",
@@ -171,8 +179,33 @@ RULES: list[Rule] = [
             missing=by_role(LOGIN, WAIT, 403, 404, 403, 403, 403),
         ),
         "post",
-        {"label": "NSR", "comment": "agree"},
+        {"label": "NSR", "comment": "agree", "signed": "on"},
     ),
+    Rule(
+        "classifier:recording_overread_amend",
+        own_other_missing(
+            own=by_role(LOGIN, WAIT, 403, BACK_TO_RECORDING, 403, 403, 403),
+            other=by_role(LOGIN, WAIT, 403, BACK_TO_RECORDING, 403, 403, 403),
+            missing=by_role(LOGIN, WAIT, 403, 404, 403, 403, 403),
+        ),
+        "post",
+        {"label": "NSR", "reason": "second look", "signed": "on"},
+    ),
+    rule("classifier:worklist", by_role(LOGIN, WAIT, 403, 200, 403, 403, 403)),
+    # Patient details: the owner edits them; a patient page shows what the recording rules
+    # open (no recording of that patient one may see: 404).
+    Rule(
+        "classifier:recording_patient_edit",
+        own_other_missing(
+            own=by_role(LOGIN, WAIT, BACK_TO_RECORDING, BACK_TO_RECORDING, 403, 403, 403),
+            other=by_role(LOGIN, WAIT, 404, 403, 403, 403, 403),
+            missing=by_role(LOGIN, WAIT, 404, 404, 403, 403, 403),
+        ),
+        "post",
+        {"patient_ref": "MRN-1"},
+    ),
+    rule("classifier:patient_detail", by_role(LOGIN, WAIT, 404, 404, 403, 403, 403)),
+    rule("classifier:recording_export", UPLOADER_PAGE),
     # Model cards for everyone who runs the model; model versions for admins.
     rule("classifier:model_card_active", UPLOADER_PAGE),
     rule("classifier:model_card", by_role(LOGIN, WAIT, 404, 404, 403, 403, 403)),  # unknown
@@ -190,6 +223,16 @@ RULES: list[Rule] = [
             missing=by_role(401, 403, 404, 404, 403, 403, 403),
         ),
         "delete",
+    ),
+    Rule(
+        "recording-detail",
+        own_other_missing(
+            own=by_role(401, 403, 200, 200, 403, 403, 403),
+            other=by_role(401, 403, 404, 403, 403, 403, 403),
+            missing=by_role(401, 403, 404, 404, 403, 403, 403),
+        ),
+        "patch",
+        {"patient_ref": "MRN-1"},
     ),
     Rule("recording-file", RECORDING_API),
     Rule("recording-signal", RECORDING_API),
@@ -282,6 +325,9 @@ SAMPLE_ARGS = {
     "url": "no-such-page/",
     "name": "no-such-model",
     "change": "activate",
+    "patient_ref": "MRN-1",
+    "uidb64": "MQ",
+    "token": "no-such-token",
 }
 _CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")
@@ -443,7 +489,9 @@ def test_url_permission_matrix(actor_name, client, providers, recording_path):
             resolved = resolve(path).route.replace("^", "")
             assert resolved == endpoint.route.replace("^", ""), f"{path} is not {endpoint.route}"
             answer = observed(
-                getattr(client, probe_rule.method)(path + probe_rule.query, probe_rule.data)
+                getattr(client, probe_rule.method)(
+                    path + probe_rule.query, probe_rule.data, **probe_rule.body_kwargs()
+                )
             )
             expected = expected_by_actor[actor_name]
             if not matches(answer, expected):

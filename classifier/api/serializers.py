@@ -3,9 +3,11 @@ from rest_framework import serializers
 
 from classifier import selectors
 from classifier.core.card import UNCERTAIN
+from classifier.core.errors import InvalidInput
+from classifier.core.patient import PATIENT_REF_HELP, PATIENT_REF_MAX_LENGTH, SEXES, patient_details
 from classifier.core.pipeline import QUALITIES
 from classifier.core.signal import SignalLimits, formats_help
-from classifier.models import ModelVersion, OverRead, Prediction, Recording
+from classifier.models import ModelVersion, OverRead, OverReadAmendment, Prediction, Recording
 
 _LIMITS = SignalLimits()
 
@@ -55,16 +57,47 @@ class PredictionSerializer(serializers.ModelSerializer):
         ]
 
 
+class OverReadAmendmentSerializer(serializers.ModelSerializer):
+    amended_by = serializers.CharField(source="amended_by.get_username", read_only=True)
+
+    class Meta:
+        model = OverReadAmendment
+        fields = [
+            "amended_by", "previous_label", "previous_comment", "label", "comment", "reason",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
 class OverReadSerializer(serializers.ModelSerializer):
+    """A signed over-read (one per reviewer and prediction), its current reading and the
+    amendments that led to it."""
+
     reviewer = serializers.CharField(source="reviewer.get_username", read_only=True)
-    # One of the answering model's classes (its card's); the service checks it.
-    # (DRF's metaclass moves declared fields off the class: this never shadows Field.label.)
-    label = serializers.CharField(max_length=16)  # type: ignore[assignment]
+    # One of the answering model's classes (its card's) or "non-diagnostic"; the service
+    # checks it. (DRF's metaclass moves declared fields off the class: this never shadows
+    # Field.label.)
+    label = serializers.CharField(  # type: ignore[assignment]
+        max_length=16, help_text="a class of the answering model, or non-diagnostic"
+    )
+    signed_at = serializers.DateTimeField(source="created_at", read_only=True)
+    amendments = OverReadAmendmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = OverRead
-        fields = ["reviewer", "agrees", "label", "comment", "created_at"]
-        read_only_fields = ["reviewer", "agrees", "created_at"]
+        fields = [
+            "reviewer", "agrees", "label", "comment", "created_at", "signed_at", "amended_at",
+            "amendments",
+        ]  # fmt: skip
+        read_only_fields = ["reviewer", "agrees", "created_at", "amended_at"]
+
+
+class OverReadAmendSerializer(serializers.Serializer):
+    """A change to the caller's signed over-read: the new reading and why."""
+
+    label = serializers.CharField(max_length=16)  # type: ignore[assignment]
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=2000, help_text="why the signed reading changes")
 
 
 class WindowSerializer(serializers.Serializer):
@@ -107,6 +140,11 @@ class PredictionDetailSerializer(PredictionSerializer):
 
 class RecordingSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.get_username", read_only=True)
+    overread_status = serializers.SerializerMethodField(
+        help_text="of the shown prediction: not_ready (no finished result), awaiting, signed "
+        "(by at least one reviewer), amended (a signed over-read was changed since)",
+    )
+    signed_by = serializers.SerializerMethodField(help_text="the first reviewer who signed, if any")
     prediction = serializers.SerializerMethodField()
     prediction_serializer = PredictionSerializer
 
@@ -124,6 +162,12 @@ class RecordingSerializer(serializers.ModelSerializer):
             "duration_s",
             "leads",
             "uploaded_at",
+            "patient_ref",
+            "acquired_at",
+            "patient_sex",
+            "patient_birth_year",
+            "overread_status",
+            "signed_by",
             "prediction",
         ]
         read_only_fields = fields
@@ -132,6 +176,14 @@ class RecordingSerializer(serializers.ModelSerializer):
     def get_prediction(self, recording) -> dict | None:
         prediction = selectors.displayed_prediction(recording)
         return self.prediction_serializer(prediction).data if prediction else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=selectors.OVERREAD_STATUSES))
+    def get_overread_status(self, recording) -> str:
+        return selectors.summary_of(recording)["overread_status"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_signed_by(self, recording) -> str | None:
+        return selectors.summary_of(recording)["signed_by"]
 
 
 class RRIntervalsSerializer(serializers.Serializer):
@@ -204,7 +256,35 @@ class StatusQuerySerializer(serializers.Serializer):
     )
 
 
-class RecordingUploadSerializer(serializers.Serializer):
+class PatientSerializer(serializers.Serializer):
+    """Patient details, all optional; ``validated_data["patient"]`` is a PatientDetails."""
+
+    patient_ref = serializers.CharField(
+        required=False, allow_blank=True, max_length=PATIENT_REF_MAX_LENGTH, default="",
+        help_text=PATIENT_REF_HELP,
+    )  # fmt: skip
+    acquired_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="when the ECG was taken"
+    )
+    patient_sex = serializers.ChoiceField(
+        choices=["", *SEXES], required=False, allow_blank=True, default=""
+    )
+    patient_birth_year = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        try:
+            patient = patient_details(
+                ref=attrs.pop("patient_ref", ""),
+                acquired_at=attrs.pop("acquired_at", None),
+                sex=attrs.pop("patient_sex", ""),
+                birth_year=attrs.pop("patient_birth_year", None),
+            )
+        except InvalidInput as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        return {**attrs, "patient": patient}
+
+
+class RecordingUploadSerializer(PatientSerializer):
     file = serializers.FileField(help_text=f"ECG recording: {formats_help()}")
     sampling_rate_hz = serializers.FloatField(
         required=False,

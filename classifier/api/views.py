@@ -5,6 +5,7 @@ import json
 
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -32,7 +33,9 @@ from classifier.api.serializers import (
     ClassifyResultSerializer,
     ModelVersionDetailSerializer,
     ModelVersionSerializer,
+    OverReadAmendSerializer,
     OverReadSerializer,
+    PatientSerializer,
     ProblemSerializer,
     RecordingDetailSerializer,
     RecordingSerializer,
@@ -48,6 +51,7 @@ from classifier.api.serializers import (
 )
 from classifier.core import envelope, plotting
 from classifier.core.errors import Conflict
+from classifier.filters import MAX_PAGE_SIZE, RecordingFilter
 
 
 class FhirJSONRenderer(JSONRenderer):
@@ -137,6 +141,14 @@ def _with_cache_headers(response: HttpResponseBase, etag: str) -> HttpResponseBa
     return response
 
 
+class RecordingPagination(PageNumberPagination):
+    """``page_size`` is validated (1 to MAX_PAGE_SIZE) by RecordingFilter before this runs."""
+
+    page_size = 50  # the API's default since v1; the web history shows DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
 class RecordingViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -148,19 +160,45 @@ class RecordingViewSet(
     permission_classes = [IsAuthenticated, api_permission(Perm.UPLOAD_RECORDING)]
     parser_classes = [MultiPartParser, FormParser]
     lookup_field = "pk"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_parsers(self):
+        if getattr(self, "request", None) is not None and self.request.method == "PATCH":
+            return [JSONParser(), MultiPartParser(), FormParser()]  # patient details, amends
+        return super().get_parsers()
 
     def get_throttles(self):
         if self.action == "create":
             return [*super().get_throttles(), UploadRateThrottle()]
         return super().get_throttles()
 
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RecordingFilter
+    pagination_class = RecordingPagination
+
     @extend_schema(responses={200: RecordingSerializer(many=True), **problems(400)})
     def list(self, request, *args, **kwargs):
-        _reject_unknown_parameters(request, {"page"})
-        return super().list(request, *args, **kwargs)
+        """The recordings the caller may see, filtered, sorted and paged (summaries: no
+        per-window results). Invalid or unknown parameters answer 400."""
+        allowed = set(RecordingFilter(request=request).filters)
+        _reject_unknown_parameters(request, {"page", *allowed})
+        response = super().list(request, *args, **kwargs)
+        if patient := request.query_params.get("patient"):
+            services.patient_search_recorded(
+                actor=request.user, patient_ref=patient, shown=len(response.data["results"]),
+                via="api", request=request,
+            )  # fmt: skip
+        return response
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset  # one recording: query parameters are the action's own
+        return super().filter_queryset(queryset)
 
     def get_queryset(self):
-        return selectors.recordings_visible_to(self.request.user)
+        return selectors.recordings_visible_to(
+            self.request.user, with_windows=self.action != "list"
+        )
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -201,6 +239,7 @@ class RecordingViewSet(
             owner=request.user,
             upload=upload.validated_data["file"],
             sampling_rate_hz=upload.validated_data.get("sampling_rate_hz"),
+            patient=upload.validated_data["patient"],
             request=request,
         )
         recording = selectors.recording_get(request.user, outcome.recording.pk)
@@ -214,6 +253,31 @@ class RecordingViewSet(
             answer = status.HTTP_200_OK
         body = RecordingUploadedSerializer(recording, context={"duplicate": outcome.duplicate})
         return Response(body.data, status=answer, headers=headers)
+
+    @extend_schema(
+        request=PatientSerializer,
+        responses={200: RecordingDetailSerializer, **problems(400, 404)},
+        description="The owner changes the patient details (audited); fields left out keep "
+        "their value, null or an empty string clears one.",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        fields = set(PatientSerializer().fields)
+        unknown = sorted(set(request.data) - fields)
+        if unknown:
+            raise ValidationError({name: "not a patient field" for name in unknown})
+        current = selectors.recording_get(request.user, kwargs["pk"])
+        body = PatientSerializer(
+            data={name: getattr(current, name) for name in fields} | dict(request.data.items())
+        )
+        body.is_valid(raise_exception=True)
+        services.recording_patient_update(
+            actor=request.user,
+            recording_id=kwargs["pk"],
+            patient=body.validated_data["patient"],
+            request=request,
+        )
+        recording = selectors.recording_get(request.user, kwargs["pk"])
+        return Response(RecordingDetailSerializer(recording).data)
 
     @extend_schema(responses={204: None, **problems(404)})
     def destroy(self, request, *args, **kwargs):
@@ -381,25 +445,60 @@ class RecordingViewSet(
         return Response(fhir.diagnostic_report(recording, prediction))
 
     @extend_schema(
+        methods=["POST"],
         request=OverReadSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: OverReadSerializer, **problems(400, 404, 409, 413, 415)},
+        responses={
+            201: OverReadSerializer,
+            409: OpenApiResponse(
+                ProblemSerializer,
+                "the caller already signed an over-read of this result (amend it with PATCH), "
+                "or the result is not finished",
+            ),
+            **problems(400, 404, 413, 415),
+        },
+        description="Sign an over-read of the shown prediction: one per reviewer and "
+        "prediction; signing locks it (change it with PATCH and a reason).",
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        request=OverReadAmendSerializer,
+        responses={200: OverReadSerializer, **problems(400, 404, 409, 413, 415)},
+        description="Amend the caller's signed over-read: the previous reading and the "
+        "reason are kept as an amendment (audited). 404 when there is nothing to amend.",
     )
     @action(
         detail=True,
-        methods=["post"],
+        methods=["post", "patch"],
         permission_classes=[IsAuthenticated, api_permission(Perm.OVERREAD_PREDICTION)],
         parser_classes=[JSONParser, MultiPartParser, FormParser],
     )
-    @idempotent
     def overread(self, request, pk=None):
-        """A reviewer agrees with or corrects the shown prediction (audited)."""
+        """Sign (POST) or amend (PATCH) the caller's over-read of the shown prediction."""
+        if request.method == "PATCH":
+            return self._overread_amend(request, pk)
+        return self._overread_sign(request, pk)
+
+    @idempotent
+    def _overread_sign(self, request, pk):
         body = OverReadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        overread = services.overread_record(
+        try:
+            overread = services.overread_record(
+                reviewer=request.user, recording_id=pk, request=request, **body.validated_data
+            )
+        except services.OverReadExists as exc:
+            amend = reverse("recording-overread", args=[pk], request=request)
+            raise Conflict(f"{exc}: PATCH {amend} with label, comment and reason") from exc
+        return Response(OverReadSerializer(overread).data, status=status.HTTP_201_CREATED)
+
+    def _overread_amend(self, request, pk):
+        body = OverReadAmendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        overread = services.overread_amend(
             reviewer=request.user, recording_id=pk, request=request, **body.validated_data
         )
-        return Response(OverReadSerializer(overread).data, status=status.HTTP_201_CREATED)
+        return Response(OverReadSerializer(overread).data)
 
 
 class ClassifyView(APIView):

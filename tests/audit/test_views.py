@@ -133,3 +133,9 @@ def test_nav_links_the_trail_for_auditors_only(client, auditor, clinician):
     assert 'href="/audit/"' in client.get(URL).text
     client.force_login(clinician)
     assert 'href="/audit/"' not in client.get("/recordings/").text
+
+
+def test_a_filter_without_matches_says_so(auditor_client, trail):
+    response = auditor_client.get(URL, {"user": "nobody-by-this-name"})
+    assert response.status_code == 200
+    assert "No events match these filters." in response.text

@@ -144,8 +144,8 @@ def test_bad_parameters_answer_400_naming_the_field(clinician_client, own, endpo
 
 
 def test_unknown_list_parameters_are_refused(clinician_client):
-    body = assert_problem(clinician_client.get(f"{LIST}?label=ARR"), 400)
-    assert body["errors"][0]["field"] == "label"
+    body = assert_problem(clinician_client.get(f"{LIST}?colour=red"), 400)
+    assert body["errors"][0]["field"] == "colour"
 
 
 def test_the_signal_honours_lead(client, clinician):

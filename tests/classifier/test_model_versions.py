@@ -79,7 +79,9 @@ def test_the_card_page_shows_the_rhythm_evaluations(client, clinician):
 def test_admin_shadows_then_activates(client, admin_user, candidate):
     client.force_login(admin_user)
     url = reverse("classifier:model_version_change", args=["candidate-v2", "shadow"])
-    assert client.post(url).status_code == 302
+    page = client.post(url, follow=True).content.decode()
+    assert "candidate-v2 now runs in shadow mode: its answers are stored, never shown." in page
+    assert "shadow done" not in page
     candidate.refresh_from_db()
     assert candidate.is_shadow and not candidate.is_active
     client.post(reverse("classifier:model_version_change", args=["candidate-v2", "activate"]))

@@ -27,7 +27,7 @@ def test_auditor_filters_and_exports_the_trail(
     page.get_by_role("link", name="Audit trail").click()
     expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
 
-    page.get_by_label("User").fill("dr.osei")
+    page.get_by_label("User", exact=True).fill("dr.osei")
     page.get_by_label("Action").select_option("recording_uploaded")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table.audit tbody tr")
