@@ -89,7 +89,9 @@ def test_history_filters_by_patient_reference_and_opens_the_patient(
     clinician = UserFactory(username="dr.osei", roles=[Role.CLINICIAN])
     upload(clinician, ecg_dir, "second.npy", "nsrdb-16483-ECG1.npy", "MRN-0042", TAKEN[1])
     upload(clinician, ecg_dir, "first.npy", "nsrdb-16273-ECG1.npy", "MRN-0042", TAKEN[0])
-    upload(clinician, ecg_dir, "other.npy", "nsrdb-16273-ECG1.npy", "MRN-0077")
+    upload(
+        clinician, ecg_dir, "other.npy", "nsrdb-16265-ECG1.npy", "MRN-0077"
+    )  # another file: the same one is a duplicate
 
     login("dr.osei")
     rows = page.locator("#history tbody tr")
