@@ -2,7 +2,8 @@ from typing import cast
 
 from django import forms
 
-from classifier.core.signal import UPLOAD_FORMATS, SignalLimits, formats_help
+from classifier.core.formats import extensions, formats_help
+from classifier.core.signal import SignalLimits
 
 _LIMITS = SignalLimits()
 
@@ -11,14 +12,15 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="ECG recording",
         help_text=f"{formats_help()}; 8 s to 24 h.",
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_FORMATS)}),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(extensions())}),
     )
     sampling_rate_hz = forms.FloatField(
         label="Sampling rate (Hz)",
         required=False,
         min_value=_LIMITS.min_sampling_rate_hz,
         max_value=_LIMITS.max_sampling_rate_hz,
-        help_text="Leave empty for 128 Hz (or the rate written in a JSON file). "
+        help_text="Required when the file does not state its rate (.npy, .mat without fs, "
+        ".csv without a time column); leave empty to use the rate in the file's header. "
         "Other rates are resampled to 128 Hz.",
     )
 

@@ -10,13 +10,13 @@ from django.db import models
 from django.db.models import Q
 
 from classifier.access import RecordingAction, recording_filter, recording_for
-from classifier.core.signal import UPLOAD_FORMATS
+from classifier.core import formats
 
 
 def recording_upload_path(instance: Recording, filename: str) -> str:
     """A generated name: the user's filename is kept as data, never used as a path."""
     suffix = Path(filename).suffix.lower()
-    safe_suffix = suffix if suffix in UPLOAD_FORMATS else ".bin"
+    safe_suffix = suffix if suffix in formats.extensions() else ".bin"
     return f"recordings/{instance.uploaded_at:%Y/%m}/{instance.id}{safe_suffix}"
 
 

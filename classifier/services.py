@@ -166,7 +166,8 @@ def recording_signal(recording: Recording) -> EcgSignal:
     """Re-read the stored original file (the stored bytes are the source of truth)."""
     with recording.file.open("rb") as handle:
         content = handle.read()
-    limits = SignalLimits(max_size_bytes=max(len(content), 1))
+    # A file stored under an earlier, larger limit still reads; a zip unpacks within the limit.
+    limits = SignalLimits(max_size_bytes=max(len(content), signal_limits().max_size_bytes))
     return load_signal(
         content,
         filename=recording.original_filename,

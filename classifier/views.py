@@ -10,7 +10,7 @@ from accounts.permissions import permission_required
 from accounts.roles import Perm
 from classifier import selectors, services
 from classifier.core.errors import Conflict, InvalidInput
-from classifier.core.signal import InvalidRecording
+from classifier.core.signal import InvalidRecording, SamplingRateRequired
 from classifier.forms import OverReadForm, UploadForm
 
 
@@ -43,6 +43,8 @@ def recording_upload(request):
                 sampling_rate_hz=form.cleaned_data["sampling_rate_hz"],
                 request=request,
             )
+        except SamplingRateRequired as exc:
+            form.add_error("sampling_rate_hz", str(exc))
         except InvalidRecording as exc:
             form.add_error("file", str(exc))
         else:

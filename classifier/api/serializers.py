@@ -3,11 +3,17 @@ from rest_framework import serializers
 
 from classifier import selectors
 from classifier.core.card import UNCERTAIN
+from classifier.core.formats import formats_help
 from classifier.core.pipeline import QUALITIES
-from classifier.core.signal import SignalLimits, formats_help
+from classifier.core.signal import SignalLimits
 from classifier.models import ModelVersion, OverRead, Prediction, Recording
 
 _LIMITS = SignalLimits()
+_RATE_HELP = (
+    "Hz the samples were recorded at. Required when the file states no rate (.npy, .mat "
+    "without fs, .csv without a time column, JSON without sampling_rate_hz): the answer is "
+    "then a 400 sampling_rate_required problem; when both are given they must agree."
+)
 
 
 _ANSWERS = [*selectors.shipped_classes(), UNCERTAIN]  # the label enum: classes + refusal
@@ -135,6 +141,7 @@ class RecordingUploadSerializer(serializers.Serializer):
         allow_null=True,
         min_value=_LIMITS.min_sampling_rate_hz,
         max_value=_LIMITS.max_sampling_rate_hz,
+        help_text=_RATE_HELP,
     )
 
 
@@ -197,6 +204,7 @@ class ClassifyRequestSerializer(serializers.Serializer):
         allow_null=True,
         min_value=_LIMITS.min_sampling_rate_hz,
         max_value=_LIMITS.max_sampling_rate_hz,
+        help_text=_RATE_HELP,
     )
     model_version = serializers.CharField(required=False, allow_blank=True, default="")
     windows = serializers.BooleanField(required=False, default=False)

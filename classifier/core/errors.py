@@ -24,3 +24,16 @@ class InvalidInput(DomainError, ValueError):
 
 class Conflict(DomainError):
     """The object's state forbids the change now (e.g. over-reading an unfinished result)."""
+
+
+class InvalidRecording(InvalidInput):
+    """An uploaded recording cannot be used: the message says exactly what is wrong and,
+    where useful, how to fix it."""
+
+
+class RecordingTooLarge(InvalidRecording):
+    """The file is over the size limit (HTTP 413 at the web edges)."""
+
+
+class SamplingRateRequired(InvalidRecording):
+    """The file does not state its sampling rate and none was given: the user must say it."""

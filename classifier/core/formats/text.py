@@ -1,0 +1,27 @@
+"""Decoding text uploads (JSON, CSV): UTF-8 with an optional BOM, or UTF-16 with its BOM."""
+
+from __future__ import annotations
+
+import codecs
+
+from classifier.core.errors import InvalidRecording
+
+
+def decode_text(data: bytes) -> str | None:
+    """Text of a UTF-8 (BOM optional) or UTF-16 (with BOM) file; None for binary content."""
+    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None
+    try:
+        text = data.decode(encoding or "utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
+
+
+def decoded(data: bytes, suffix: str) -> str:
+    """The file's text; InvalidRecording when it is binary."""
+    text = decode_text(data)
+    if text is None:
+        raise InvalidRecording(
+            f"the {suffix or 'uploaded'} file is not text; save it as UTF-8 text"
+        )
+    return text
