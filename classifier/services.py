@@ -6,10 +6,10 @@ import hashlib
 import logging
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -29,7 +29,14 @@ from classifier.core.model import (
     sha256_of,
 )
 from classifier.core.pipeline import ClassificationResult
-from classifier.core.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
+from classifier.core.signal import (
+    EcgSignal,
+    InvalidRecording,
+    SignalLimits,
+    load_signal,
+    load_signal_file,
+    too_large,
+)
 from classifier.models import ModelVersion, OverRead, Prediction, Recording
 from classifier.selectors import (
     active_model_version,
@@ -69,18 +76,47 @@ def read_upload(upload, *, limits: SignalLimits) -> bytes:
     return upload.read(limits.max_size_bytes + 1)
 
 
+_HASH_CHUNK_BYTES = 1024 * 1024
+
+
+def _upload_signal(upload, *, filename: str, sampling_rate_hz, limits: SignalLimits):
+    """Parse the upload where it lies: a spooled temporary file is memory-mapped or read in
+    chunks (never whole); a small in-memory upload is read within the size limit."""
+    path = getattr(upload, "temporary_file_path", None)
+    if path is not None:
+        return load_signal_file(
+            path(), filename=filename, sampling_rate_hz=sampling_rate_hz, limits=limits
+        )
+    size = getattr(upload, "size", None)
+    if size is not None and size > limits.max_size_bytes:
+        raise too_large(size, limits.max_size_bytes)
+    upload.seek(0)
+    return load_signal(upload, filename=filename, sampling_rate_hz=sampling_rate_hz, limits=limits)
+
+
+def _sha256_and_size(upload) -> tuple[str, int]:
+    """The upload's checksum and size, read in 1-MB chunks."""
+    digest, size = hashlib.sha256(), 0
+    upload.seek(0)
+    while chunk := upload.read(_HASH_CHUNK_BYTES):
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return digest.hexdigest(), size
+
+
 def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, request=None):
     """Validate, store (file + row in one transaction), audit and queue the prediction.
 
+    The upload is streamed: parsed where it lies, hashed and copied to storage in chunks.
     Raises InvalidRecording (nothing stored) for bad input, PermissionDenied without the role.
     """
     check(owner, Perm.UPLOAD_RECORDING)
     filename = Path(getattr(upload, "name", "") or "upload").name[:255]
     limits = signal_limits()
     try:
-        content = read_upload(upload, limits=limits)
-        signal = load_signal(
-            content, filename=filename, sampling_rate_hz=sampling_rate_hz, limits=limits
+        signal = _upload_signal(
+            upload, filename=filename, sampling_rate_hz=sampling_rate_hz, limits=limits
         )
     except InvalidRecording as exc:
         audit.record(
@@ -91,11 +127,12 @@ def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, re
             details={"filename": filename, "reason": str(exc)},
         )
         raise
+    sha256, size_bytes = _sha256_and_size(upload)
     recording = Recording(
         owner=owner,
         original_filename=filename,
-        sha256=hashlib.sha256(content).hexdigest(),
-        size_bytes=len(content),
+        sha256=sha256,
+        size_bytes=size_bytes,
         file_format=signal.format,
         sampling_rate_hz=signal.original_sampling_rate_hz,
         n_samples=round(signal.duration_s * signal.original_sampling_rate_hz),
@@ -103,7 +140,7 @@ def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, re
         leads=list(signal.lead_names),
         uploaded_at=timezone.now(),
     )
-    recording.file.save(filename, ContentFile(content), save=False)
+    recording.file.save(filename, File(upload), save=False)  # copied chunk by chunk
     try:
         with transaction.atomic():
             recording.save()
@@ -112,7 +149,7 @@ def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, re
                 actor=owner,
                 request=request,
                 target=recording,
-                details={"filename": filename, "sha256": recording.sha256, "size": len(content)},
+                details={"filename": filename, "sha256": recording.sha256, "size": size_bytes},
             )
             transaction.on_commit(
                 partial(signals.recording_stored.send, sender=Recording, recording=recording)
@@ -163,17 +200,30 @@ def recording_file_open(*, actor, recording_id, request=None) -> tuple[Recording
 
 
 def recording_signal(recording: Recording) -> EcgSignal:
-    """Re-read the stored original file (the stored bytes are the source of truth)."""
-    with recording.file.open("rb") as handle:
-        content = handle.read()
+    """Re-read the stored original file (the stored bytes are the source of truth): in
+    place where the storage has local paths (memory-mapped), else read within its size."""
     # A file stored under an earlier, larger limit still reads; a zip unpacks within the limit.
-    limits = SignalLimits(max_size_bytes=max(len(content), signal_limits().max_size_bytes))
-    return load_signal(
-        content,
-        filename=recording.original_filename,
-        sampling_rate_hz=recording.sampling_rate_hz,
-        limits=limits,
+    limits = SignalLimits(
+        max_size_bytes=max(recording.file.size, signal_limits().max_size_bytes, 1)
     )
+    try:
+        path = recording.file.path
+    except NotImplementedError:  # remote storage (S3): no local path
+        path = None
+    if path is not None:
+        return load_signal_file(
+            path,
+            filename=recording.original_filename,
+            sampling_rate_hz=recording.sampling_rate_hz,
+            limits=limits,
+        )
+    with recording.file.open("rb") as handle:
+        return load_signal(
+            cast(BinaryIO, handle),
+            filename=recording.original_filename,
+            sampling_rate_hz=recording.sampling_rate_hz,
+            limits=limits,
+        )
 
 
 def prediction_run(prediction_id: int) -> Prediction:

@@ -37,6 +37,7 @@ __all__ = [
     "SamplingRateRequired",
     "SignalLimits",
     "load_signal",
+    "load_signal_file",
     "load_wfdb_record",
     "to_reference_rate",
     "too_large",
@@ -139,6 +140,31 @@ def load_signal(
     )
     data = _read_bounded(source, limits.max_size_bytes)
     parsed = formats.parse(data, PurePath(filename).suffix, limits.max_size_bytes)
+    return _validated(parsed, given_rate_hz, limits)
+
+
+def load_signal_file(
+    path: str | PurePath,
+    *,
+    filename: str | None = None,
+    sampling_rate_hz: float | None = None,
+    limits: SignalLimits = DEFAULT_LIMITS,
+) -> EcgSignal:
+    """:func:`load_signal` for a file on disk (a spooled upload, a stored recording, a CLI
+    argument), never read whole into memory first: a .npy or EDF is memory-mapped, a zip
+    read member by member. ``filename`` (default: the path's name) gives the extension.
+    """
+    path = Path(path)
+    given_rate_hz = (
+        None
+        if sampling_rate_hz is None
+        else _checked_sampling_rate(sampling_rate_hz, "the sampling rate", limits)
+    )
+    size_bytes = path.stat().st_size
+    if size_bytes > limits.max_size_bytes:
+        raise too_large(size_bytes, limits.max_size_bytes)
+    suffix = PurePath(filename or path.name).suffix
+    parsed = formats.parse(path, suffix, limits.max_size_bytes)
     return _validated(parsed, given_rate_hz, limits)
 
 

@@ -7,6 +7,8 @@ the CLI help and stored file names list the formats from this registry.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from classifier.core.errors import InvalidRecording
 from classifier.core.formats import csvtext, edf, jsontext, mat, npy, wfdbzip
 from classifier.core.formats.base import (
@@ -15,6 +17,8 @@ from classifier.core.formats.base import (
     FormatReader,
     ParsedRecording,
     RecordingMetadata,
+    Source,
+    as_bytes,
 )
 from classifier.core.formats.text import decode_text
 
@@ -60,13 +64,16 @@ def formats_help() -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def parse(data: bytes, suffix: str, max_size_bytes: int) -> ParsedRecording:
+def parse(data: Source, suffix: str, max_size_bytes: int) -> ParsedRecording:
     """Recognise the format from the content (the extension breaks ties) and read it.
 
-    ``suffix`` is the file name's extension (any case, may be empty); ``max_size_bytes``
-    bounds whatever a reader unpacks. Raises InvalidRecording for anything unreadable.
+    ``data`` is the content, or the file on disk holding it (binary readers then
+    memory-map it or read it in chunks); ``suffix`` is the file name's extension (any case,
+    may be empty); ``max_size_bytes`` bounds whatever a reader unpacks. Raises
+    InvalidRecording for anything unreadable.
     """
-    if not data:
+    head = _head(data)
+    if not head:
         raise InvalidRecording("the file is empty")
     suffix = suffix.lower()
     if suffix in _WFDB_PARTS:
@@ -75,7 +82,6 @@ def parse(data: bytes, suffix: str, max_size_bytes: int) -> ParsedRecording:
             "file (.dat) are needed together; upload both (with the .atr if you have it) in "
             "one .zip"
         )
-    head = data[:SNIFF_BYTES]
     owner = reader_for_suffix(suffix)
     matches = [reader for reader in READERS if not reader.is_text and reader.sniff(head)]
     if owner is not None and owner in matches:
@@ -89,7 +95,8 @@ def parse(data: bytes, suffix: str, max_size_bytes: int) -> ParsedRecording:
             )
     if matches:
         return matches[0].read(data, suffix, max_size_bytes)
-    text = decode_text(data)
+    content = as_bytes(data)  # text formats are read whole
+    text = decode_text(content)
     if text is None:
         if owner is not None:
             raise InvalidRecording(f"the {suffix} file is not text; save it as UTF-8 text")
@@ -97,17 +104,24 @@ def parse(data: bytes, suffix: str, max_size_bytes: int) -> ParsedRecording:
     text_readers = [reader for reader in READERS if reader.is_text]
     for reader in text_readers:
         if reader.sniff_text is not None and reader.sniff_text(text):
-            return reader.read(data, suffix, max_size_bytes)
+            return reader.read(content, suffix, max_size_bytes)
     if owner is not None:
-        return owner.read(data, suffix, max_size_bytes)
+        return owner.read(content, suffix, max_size_bytes)
     fallback = text_readers[-1]
     try:
-        return fallback.read(data, suffix, max_size_bytes)
+        return fallback.read(content, suffix, max_size_bytes)
     except InvalidRecording as exc:
         raise InvalidRecording(
             f"unsupported file format{_quoted(suffix)}: upload {formats_help()} "
             f"(reading it as {fallback.name.upper()} failed: {exc})"
         ) from exc
+
+
+def _head(source: Source) -> bytes:
+    if isinstance(source, Path):
+        with open(source, "rb") as file:
+            return file.read(SNIFF_BYTES)
+    return source[:SNIFF_BYTES]
 
 
 def _quoted(suffix: str) -> str:

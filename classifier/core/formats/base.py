@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -48,6 +49,14 @@ class RecordingMetadata:
 
 NO_METADATA = RecordingMetadata()
 
+Source = bytes | Path
+"""An upload's content, or the file on disk holding it (read in chunks or memory-mapped)."""
+
+
+def as_bytes(source: Source) -> bytes:
+    """The whole content, for readers that need it in memory (text formats)."""
+    return source.read_bytes() if isinstance(source, Path) else source
+
 
 @dataclass(frozen=True)
 class ParsedRecording:
@@ -73,7 +82,8 @@ class FormatReader:
 
     ``sniff(head)`` says from the first ``SNIFF_BYTES`` of the file whether it is this
     format (binary formats only; text formats return False and are chosen by extension or
-    by ``sniff_text``). ``read(data, suffix, max_size_bytes)`` returns a
+    by ``sniff_text``). ``read(source, suffix, max_size_bytes)`` reads the content (bytes,
+    or a file on disk that binary readers memory-map or read in chunks) and returns a
     :class:`ParsedRecording` or raises :class:`InvalidRecording`; ``max_size_bytes`` bounds
     anything the reader unpacks (a zip's members).
     """
@@ -81,7 +91,7 @@ class FormatReader:
     name: str
     extensions: tuple[str, ...]  # lower-case, with the dot; the first is the usual one
     description: str  # what the file holds, for help texts
-    read: Callable[[bytes, str, int], ParsedRecording]
+    read: Callable[[Source, str, int], ParsedRecording]
     sniff: Callable[[bytes], bool] = lambda head: False
     sniff_text: Callable[[str], bool] | None = None  # set for text formats
     # Why a file with this extension but other content is refused (given its first bytes).

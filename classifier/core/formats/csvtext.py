@@ -15,7 +15,7 @@ from array import array
 import numpy as np
 
 from classifier.core.errors import InvalidRecording
-from classifier.core.formats.base import FormatReader, ParsedRecording
+from classifier.core.formats.base import FormatReader, ParsedRecording, Source, as_bytes
 from classifier.core.formats.text import decoded
 
 _CSV_DELIMITERS = ",;\t"
@@ -53,8 +53,8 @@ _MILLISECOND_NAMES = frozenset({"ms", "timems"})
 _MAX_TIME_JITTER_PERIODS = 0.5
 
 
-def read(data: bytes, suffix: str, max_size_bytes: int) -> ParsedRecording:
-    return read_text(decoded(data, suffix))
+def read(source: Source, suffix: str, max_size_bytes: int) -> ParsedRecording:
+    return read_text(decoded(as_bytes(source), suffix))
 
 
 def read_text(text: str) -> ParsedRecording:

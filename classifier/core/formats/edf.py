@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import io
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from classifier.core.formats.base import (
     FormatReader,
     ParsedRecording,
     RecordingMetadata,
+    Source,
     is_voltage,
     to_millivolts,
 )
@@ -29,13 +31,17 @@ _ECG_LABELS = ("ecg", "ekg")
 _HEADER_ERRORS = (ValueError, IndexError, KeyError, TypeError, OverflowError, ZeroDivisionError)
 
 
-def read(data: bytes, suffix: str, max_size_bytes: int) -> ParsedRecording:
+def read(source: Source, suffix: str, max_size_bytes: int) -> ParsedRecording:
+    """A file on disk is memory-mapped by edfio; each signal is read as it is converted."""
     import edfio  # deferred: only this reader needs it
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            edf = edfio.read_edf(io.BytesIO(data), lazy_load_data=False)
+            if isinstance(source, Path):
+                edf = edfio.read_edf(source, lazy_load_data=True)
+            else:
+                edf = edfio.read_edf(io.BytesIO(source), lazy_load_data=False)
         except _HEADER_ERRORS as exc:
             raise InvalidRecording(
                 f"not a readable EDF file: its header is damaged ({exc}); export it again"
@@ -67,11 +73,11 @@ def read(data: bytes, suffix: str, max_size_bytes: int) -> ParsedRecording:
                 f"the EDF signals have different rates ({listed}); export the ECG leads, "
                 "all at one rate"
             )
-    lengths = {len(signal.data) for signal in signals}
-    if len(lengths) > 1:
-        raise InvalidRecording("the EDF signals have different lengths")
     units = tuple(signal.physical_dimension for signal in signals)
-    values = np.column_stack([np.asarray(signal.data, dtype=np.float64) for signal in signals])
+    try:
+        values = np.column_stack([np.asarray(signal.data, dtype=np.float64) for signal in signals])
+    except ValueError as exc:  # signals of different lengths, or data cut short
+        raise InvalidRecording(f"the EDF signals cannot be read together: {exc}") from exc
     return ParsedRecording(
         to_millivolts(values, units, "the EDF file"),
         "edf",

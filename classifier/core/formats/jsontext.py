@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 
 from classifier.core.errors import InvalidRecording
-from classifier.core.formats.base import FormatReader, ParsedRecording
+from classifier.core.formats.base import FormatReader, ParsedRecording, Source, as_bytes
 from classifier.core.formats.text import decoded
 
 _JSON_KEYS = frozenset({"signal", "sampling_rate_hz", "leads"})
 
 
-def read(data: bytes, suffix: str, max_size_bytes: int) -> ParsedRecording:
-    return read_text(decoded(data, suffix))
+def read(source: Source, suffix: str, max_size_bytes: int) -> ParsedRecording:
+    return read_text(decoded(as_bytes(source), suffix))
 
 
 def read_text(text: str) -> ParsedRecording:

@@ -10,11 +10,12 @@ lead names. Values must be millivolts.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 
 from classifier.core.errors import InvalidRecording
-from classifier.core.formats.base import FormatReader, ParsedRecording
+from classifier.core.formats.base import FormatReader, ParsedRecording, Source
 
 MAT5_MAGIC = b"MATLAB 5.0"
 MAT73_MAGIC = b"MATLAB 7.3"
@@ -25,11 +26,13 @@ _LEAD_NAMES = frozenset({"leads", "lead_names", "sig_name"})
 _MAX_DEPTH = 3
 
 
-def read(data: bytes, suffix: str, max_size_bytes: int) -> ParsedRecording:
-    if data.startswith(MAT73_MAGIC) or HDF5_MAGIC in (data[:8], data[512:520]):
-        variables = _hdf5_variables(data)
+def read(source: Source, suffix: str, max_size_bytes: int) -> ParsedRecording:
+    """scipy and h5py read a file on disk directly (h5py only the datasets it is asked for)."""
+    head = _head(source)
+    if head.startswith(MAT73_MAGIC) or HDF5_MAGIC in (head[:8], head[512:520]):
+        variables = _hdf5_variables(source)
     else:
-        variables = _mat5_variables(data)
+        variables = _mat5_variables(source)
     arrays = {
         name: value
         for name, value in variables.items()
@@ -87,13 +90,24 @@ def _lead_names(variables: dict[str, object]) -> tuple[str, ...] | None:
     return None
 
 
-def _mat5_variables(data: bytes) -> dict[str, object]:
+def _head(source: Source) -> bytes:
+    if isinstance(source, Path):
+        with open(source, "rb") as file:
+            return file.read(520)
+    return source[:520]
+
+
+def _opened(source: Source) -> Path | io.BytesIO:
+    return source if isinstance(source, Path) else io.BytesIO(source)
+
+
+def _mat5_variables(source: Source) -> dict[str, object]:
     from scipy.io import loadmat  # deferred: only this reader needs it
     from scipy.io.matlab import MatReadError
 
     unreadable = (ValueError, TypeError, OSError, EOFError, IndexError, KeyError)
     try:
-        content = loadmat(io.BytesIO(data), simplify_cells=True)
+        content = loadmat(_opened(source), simplify_cells=True)
     except (*unreadable, NotImplementedError, MatReadError, AttributeError) as exc:
         raise InvalidRecording(
             f"not a readable MATLAB .mat file ({exc}); save it again with save(..., '-v7')"
@@ -118,12 +132,12 @@ def _flatten(content: dict, prefix: str, out: dict[str, object], depth: int) -> 
         out[name] = value
 
 
-def _hdf5_variables(data: bytes) -> dict[str, object]:
+def _hdf5_variables(source: Source) -> dict[str, object]:
     import h5py  # deferred: only v7.3 files need it
 
     variables: dict[str, object] = {}
     try:
-        with h5py.File(io.BytesIO(data), "r") as file:
+        with h5py.File(_opened(source), "r") as file:
 
             def visit(name: str, item: object) -> None:
                 if not isinstance(item, h5py.Dataset) or name.startswith("#"):

@@ -23,6 +23,7 @@ from classifier.core.formats.base import (
     FormatReader,
     ParsedRecording,
     RecordingMetadata,
+    Source,
     to_millivolts,
 )
 
@@ -33,10 +34,10 @@ _CHUNK_BYTES = 1024 * 1024
 _UNREADABLE = (OSError, ValueError, IndexError, TypeError, KeyError, AttributeError)
 
 
-def read(data: bytes, suffix: str, max_size_bytes: int) -> ParsedRecording:
+def read(source: Source, suffix: str, max_size_bytes: int) -> ParsedRecording:
     """A zip of one WFDB record -> its signal in mV with the header's names and rate."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InvalidRecording(f"not a readable zip file: {exc}") from exc
     with archive, tempfile.TemporaryDirectory(prefix="wavecardio-wfdb-") as folder:

@@ -14,7 +14,7 @@ from classifier.core.signal import (
     WFDB_SUFFIXES,
     EcgSignal,
     InvalidRecording,
-    load_signal,
+    load_signal_file,
     load_wfdb_record,
 )
 from classifier.services import default_model_card, signal_limits
@@ -112,10 +112,7 @@ class Command(BaseCommand):
 def _read(path: Path, sampling_rate: float | None) -> EcgSignal:
     if path.suffix.lower() in WFDB_SUFFIXES:
         return load_wfdb_record(path, sampling_rate_hz=sampling_rate, limits=signal_limits())
-    with open(path, "rb") as handle:  # load_signal measures it before reading
-        return load_signal(
-            handle, filename=path.name, sampling_rate_hz=sampling_rate, limits=signal_limits()
-        )
+    return load_signal_file(path, sampling_rate_hz=sampling_rate, limits=signal_limits())
 
 
 def _to_json(result: dict) -> str:
