@@ -526,3 +526,55 @@ def test_a_file_without_a_rate_asks_for_it(two_leads, content, filename, what):
     assert "does not state its sampling rate" in str(excinfo.value)
     assert what in str(excinfo.value)
     assert load(data, filename, sampling_rate_hz=128).original_sampling_rate_hz == 128.0
+
+
+def test_a_wfdb_header_pointing_outside_its_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    header = (MITDB / "100.hea").read_text().replace("100.dat", "../../../../etc/hostname")
+
+    message = load_fails(zip_bytes({"100.hea": header.encode()}), "100.zip")
+
+    assert "not a readable WFDB header" in message  # wfdb's grammar allows no folders
+    assert list(tmp_path.iterdir()) == []
+
+
+def _content_of_every_format(two_leads: np.ndarray, tmp_path: Path) -> dict[str, bytes]:
+    edf = edf_bytes(
+        [
+            edfio.EdfSignal(
+                lead.astype(np.float64), 128, label=f"ECG{k + 1}", physical_dimension="mV"
+            )
+            for k, lead in enumerate(two_leads)
+        ]
+    )
+    mat5 = io.BytesIO()
+    savemat(mat5, {"signal": two_leads, "fs": 128.0})
+    npy = io.BytesIO()
+    np.save(npy, two_leads)
+    return {
+        "a.npy": npy.getvalue(),
+        "a.edf": edf,
+        "a5.mat": mat5.getvalue(),
+        "a73.mat": mat73_bytes(tmp_path, {"signal": two_leads.astype(np.float64), "fs": 128.0}),
+        "100.zip": zip_bytes(record_files(MITDB, "100")),
+        "a.json": json.dumps({"signal": two_leads.tolist(), "sampling_rate_hz": 128}).encode(),
+        "a.csv": csv_with_time(two_leads, np.arange(two_leads.shape[1]) / 128.0, "time"),
+    }
+
+
+def test_every_format_reads_the_same_from_a_file_on_disk_as_from_its_bytes(two_leads, tmp_path):
+    from classifier.core.signal import load_signal_file
+
+    contents = _content_of_every_format(two_leads, tmp_path)
+    assert {Path(name).suffix for name in contents} == set(formats.extensions())
+    for name, content in contents.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        rate = 128 if name.endswith(".npy") else None
+
+        from_disk = load_signal_file(path, sampling_rate_hz=rate)
+        from_bytes = load(content, name, sampling_rate_hz=rate)
+
+        assert from_disk.format == from_bytes.format, name
+        assert from_disk.lead_names == from_bytes.lead_names, name
+        np.testing.assert_array_equal(from_disk.samples, from_bytes.samples, err_msg=name)
