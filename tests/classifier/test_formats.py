@@ -555,7 +555,9 @@ def _content_of_every_format(two_leads: np.ndarray, tmp_path: Path) -> dict[str,
         "a.npy": npy.getvalue(),
         "a.edf": edf,
         "a5.mat": mat5.getvalue(),
-        "a73.mat": mat73_bytes(tmp_path, {"signal": two_leads.astype(np.float64), "fs": 128.0}),
+        "a73.mat": mat73_bytes(
+            tmp_path, {"signal": two_leads.astype(np.float64), "fs": np.array(128.0)}
+        ),
         "100.zip": zip_bytes(record_files(MITDB, "100")),
         "a.json": json.dumps({"signal": two_leads.tolist(), "sampling_rate_hz": 128}).encode(),
         "a.csv": csv_with_time(two_leads, np.arange(two_leads.shape[1]) / 128.0, "time"),
