@@ -83,7 +83,8 @@ def test_web_and_worker_processes_are_scraped_together(
             with open(recording_path, "rb") as handle:
                 response = session.post(
                     f"{url}/api/v1/recordings/",
-                    files={"file": handle, "sampling_rate_hz": 128},
+                    files={"file": handle},
+                    data={"sampling_rate_hz": "128"},
                     headers={"X-CSRFToken": token},
                     timeout=60,
                 )
