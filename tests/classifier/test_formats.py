@@ -580,3 +580,21 @@ def test_every_format_reads_the_same_from_a_file_on_disk_as_from_its_bytes(two_l
         assert from_disk.format == from_bytes.format, name
         assert from_disk.lead_names == from_bytes.lead_names, name
         np.testing.assert_array_equal(from_disk.samples, from_bytes.samples, err_msg=name)
+
+
+def test_a_csv_on_disk_is_read_line_by_line_with_the_same_errors(two_leads, tmp_path):
+    from classifier.core.signal import load_signal_file
+
+    good = tmp_path / "a.csv"
+    good.write_bytes(b"\xef\xbb\xbf" + csv_with_time(two_leads, np.arange(7680) / 128.0, "t"))
+    utf16 = tmp_path / "b.csv"
+    utf16.write_text(good.read_text(encoding="utf-8-sig"), encoding="utf-16")
+    binary = tmp_path / "c.csv"
+    binary.write_bytes(good.read_bytes()[:5000] + b"\xff\xfe\x00\x81" * 10)
+
+    for path in (good, utf16):
+        signal = load_signal_file(path)
+        assert signal.original_sampling_rate_hz == 128.0 and signal.lead_names == ("ECG1", "ECG2")
+        np.testing.assert_array_equal(signal.samples, two_leads)
+    with pytest.raises(InvalidRecording, match=r"^the \.csv file is not text"):
+        load_signal_file(binary)

@@ -18,7 +18,6 @@ from classifier.core.formats.base import (
     ParsedRecording,
     RecordingMetadata,
     Source,
-    as_bytes,
 )
 from classifier.core.formats.text import decode_text
 
@@ -95,8 +94,10 @@ def parse(data: Source, suffix: str, max_size_bytes: int) -> ParsedRecording:
             )
     if matches:
         return matches[0].read(data, suffix, max_size_bytes)
-    content = as_bytes(data)  # text formats are read whole
-    text = decode_text(content)
+    # Text formats: recognised from the beginning of a file on disk, which the reader then
+    # reads itself (CSV line by line); bytes are decoded whole.
+    content = data
+    text = decode_text(head, partial=True) if isinstance(data, Path) else decode_text(data)
     if text is None:
         if owner is not None:
             raise InvalidRecording(f"the {suffix} file is not text; save it as UTF-8 text")

@@ -11,12 +11,14 @@ import csv
 import io
 import re
 from array import array
+from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
 from classifier.core.errors import InvalidRecording
-from classifier.core.formats.base import FormatReader, ParsedRecording, Source, as_bytes
-from classifier.core.formats.text import decoded
+from classifier.core.formats.base import FormatReader, ParsedRecording, Source
+from classifier.core.formats.text import decoded, encoding_of
 
 _CSV_DELIMITERS = ",;\t"
 # CSV header names (lower-cased, letters only, units in brackets removed) of columns that
@@ -54,7 +56,20 @@ _MAX_TIME_JITTER_PERIODS = 0.5
 
 
 def read(source: Source, suffix: str, max_size_bytes: int) -> ParsedRecording:
-    return read_text(decoded(as_bytes(source), suffix))
+    """A file on disk is read line by line (never whole): memory holds the parsed columns."""
+    if not isinstance(source, Path):
+        return read_text(decoded(source, suffix))
+    with open(source, "rb") as binary:
+        encoding = encoding_of(binary.read(4))
+    try:
+        with open(source, encoding=encoding, newline="") as lines:
+            first_line = next((line for line in lines if line.strip()), "")
+            lines.seek(0)
+            return _read_rows(lines, first_line)
+    except UnicodeDecodeError as exc:
+        raise InvalidRecording(
+            f"the {suffix or 'uploaded'} file is not text; save it as UTF-8 text"
+        ) from exc
 
 
 def read_text(text: str) -> ParsedRecording:
@@ -65,8 +80,12 @@ def read_text(text: str) -> ParsedRecording:
     are dropped.
     """
     first_line = next((line for line in text.splitlines() if line.strip()), "")
+    return _read_rows(io.StringIO(text, newline=""), first_line)
+
+
+def _read_rows(lines: Iterable[str], first_line: str) -> ParsedRecording:
     delimiter = next((d for d in _CSV_DELIMITERS if d in first_line), ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     header: list[str] | None = None
     columns: list[array[float]] = []
     try:

@@ -7,11 +7,19 @@ import codecs
 from classifier.core.errors import InvalidRecording
 
 
-def decode_text(data: bytes) -> str | None:
-    """Text of a UTF-8 (BOM optional) or UTF-16 (with BOM) file; None for binary content."""
-    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None
+def encoding_of(head: bytes) -> str:
+    """UTF-16 when the file starts with its BOM, else UTF-8 (a BOM is skipped)."""
+    return "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+
+
+def decode_text(data: bytes, *, partial: bool = False) -> str | None:
+    """Text of a UTF-8 (BOM optional) or UTF-16 (with BOM) file; None for binary content.
+
+    ``partial``: ``data`` is the file's beginning, which may end inside a character.
+    """
+    decoder = codecs.getincrementaldecoder(encoding_of(data))()
     try:
-        text = data.decode(encoding or "utf-8-sig")
+        text = decoder.decode(data, final=not partial)
     except UnicodeDecodeError:
         return None
     return None if "\x00" in text else text
