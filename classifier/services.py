@@ -10,6 +10,7 @@ from typing import BinaryIO, cast
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from classifier import signals
 from classifier.access import RecordingAction
 from classifier.core import pipeline
 from classifier.core.errors import Conflict, InvalidInput, PermissionDenied
+from classifier.core.formats.wfdbzip import zip_record_files
 from classifier.core.model import (
     ModelLoadError,
     get_model,
@@ -103,6 +105,23 @@ def _sha256_and_size(upload) -> tuple[str, int]:
         size += len(chunk)
     upload.seek(0)
     return digest.hexdigest(), size
+
+
+def wfdb_record_upload(parts) -> TemporaryUploadedFile:
+    """The files of one WFDB record uploaded side by side (.hea, .dat, optional .atr) as one
+    spooled zip upload, which :func:`recording_create` stores and reads like an uploaded
+    .zip. Close it when done (its temporary file is then removed)."""
+    bundle = TemporaryUploadedFile("record.zip", "application/zip", 0, None)
+    spooled = cast(BinaryIO, bundle.file)
+    try:
+        name = zip_record_files([(Path(part.name or "").name, part) for part in parts], spooled)
+    except InvalidRecording:
+        bundle.close()
+        raise
+    bundle.name = name
+    bundle.size = spooled.tell()
+    bundle.seek(0)
+    return bundle
 
 
 def recording_create(*, owner, upload, sampling_rate_hz: float | None = None, request=None):

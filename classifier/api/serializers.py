@@ -135,7 +135,15 @@ class RecordingStatusSerializer(serializers.Serializer):
 
 
 class RecordingUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=f"ECG recording: {formats_help()}")
+    file = serializers.FileField(required=False, help_text=f"ECG recording: {formats_help()}")
+    record_files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        min_length=2,
+        max_length=8,
+        help_text="instead of file: the files of one WFDB record side by side (its .hea, "
+        ".dat and optional .atr, each sent as record_files); stored as one .zip",
+    )
     sampling_rate_hz = serializers.FloatField(
         required=False,
         allow_null=True,
@@ -143,6 +151,13 @@ class RecordingUploadSerializer(serializers.Serializer):
         max_value=_LIMITS.max_sampling_rate_hz,
         help_text=_RATE_HELP,
     )
+
+    def validate(self, attrs):
+        if "file" not in attrs and "record_files" not in attrs:
+            raise serializers.ValidationError({"file": "No file was submitted."})
+        if "file" in attrs and "record_files" in attrs:
+            raise serializers.ValidationError("send either file or record_files, not both")
+        return attrs
 
 
 class SignalQuerySerializer(serializers.Serializer):

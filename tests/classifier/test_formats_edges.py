@@ -7,6 +7,8 @@ import datetime as dt
 import io
 import json
 import zipfile
+from contextlib import ExitStack
+from pathlib import Path
 
 import edfio
 import numpy as np
@@ -23,6 +25,12 @@ from tests.classifier.test_annotations import MITDB
 from tests.classifier.test_api_contract import assert_problem
 
 LIST = "/api/v1/recordings/"
+
+
+def post_record_files(client, paths: list[Path]):
+    with ExitStack() as stack:
+        files = [stack.enter_context(open(path, "rb")) for path in paths]
+        return client.post(LIST, {"record_files": files})
 
 
 def format_name(suffix: str) -> str:
@@ -136,3 +144,54 @@ def test_web_upload_without_a_rate_asks_for_it_on_the_rate_field(clinician_clien
     assert "does not state its sampling rate" in form.errors["sampling_rate_hz"][0]
     assert "file" not in form.errors
     assert not Recording.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_upload_of_a_wfdb_record_s_files_side_by_side_is_stored_as_one_zip(clinician_client):
+    paths = [MITDB / f"100{suffix}" for suffix in (".hea", ".dat", ".atr")]
+
+    response = post_record_files(clinician_client, paths)
+
+    assert response.status_code == 201, response.content
+    recording = Recording.objects.get(pk=response.json()["id"])
+    assert recording.original_filename == "100.zip" and recording.file_format == "wfdb"
+    assert recording.sampling_rate_hz == 360.0 and recording.leads == ["MLII", "V5"]
+    with recording.file.open("rb") as stored, zipfile.ZipFile(stored) as archive:
+        assert sorted(archive.namelist()) == ["100.atr", "100.dat", "100.hea"]
+        assert archive.read("100.dat") == (MITDB / "100.dat").read_bytes()
+    assert response.json()["prediction"]["status"] == "done"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("suffixes", "expected"),
+    [
+        ((".hea", ".atr"), "100.hea names 100.dat, which is missing"),
+        ((".dat", ".atr"), "exactly one header (.hea); got 0"),
+        ((".hea", ".npy"), "the files of a WFDB record are its .hea, .dat and .atr"),
+    ],
+)
+def test_api_upload_of_an_incomplete_wfdb_record_is_a_clear_problem(
+    clinician_client, ecg_dir, suffixes, expected
+):
+    paths = [
+        MITDB / f"100{suffix}" if suffix != ".npy" else ecg_dir / "recordings" / "mitdb-100-V5.npy"
+        for suffix in suffixes
+    ]
+    response = post_record_files(clinician_client, paths)
+
+    body = assert_problem(response, 400)
+    assert expected in body["detail"]
+    assert not Recording.objects.exists()
+
+
+@pytest.mark.django_db
+def test_api_upload_needs_exactly_one_of_file_and_record_files(clinician_client, recording_path):
+    with open(recording_path, "rb") as handle, open(MITDB / "100.hea", "rb") as header:
+        both = clinician_client.post(
+            LIST, {"file": handle, "record_files": [header, header], "sampling_rate_hz": 128}
+        )
+    neither = clinician_client.post(LIST, {"sampling_rate_hz": 128})
+
+    for response in (both, neither):
+        assert_problem(response, 400)

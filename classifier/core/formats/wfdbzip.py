@@ -14,7 +14,9 @@ import io
 import stat
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path, PurePath, PurePosixPath
+from typing import BinaryIO
 
 import numpy as np
 
@@ -180,6 +182,37 @@ def _copy_bounded(
                 out.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
         raise InvalidRecording(f"the zip member {info.filename!r} cannot be read: {exc}") from exc
+
+
+RECORD_PART_SUFFIXES = (".hea", ".dat", ".atr")
+
+
+def zip_record_files(parts: Sequence[tuple[str, BinaryIO]], target: BinaryIO) -> str:
+    """Write the files of one WFDB record, uploaded side by side, as the zip this reader
+    reads (stored, not compressed: copied in 1-MB chunks); returns the zip's name.
+
+    ``parts`` are (file name, binary file) pairs: one ``.hea``, its ``.dat`` file(s) and
+    optionally a ``.atr``. Raises InvalidRecording for anything else, before writing.
+    """
+    names = [PurePosixPath(name.replace("\\", "/")).name for name, _ in parts]
+    odd = [name for name in names if PurePath(name).suffix.lower() not in RECORD_PART_SUFFIXES]
+    if odd:
+        raise InvalidRecording(
+            f"{', '.join(odd)}: the files of a WFDB record are its .hea, .dat and .atr"
+        )
+    if len(set(names)) != len(names):
+        raise InvalidRecording("two of the record's files have the same name")
+    headers = [name for name in names if name.lower().endswith(".hea")]
+    if len(headers) != 1:
+        raise InvalidRecording(
+            f"the files of one WFDB record hold exactly one header (.hea); got {len(headers)}"
+        )
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        for name, (_, file) in zip(names, parts, strict=True):
+            with archive.open(name, "w", force_zip64=True) as member:
+                while chunk := file.read(_CHUNK_BYTES):
+                    member.write(chunk)
+    return PurePath(headers[0]).stem + ".zip"
 
 
 READER = FormatReader(
