@@ -109,6 +109,8 @@ def cold_cli(recording: Path, card: Path, runs: int) -> dict:
                 "manage.py",
                 "classify",
                 str(recording),
+                "--rate",
+                "128",  # the shared .npy recordings are at 128 Hz
                 "--json",
                 "--model",
                 str(card),

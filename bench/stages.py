@@ -120,7 +120,9 @@ def ours_resident(
     load_s = time.perf_counter() - started
 
     def request(payload: bytes) -> pipeline.ClassificationResult:
-        return pipeline.classify(load_signal(payload, filename="x.npy"), model)
+        return pipeline.classify(
+            load_signal(payload, filename="x.npy", sampling_rate_hz=128.0), model
+        )
 
     payloads = [_npy_bytes(x) for x in _excerpts(recordings, n_samples)]
     # Warm-up: the first call at this batch size allocates.
@@ -153,7 +155,8 @@ def throughput(
         for start in range(0, len(full) - n_samples + 1, n_samples):
             excerpts.append(_npy_bytes(np.asarray(full[start : start + n_samples], np.float32)))
     signals = [
-        load_signal(excerpts[i % len(excerpts)], filename="x.npy") for i in range(n_recordings)
+        load_signal(excerpts[i % len(excerpts)], filename="x.npy", sampling_rate_hz=128.0)
+        for i in range(n_recordings)
     ]
     chunks = [signals[i : i + per_call] for i in range(0, len(signals), per_call)]
 

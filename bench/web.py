@@ -83,7 +83,12 @@ class Client:
     def upload_and_wait(self, name: str, payload: bytes, deadline: float) -> float:
         """Seconds from upload to a finished prediction; RuntimeError on any failure."""
         started = time.perf_counter()
-        response = self._send("POST", "/api/v1/recordings/", files={"file": (name, payload)})
+        response = self._send(
+            "POST",
+            "/api/v1/recordings/",
+            files={"file": (name, payload)},
+            data={"sampling_rate_hz": "128"},  # the shared .npy recordings are at 128 Hz
+        )
         if response.status_code not in (201, 202):
             raise RuntimeError(f"upload: HTTP {response.status_code} {response.text[:200]}")
         recording_id = response.json()["id"]

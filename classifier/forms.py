@@ -3,6 +3,7 @@ from typing import cast
 from django import forms
 
 from classifier.core.errors import InvalidInput
+from classifier.core.formats import extensions, formats_help
 from classifier.core.patient import (
     PATIENT_REF_HELP,
     PATIENT_REF_MAX_LENGTH,
@@ -10,7 +11,7 @@ from classifier.core.patient import (
     PatientDetails,
     patient_details,
 )
-from classifier.core.signal import UPLOAD_FORMATS, SignalLimits, formats_help
+from classifier.core.signal import SignalLimits
 
 _LIMITS = SignalLimits()
 
@@ -56,14 +57,15 @@ class UploadForm(PatientForm):
     file = forms.FileField(
         label="ECG recording",
         help_text=f"{formats_help()}; 8 s to 24 h.",
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_FORMATS)}),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(extensions())}),
     )
     sampling_rate_hz = forms.FloatField(
         label="Sampling rate (Hz)",
         required=False,
         min_value=_LIMITS.min_sampling_rate_hz,
         max_value=_LIMITS.max_sampling_rate_hz,
-        help_text="Leave empty for 128 Hz (or the rate written in a JSON file). "
+        help_text="Required when the file does not state its rate (.npy, .mat without fs, "
+        ".csv without a time column); leave empty to use the rate in the file's header. "
         "Other rates are resampled to 128 Hz.",
     )
 

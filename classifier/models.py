@@ -11,8 +11,9 @@ from django.db import models
 from django.db.models import Q
 
 from classifier.access import RecordingAction, recording_filter, recording_for
+from classifier.core import formats
 from classifier.core.patient import SEXES
-from classifier.core.signal import REFERENCE_RATE_HZ, UPLOAD_FORMATS
+from classifier.core.signal import REFERENCE_RATE_HZ
 
 PATIENT_SEX_CHOICES = [(sex, sex) for sex in SEXES]
 
@@ -20,7 +21,7 @@ PATIENT_SEX_CHOICES = [(sex, sex) for sex in SEXES]
 def recording_upload_path(instance: Recording, filename: str) -> str:
     """A generated name: the user's filename is kept as data, never used as a path."""
     suffix = Path(filename).suffix.lower()
-    safe_suffix = suffix if suffix in UPLOAD_FORMATS else ".bin"
+    safe_suffix = suffix if suffix in formats.extensions() else ".bin"
     return f"recordings/{instance.uploaded_at:%Y/%m}/{instance.id}{safe_suffix}"
 
 

@@ -8,13 +8,14 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import numpy as np
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,6 +35,7 @@ from classifier.core.errors import (
     PermissionDenied,
     PredictionAbandoned,
 )
+from classifier.core.formats.wfdbzip import zip_record_files
 from classifier.core.model import (
     ModelLoadError,
     get_model,
@@ -43,7 +45,14 @@ from classifier.core.model import (
 )
 from classifier.core.patient import PatientDetails, patient_ref_clean
 from classifier.core.pipeline import ClassificationResult
-from classifier.core.signal import EcgSignal, InvalidRecording, SignalLimits, load_signal, too_large
+from classifier.core.signal import (
+    EcgSignal,
+    InvalidRecording,
+    SignalLimits,
+    load_signal,
+    load_signal_file,
+    too_large,
+)
 from classifier.models import (
     ModelVersion,
     OverRead,
@@ -94,6 +103,52 @@ def read_upload(upload, *, limits: SignalLimits) -> bytes:
     return upload.read(limits.max_size_bytes + 1)
 
 
+_HASH_CHUNK_BYTES = 1024 * 1024
+
+
+def _upload_signal(upload, *, filename: str, sampling_rate_hz, limits: SignalLimits):
+    """Parse the upload where it lies: a spooled temporary file is memory-mapped or read in
+    chunks (never whole); a small in-memory upload is read within the size limit."""
+    path = getattr(upload, "temporary_file_path", None)
+    if path is not None:
+        return load_signal_file(
+            path(), filename=filename, sampling_rate_hz=sampling_rate_hz, limits=limits
+        )
+    size = getattr(upload, "size", None)
+    if size is not None and size > limits.max_size_bytes:
+        raise too_large(size, limits.max_size_bytes)
+    upload.seek(0)
+    return load_signal(upload, filename=filename, sampling_rate_hz=sampling_rate_hz, limits=limits)
+
+
+def _sha256_and_size(upload) -> tuple[str, int]:
+    """The upload's checksum and size, read in 1-MB chunks."""
+    digest, size = hashlib.sha256(), 0
+    upload.seek(0)
+    while chunk := upload.read(_HASH_CHUNK_BYTES):
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return digest.hexdigest(), size
+
+
+def wfdb_record_upload(parts) -> TemporaryUploadedFile:
+    """The files of one WFDB record uploaded side by side (.hea, .dat, optional .atr) as one
+    spooled zip upload, which :func:`recording_create` stores and reads like an uploaded
+    .zip. Close it when done (its temporary file is then removed)."""
+    bundle = TemporaryUploadedFile("record.zip", "application/zip", 0, None)
+    spooled = cast(BinaryIO, bundle.file)
+    try:
+        name = zip_record_files([(Path(part.name or "").name, part) for part in parts], spooled)
+    except InvalidRecording:
+        bundle.close()
+        raise
+    bundle.name = name
+    bundle.size = spooled.tell()
+    bundle.seek(0)
+    return bundle
+
+
 @dataclass(frozen=True)
 class UploadOutcome:
     """What an upload led to: a new recording, or (``duplicate``) the owner's existing
@@ -132,6 +187,8 @@ def recording_upload(
 ) -> UploadOutcome:
     """Validate, store (file + row in one transaction), audit and queue the prediction.
 
+    The upload is streamed: parsed where it lies, hashed and copied to storage in chunks.
+
     ``patient``: what is known of the patient, typed by the uploader or read from the file's
     header (``classifier.core.patient.patient_details`` validates either).
     The same file (same sha256, read at the same sampling rate) uploaded again by the same
@@ -145,9 +202,8 @@ def recording_upload(
     filename = Path(getattr(upload, "name", "") or "upload").name[:255]
     limits = signal_limits()
     try:
-        content = read_upload(upload, limits=limits)
-        signal = load_signal(
-            content, filename=filename, sampling_rate_hz=sampling_rate_hz, limits=limits
+        signal = _upload_signal(
+            upload, filename=filename, sampling_rate_hz=sampling_rate_hz, limits=limits
         )
     except InvalidRecording as exc:
         audit.record(
@@ -158,7 +214,7 @@ def recording_upload(
             details={"filename": filename, "reason": str(exc)},
         )
         raise
-    sha256 = hashlib.sha256(content).hexdigest()
+    sha256, size_bytes = _sha256_and_size(upload)
     existing = _same_upload(owner, sha256, signal.original_sampling_rate_hz)
     if existing is not None:
         return _duplicate_offered(existing, owner=owner, filename=filename, request=request)
@@ -166,7 +222,7 @@ def recording_upload(
         owner=owner,
         original_filename=filename,
         sha256=sha256,
-        size_bytes=len(content),
+        size_bytes=size_bytes,
         file_format=signal.format,
         sampling_rate_hz=signal.original_sampling_rate_hz,
         n_samples=round(signal.duration_s * signal.original_sampling_rate_hz),
@@ -175,7 +231,7 @@ def recording_upload(
         uploaded_at=timezone.now(),
         **patient.fields(),
     )
-    recording.file.save(filename, ContentFile(content), save=False)
+    recording.file.save(filename, File(upload), save=False)  # copied chunk by chunk
     try:
         with transaction.atomic():
             # One upload per owner at a time decides "new or duplicate" (row lock on the owner).
@@ -191,7 +247,7 @@ def recording_upload(
                     details={
                         "filename": filename,
                         "sha256": sha256,
-                        "size": len(content),
+                        "size": size_bytes,
                         "patient_ref": recording.patient_ref,
                     },
                 )
@@ -471,16 +527,30 @@ def _report_overread(overread: OverRead) -> report.OverReadLine:
 
 
 def recording_signal(recording: Recording) -> EcgSignal:
-    """Re-read the stored original file (the stored bytes are the source of truth)."""
-    with recording.file.open("rb") as handle:
-        content = handle.read()
-    limits = SignalLimits(max_size_bytes=max(len(content), 1))
-    return load_signal(
-        content,
-        filename=recording.original_filename,
-        sampling_rate_hz=recording.sampling_rate_hz,
-        limits=limits,
+    """Re-read the stored original file (the stored bytes are the source of truth): in
+    place where the storage has local paths (memory-mapped), else read within its size."""
+    # A file stored under an earlier, larger limit still reads; a zip unpacks within the limit.
+    limits = SignalLimits(
+        max_size_bytes=max(recording.file.size, signal_limits().max_size_bytes, 1)
     )
+    try:
+        path = recording.file.path
+    except NotImplementedError:  # remote storage (S3): no local path
+        path = None
+    if path is not None:
+        return load_signal_file(
+            path,
+            filename=recording.original_filename,
+            sampling_rate_hz=recording.sampling_rate_hz,
+            limits=limits,
+        )
+    with recording.file.open("rb") as handle:
+        return load_signal(
+            cast(BinaryIO, handle),
+            filename=recording.original_filename,
+            sampling_rate_hz=recording.sampling_rate_hz,
+            limits=limits,
+        )
 
 
 # The viewer pans and zooms one recording with many small requests: each process keeps the

@@ -14,7 +14,7 @@ from audit.services import Action
 from classifier import selectors, services
 from classifier.access import RecordingAction
 from classifier.core.errors import Conflict, InvalidInput, NotFound
-from classifier.core.signal import InvalidRecording
+from classifier.core.signal import InvalidRecording, SamplingRateRequired
 from classifier.export import history_csv_rows
 from classifier.filters import SORTABLE, RecordingFilter
 from classifier.forms import OverReadAmendForm, OverReadForm, PatientForm, UploadForm
@@ -104,6 +104,8 @@ def recording_upload(request):
                 patient=form.patient,
                 request=request,
             )
+        except SamplingRateRequired as exc:
+            form.add_error("sampling_rate_hz", str(exc))
         except InvalidRecording as exc:
             form.add_error("file", str(exc))
         else:

@@ -24,7 +24,7 @@ from classifier.core.errors import (
     NotFound,
     PermissionDenied,
 )
-from classifier.core.signal import InvalidRecording, RecordingTooLarge
+from classifier.core.signal import InvalidRecording, RecordingTooLarge, SamplingRateRequired
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ _TYPE_PREFIX = "urn:wavecardio:problem:"
 # Most specific first: the first class an error is an instance of decides.
 _DOMAIN_PROBLEMS: tuple[tuple[type[DomainError], str, int], ...] = (
     (RecordingTooLarge, "upload_too_large", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
+    (SamplingRateRequired, "sampling_rate_required", status.HTTP_400_BAD_REQUEST),
     (InvalidRecording, "invalid_recording", status.HTTP_400_BAD_REQUEST),
     (InvalidInput, "invalid", status.HTTP_400_BAD_REQUEST),
     (NotFound, "not_found", status.HTTP_404_NOT_FOUND),

@@ -4,12 +4,18 @@ from rest_framework import serializers
 from classifier import selectors
 from classifier.core.card import UNCERTAIN
 from classifier.core.errors import InvalidInput
+from classifier.core.formats import formats_help
 from classifier.core.patient import PATIENT_REF_HELP, PATIENT_REF_MAX_LENGTH, SEXES, patient_details
 from classifier.core.pipeline import QUALITIES
-from classifier.core.signal import SignalLimits, formats_help
+from classifier.core.signal import SignalLimits
 from classifier.models import ModelVersion, OverRead, OverReadAmendment, Prediction, Recording
 
 _LIMITS = SignalLimits()
+_RATE_HELP = (
+    "Hz the samples were recorded at. Required when the file states no rate (.npy, .mat "
+    "without fs, .csv without a time column, JSON without sampling_rate_hz): the answer is "
+    "then a 400 sampling_rate_required problem; when both are given they must agree."
+)
 
 
 _ANSWERS = [*selectors.shipped_classes(), UNCERTAIN]  # the label enum: classes + refusal
@@ -285,13 +291,29 @@ class PatientSerializer(serializers.Serializer):
 
 
 class RecordingUploadSerializer(PatientSerializer):
-    file = serializers.FileField(help_text=f"ECG recording: {formats_help()}")
+    file = serializers.FileField(required=False, help_text=f"ECG recording: {formats_help()}")
+    record_files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        min_length=2,
+        max_length=8,
+        help_text="instead of file: the files of one WFDB record side by side (its .hea, "
+        ".dat and optional .atr, each sent as record_files); stored as one .zip",
+    )
     sampling_rate_hz = serializers.FloatField(
         required=False,
         allow_null=True,
         min_value=_LIMITS.min_sampling_rate_hz,
         max_value=_LIMITS.max_sampling_rate_hz,
+        help_text=_RATE_HELP,
     )
+
+    def validate(self, attrs):
+        if "file" not in attrs and "record_files" not in attrs:
+            raise serializers.ValidationError({"file": "No file was submitted."})
+        if "file" in attrs and "record_files" in attrs:
+            raise serializers.ValidationError("send either file or record_files, not both")
+        return super().validate(attrs)  # the patient details
 
 
 class SignalQuerySerializer(serializers.Serializer):
@@ -363,6 +385,7 @@ class ClassifyRequestSerializer(serializers.Serializer):
         allow_null=True,
         min_value=_LIMITS.min_sampling_rate_hz,
         max_value=_LIMITS.max_sampling_rate_hz,
+        help_text=_RATE_HELP,
     )
     model_version = serializers.CharField(required=False, allow_blank=True, default="")
     windows = serializers.BooleanField(required=False, default=False)

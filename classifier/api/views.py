@@ -235,13 +235,21 @@ class RecordingViewSet(
         services.check_request_size(request.META.get("CONTENT_LENGTH"))
         upload = RecordingUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        outcome = services.recording_upload(
-            owner=request.user,
-            upload=upload.validated_data["file"],
-            sampling_rate_hz=upload.validated_data.get("sampling_rate_hz"),
-            patient=upload.validated_data["patient"],
-            request=request,
-        )
+        params = upload.validated_data
+        bundle = None
+        if "record_files" in params:
+            bundle = services.wfdb_record_upload(params["record_files"])
+        try:
+            outcome = services.recording_upload(
+                owner=request.user,
+                upload=bundle or params["file"],
+                sampling_rate_hz=params.get("sampling_rate_hz"),
+                patient=params["patient"],
+                request=request,
+            )
+        finally:
+            if bundle is not None:
+                bundle.close()  # removes its temporary file
         recording = selectors.recording_get(request.user, outcome.recording.pk)
         prediction = selectors.displayed_prediction(recording)
         finished = prediction is not None and prediction.is_finished

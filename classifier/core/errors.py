@@ -29,3 +29,16 @@ class Conflict(DomainError):
 class PredictionAbandoned(Exception):
     """Not a refusal: a prediction started (or queued) too often without finishing (worker
     lost, killed for memory, over its time limit) and is now failed for good."""
+
+
+class InvalidRecording(InvalidInput):
+    """An uploaded recording cannot be used: the message says exactly what is wrong and,
+    where useful, how to fix it."""
+
+
+class RecordingTooLarge(InvalidRecording):
+    """The file is over the size limit (HTTP 413 at the web edges)."""
+
+
+class SamplingRateRequired(InvalidRecording):
+    """The file does not state its sampling rate and none was given: the user must say it."""

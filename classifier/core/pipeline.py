@@ -20,7 +20,8 @@ from classifier.core.features import (  # noqa: F401  (model_inputs, robust_ampl
     robust_amplitude,
 )
 from classifier.core.model import UNCERTAIN, DecisionRule, LoadedModel
-from classifier.core.signal import EcgSignal
+from classifier.core.plausibility import median_heart_rate_bpm, sampling_rate_doubt
+from classifier.core.signal import REFERENCE_RATE_HZ, EcgSignal
 
 # Signal quality per window (mV). Outside these limits a window says nothing about the heart:
 # the lead is off (flat), the amplifier saturated (clipped) or a movement artefact dominates.
@@ -57,6 +58,8 @@ BY_ARR_BURDEN, BY_ARR_RUN, BY_MEAN_PROBABILITY, BY_POOR_QUALITY = (
     "mean_probability",
     "poor_quality",
 )
+# The heart rate at the given sampling rate is implausible: the rate is probably wrong.
+BY_IMPLAUSIBLE_RATE = "implausible_rate"
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,10 @@ def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[Classifi
         raise ValueError("recording is shorter than one analysis window")
     probs = [np.zeros((sum(per_lead), len(card.classes)), np.float32) for per_lead in counts]
     quality: list[list[str]] = [[] for _ in signals]
+    doubts = [
+        sampling_rate_doubt(median_heart_rate_bpm(signal.samples, REFERENCE_RATE_HZ))
+        for signal in signals
+    ]
     cwt_ms, model_ms = [0.0] * len(signals), [0.0] * len(signals)
     pending: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (recording, row, inputs)
 
@@ -298,7 +305,16 @@ def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[Classifi
             "model": round(model_ms[index], 3),
             "total": round(cwt_ms[index] + model_ms[index], 3),
         }
-        results.append(_result(model, counts[index], probs[index], quality[index], timings))
+        results.append(
+            _result(
+                model,
+                counts[index],
+                probs[index],
+                quality[index],
+                timings,
+                rate_doubt=doubts[index],
+            )
+        )
     return results
 
 
@@ -308,7 +324,10 @@ def _result(
     window_probs: np.ndarray,
     quality: list[str],
     timings_ms: dict[str, float],
+    rate_doubt: str | None = None,
 ) -> ClassificationResult:
+    """The recording's result; ``rate_doubt`` (why the sampling rate looks wrong) makes the
+    answer ``uncertain`` whatever the windows say, and is reported in ``quality``."""
     card = model.card
     classes, window_s = card.classes, card.spec.window_s
     lead = np.repeat(np.arange(len(windows_per_lead)), windows_per_lead)
@@ -329,22 +348,27 @@ def _result(
     answer = recording_answer(fused, usable, classes, card.decision, window_s)
     top = int(np.argmax(answer.probabilities))
     poor = [q for q in quality if q != QUALITY_OK]
+    label, decided_by = answer.label, answer.decided_by
+    quality_fields: dict = {
+        "windows_ok": len(quality) - len(poor),
+        "windows_poor": len(poor),
+        "reasons": {reason: poor.count(reason) for reason in sorted(set(poor))},
+    }
+    if rate_doubt is not None:
+        label, decided_by = UNCERTAIN, BY_IMPLAUSIBLE_RATE
+        quality_fields["sampling_rate"] = rate_doubt
     return ClassificationResult(
-        label=answer.label,
+        label=label,
         top_class=classes[top],
         confidence=round(float(answer.probabilities[top]), 6),
         probabilities=_as_dict(answer.probabilities, classes),
         windows=windows,
         model_version=model.version,
         timings_ms=timings_ms,
-        quality={
-            "windows_ok": len(quality) - len(poor),
-            "windows_poor": len(poor),
-            "reasons": {reason: poor.count(reason) for reason in sorted(set(poor))},
-        },
+        quality=quality_fields,
         burden=answer.burden,
         longest_arr_run_s=answer.longest_arr_run_s,
-        decided_by=answer.decided_by,
+        decided_by=decided_by,
     )
 
 

@@ -10,90 +10,47 @@ Pure Python + NumPy/SciPy: no Django import, no global mutable state.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import io
-import json
 import math
 import numbers
-import re
-from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path, PurePath
-from typing import Any, BinaryIO, NamedTuple
+from typing import BinaryIO
 
 import numpy as np
 
-from classifier.core.errors import InvalidInput
+from classifier.core import formats
+from classifier.core.errors import InvalidRecording, RecordingTooLarge, SamplingRateRequired
+from classifier.core.formats import NO_METADATA, ParsedRecording, RecordingMetadata
+from classifier.core.formats.base import OBJECT_ARRAY_MESSAGE
+from classifier.core.formats.wfdbzip import read_record
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "REFERENCE_RATE_HZ",
+    "EcgSignal",
+    "InvalidRecording",
+    "RecordingMetadata",
+    "RecordingTooLarge",
+    "SamplingRateRequired",
+    "SignalLimits",
+    "load_signal",
+    "load_signal_file",
+    "load_wfdb_record",
+    "to_reference_rate",
+    "too_large",
+]
 
 REFERENCE_RATE_HZ: float = 128.0
 """The rate every signal is resampled to; the CWT scales and the CNN were built for it."""
 
-_NPY_MAGIC = b"\x93NUMPY"
-_ZIP_MAGIC = b"PK\x03\x04"
 _MAX_RATIO_DENOMINATOR = 1000
 _FLAT_PEAK_TO_PEAK_MV = 1e-6
 _MAX_ROBUST_PEAK_TO_PEAK_MV = 20.0
 _ROBUST_PERCENTILES = (0.5, 99.5)
 _EXAMPLE_ADC_GAIN = "200 adu/mV, the MIT-BIH gain"
-_CSV_DELIMITERS = ",;\t"
-_JSON_KEYS = frozenset({"signal", "sampling_rate_hz", "leads"})
-# CSV header names (lower-cased, letters only, units in brackets removed) of columns that
-# hold time or a sample counter rather than a lead.
-_TIME_COLUMN_NAMES = frozenset(
-    {
-        "t",
-        "time",
-        "times",
-        "timems",
-        "timesec",
-        "elapsedtime",
-        "timestamp",
-        "s",
-        "sec",
-        "secs",
-        "second",
-        "seconds",
-        "ms",
-        "sample",
-        "samples",
-        "sampleno",
-        "samplenumber",
-        "sampleindex",
-        "index",
-        "idx",
-    }
-)
-# The upload formats load_signal reads: suffix -> what the file holds. The one list: the
-# upload form, the API schema, the CLI help and stored file names are built from it.
-UPLOAD_FORMATS: dict[str, str] = {
-    ".npy": "numpy.save of a numeric array, mV",
-    ".json": '{"signal": [...], "sampling_rate_hz": 128}',
-    ".csv": "one column per lead, optional header",
-}
-
-
-def formats_help() -> str:
-    """``.npy (what), .json (what) or .csv (what)`` for help texts and error messages."""
-    items = [f"{suffix} ({what})" for suffix, what in UPLOAD_FORMATS.items()]
-    return ", ".join(items[:-1]) + " or " + items[-1]
-
-
-_SUPPORTED_FORMATS_HELP = "upload " + formats_help()
-_OBJECT_ARRAY_MESSAGE = (
-    "object arrays/pickles are not accepted (loading them can run arbitrary code); "
-    "save a plain numeric array, e.g. numpy.save(path, samples.astype('float32'))"
-)
-
-
-class InvalidRecording(InvalidInput):
-    """User-facing message: says exactly what is wrong and, where useful, how to fix it."""
-
-
-class RecordingTooLarge(InvalidRecording):
-    """The file is over the size limit (HTTP 413 at the web edges)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +80,8 @@ class EcgSignal:
     original_sampling_rate_hz: float
     lead_names: tuple[str, ...]
     format: str
+    units: tuple[str, ...] | None = None  # per lead, as the file stated them (None: not stated)
+    metadata: RecordingMetadata = field(default=NO_METADATA)  # what the file's header says
 
     @property
     def n_leads(self) -> int:
@@ -154,16 +113,6 @@ class EcgSignal:
         return replace(self, samples=samples, lead_names=tuple(names))
 
 
-class _ParsedFile(NamedTuple):
-    """What a format reader found, before any format-independent validation."""
-
-    values: np.ndarray  # as stored: any shape, any dtype
-    format: str
-    lead_names: tuple[str, ...] | None  # None: the file does not name its leads
-    sampling_rate_hz: float | None  # None: the file does not state its rate
-    leads_on_columns: bool  # True: axis 1 is the lead axis; False: the smaller axis is
-
-
 def load_signal(
     source: bytes | BinaryIO,
     *,
@@ -171,14 +120,16 @@ def load_signal(
     sampling_rate_hz: float | None = None,
     limits: SignalLimits = DEFAULT_LIMITS,
 ) -> EcgSignal:
-    """Read an uploaded ECG file (UPLOAD_FORMATS) into a validated :class:`EcgSignal`.
+    """Read an uploaded ECG file (any format of ``classifier.core.formats``) into a
+    validated :class:`EcgSignal`.
 
     ``source`` is the raw bytes or a binary file object, read from its current position
     (restored afterwards, so the caller can store the same file). ``filename`` only gives
     the extension; the content decides the format wherever it can.
-    ``sampling_rate_hz`` is the rate the samples were recorded at. When None, the rate
-    stated inside the file (JSON ``sampling_rate_hz``) is used, else ``REFERENCE_RATE_HZ``;
-    when both are given they must agree. Values must be millivolts.
+    ``sampling_rate_hz`` is the rate the samples were recorded at. When None, the rate the
+    file states (a header, a JSON ``sampling_rate_hz``, a CSV time column) is used; when
+    the file states none, :class:`SamplingRateRequired` asks for it (never a guess). When
+    both are given they must agree. Values must be millivolts (or a unit the header states).
 
     Raises InvalidRecording, with a message for the uploader, for anything unusable.
     """
@@ -188,9 +139,33 @@ def load_signal(
         else _checked_sampling_rate(sampling_rate_hz, "the sampling rate", limits)
     )
     data = _read_bounded(source, limits.max_size_bytes)
-    parsed = _parse_file(data, PurePath(filename).suffix.lower())
-    rate_hz = _resolve_sampling_rate(given_rate_hz, parsed.sampling_rate_hz, limits)
-    return _validated(parsed._replace(sampling_rate_hz=rate_hz), limits)
+    parsed = formats.parse(data, PurePath(filename).suffix, limits.max_size_bytes)
+    return _validated(parsed, given_rate_hz, limits)
+
+
+def load_signal_file(
+    path: str | PurePath,
+    *,
+    filename: str | None = None,
+    sampling_rate_hz: float | None = None,
+    limits: SignalLimits = DEFAULT_LIMITS,
+) -> EcgSignal:
+    """:func:`load_signal` for a file on disk (a spooled upload, a stored recording, a CLI
+    argument), never read whole into memory first: a .npy or EDF is memory-mapped, a zip
+    read member by member. ``filename`` (default: the path's name) gives the extension.
+    """
+    path = Path(path)
+    given_rate_hz = (
+        None
+        if sampling_rate_hz is None
+        else _checked_sampling_rate(sampling_rate_hz, "the sampling rate", limits)
+    )
+    size_bytes = path.stat().st_size
+    if size_bytes > limits.max_size_bytes:
+        raise too_large(size_bytes, limits.max_size_bytes)
+    suffix = PurePath(filename or path.name).suffix
+    parsed = formats.parse(path, suffix, limits.max_size_bytes)
+    return _validated(parsed, given_rate_hz, limits)
 
 
 WFDB_SUFFIXES = (".hea", ".dat")  # a WFDB record: its header, with the .dat beside it
@@ -205,49 +180,23 @@ def load_wfdb_record(
     """Read a PhysioNet WFDB record (``<record>.hea`` with its ``.dat`` beside it) into a
     validated :class:`EcgSignal`: physical units (mV) and lead names from the header, the
     header's rate (``sampling_rate_hz``, when given, must agree with it)."""
-    import wfdb  # deferred: only this reader needs it
-
-    path = PurePath(header_path)
-    record_path = str(path.with_suffix("")) if path.suffix.lower() in WFDB_SUFFIXES else str(path)
-    unreadable = (OSError, ValueError, IndexError, TypeError)
-    try:
-        header = wfdb.rdheader(record_path)
-        # The signal files the header names, measured before any is read (size limit).
-        folder = Path(record_path).parent
-        size = sum((folder / name).stat().st_size for name in set(header.file_name or []))
-    except unreadable as exc:
-        raise InvalidRecording(f"{path.name} is not a readable WFDB record: {exc}") from exc
-    if size > limits.max_size_bytes:
-        raise too_large(size, limits.max_size_bytes)
-    try:
-        record = wfdb.rdrecord(record_path, physical=True)
-    except unreadable as exc:
-        raise InvalidRecording(f"{path.name} is not a readable WFDB record: {exc}") from exc
-    if record.p_signal is None or record.fs is None:
-        raise InvalidRecording(f"{path.name}: the WFDB record has no signal or no rate")
-    units = {unit.lower() for unit in (record.units or [])}
-    if units - {"mv"}:
-        raise InvalidRecording(
-            f"{path.name}: the leads are in {', '.join(sorted(units))}; millivolts are needed"
-        )
-    header_rate = _checked_sampling_rate(record.fs, "the header's sampling rate", limits)
-    rate_hz = _resolve_sampling_rate(
+    path = Path(header_path)
+    parsed = read_record(path.with_suffix(".hea"), limits.max_size_bytes)
+    given_rate_hz = (
         None
         if sampling_rate_hz is None
-        else _checked_sampling_rate(sampling_rate_hz, "the sampling rate", limits),
-        header_rate,
-        limits,
+        else _checked_sampling_rate(sampling_rate_hz, "the sampling rate", limits)
     )
-    values = np.asarray(record.p_signal, dtype=np.float64)
-    parsed = _ParsedFile(values, "wfdb", tuple(record.sig_name), rate_hz, True)
-    return _validated(parsed, limits)
+    return _validated(parsed, given_rate_hz, limits)
 
 
-def _validated(parsed: _ParsedFile, limits: SignalLimits) -> EcgSignal:
-    """Shape, duration and value checks, then resampling to the reference rate."""
-    rate_hz = parsed.sampling_rate_hz or REFERENCE_RATE_HZ
+def _validated(
+    parsed: ParsedRecording, given_rate_hz: float | None, limits: SignalLimits
+) -> EcgSignal:
+    """Rate, shape, duration and value checks, then resampling to the reference rate."""
     samples = _as_leads_by_samples(parsed.values, parsed.leads_on_columns, limits)
     lead_names = _lead_names(parsed.lead_names, samples.shape[0])
+    rate_hz = _resolve_sampling_rate(given_rate_hz, parsed, limits)
     _check_duration(samples.shape[1], rate_hz, limits)
     _check_values(samples, lead_names, rate_hz)
     resampled = to_reference_rate(samples, rate_hz)
@@ -257,6 +206,8 @@ def _validated(parsed: _ParsedFile, limits: SignalLimits) -> EcgSignal:
         original_sampling_rate_hz=rate_hz,
         lead_names=lead_names,
         format=parsed.format,
+        units=parsed.units,
+        metadata=parsed.metadata,
     )
 
 
@@ -348,259 +299,6 @@ def _describe_size(size_bytes: int) -> str:
     return f"{size_bytes} bytes"
 
 
-def _parse_file(data: bytes, suffix: str) -> _ParsedFile:
-    """Recognise the format from the content (the extension only breaks ties) and read it."""
-    if not data:
-        raise InvalidRecording("the file is empty")
-    if data.startswith(_NPY_MAGIC):
-        return _parse_npy(data)
-    if suffix == ".npy":
-        hint = " (it looks like a .npz archive)" if data.startswith(_ZIP_MAGIC) else ""
-        raise InvalidRecording(
-            f"not a valid .npy file: it does not start with the NumPy header{hint}; save the "
-            "array with numpy.save(), or give the file the extension of what it holds "
-            "(.json, .csv)"
-        )
-    text = _decode_text(data)
-    if text is None:
-        if suffix in (".json", ".csv"):
-            raise InvalidRecording(f"the {suffix} file is not text; save it as UTF-8 text")
-        raise InvalidRecording(
-            f"unsupported file format{_quoted_suffix(suffix)}: " + _SUPPORTED_FORMATS_HELP
-        )
-    if suffix == ".json" or text.lstrip().startswith(("{", "[")):
-        return _parse_json(text)
-    if suffix == ".csv":
-        return _parse_csv(text)
-    try:
-        return _parse_csv(text)
-    except InvalidRecording as exc:
-        raise InvalidRecording(
-            f"unsupported file format{_quoted_suffix(suffix)}: {_SUPPORTED_FORMATS_HELP} "
-            f"(reading it as CSV failed: {exc})"
-        ) from exc
-
-
-def _quoted_suffix(suffix: str) -> str:
-    return f" {suffix!r}" if suffix else ""
-
-
-def _decode_text(data: bytes) -> str | None:
-    """Text of a UTF-8 (BOM optional) or UTF-16 (with BOM) file; None for binary content."""
-    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None
-    try:
-        text = data.decode(encoding or "utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    return None if "\x00" in text else text
-
-
-def _parse_npy(data: bytes) -> _ParsedFile:
-    """Read a .npy file without ever unpickling: the header is checked before the data."""
-    stream = io.BytesIO(data)
-    try:
-        major, _minor = np.lib.format.read_magic(stream)
-        read_header = (
-            np.lib.format.read_array_header_1_0
-            if major == 1
-            else np.lib.format.read_array_header_2_0  # also reads ASCII 3.0 headers
-        )
-        shape, _fortran_order, dtype = read_header(stream)
-    except (ValueError, TypeError, SyntaxError, EOFError, RecursionError) as exc:
-        raise InvalidRecording(
-            "not a valid .npy file: its header is damaged or cut off; save the array again "
-            "with numpy.save()"
-        ) from exc
-    if dtype.hasobject:
-        raise InvalidRecording(_OBJECT_ARRAY_MESSAGE)
-    expected_bytes = math.prod(shape) * dtype.itemsize
-    available_bytes = len(data) - stream.tell()
-    if available_bytes < expected_bytes:
-        raise InvalidRecording(
-            f"the .npy file is truncated: its header announces a {dtype} array of shape "
-            f"{shape} ({expected_bytes:,} bytes of samples) but only {available_bytes:,} bytes "
-            "follow; upload the complete file"
-        )
-    try:
-        values = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise InvalidRecording(f"not a valid .npy file: {exc}") from exc
-    return _ParsedFile(values, "npy", None, None, leads_on_columns=False)
-
-
-def _parse_json(text: str) -> _ParsedFile:
-    """Read ``{"signal": [...], "sampling_rate_hz": ..., "leads": [...]}`` or a bare array."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidRecording(
-            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from exc
-    except RecursionError as exc:
-        raise InvalidRecording("not valid JSON for a signal: it is nested too deeply") from exc
-    if isinstance(document, list):
-        return _ParsedFile(_json_samples(document), "json", None, None, leads_on_columns=False)
-    if not isinstance(document, dict):
-        raise InvalidRecording(
-            'the JSON must be an object {"signal": [...], "sampling_rate_hz": ...} or an '
-            f"array of samples, not a {_json_type(document)}"
-        )
-    unexpected = sorted(set(document) - _JSON_KEYS)
-    if unexpected:
-        raise InvalidRecording(
-            f"unexpected key(s) {', '.join(map(repr, unexpected))} in the JSON object; the keys "
-            "are 'signal' and, optionally, 'sampling_rate_hz' and 'leads'"
-        )
-    if "signal" not in document:
-        raise InvalidRecording(
-            "the JSON object has no 'signal' key; expected {\"signal\": [...], "
-            '"sampling_rate_hz": 128}'
-        )
-    signal = document["signal"]
-    if not isinstance(signal, list):
-        raise InvalidRecording(
-            "'signal' must be a list of numbers (one lead) or a list of lists (one per lead), "
-            f"not a {_json_type(signal)}"
-        )
-    rate_hz = document.get("sampling_rate_hz")
-    if rate_hz is not None and (isinstance(rate_hz, bool) or not isinstance(rate_hz, int | float)):
-        raise InvalidRecording(
-            f"'sampling_rate_hz' must be a number of Hz, not a {_json_type(rate_hz)}"
-        )
-    leads = document.get("leads")
-    if leads is not None and not (
-        isinstance(leads, list) and all(isinstance(name, str) for name in leads)
-    ):
-        raise InvalidRecording("'leads' must be a list of lead names (strings)")
-    return _ParsedFile(
-        _json_samples(signal),
-        "json",
-        None if leads is None else tuple(name.strip() for name in leads),
-        None if rate_hz is None else float(rate_hz),
-        leads_on_columns=False,
-    )
-
-
-def _json_samples(signal: list[Any]) -> np.ndarray:
-    try:
-        values = np.array(signal)
-    except (ValueError, OverflowError) as exc:
-        raise InvalidRecording(
-            "the signal is not rectangular: every lead must be a list of numbers of the same length"
-        ) from exc
-    if values.dtype.kind not in "iuf":
-        offender = _first_non_number(signal, "signal")
-        raise InvalidRecording(
-            "the signal must contain only numbers; "
-            + (f"found {offender}" if offender else "some integers are too large")
-        )
-    return values
-
-
-def _first_non_number(value: Any, path: str) -> str | None:
-    """Where the first non-numeric JSON value is, e.g. "null at signal[1][17]"."""
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _first_non_number(item, f"{path}[{index}]")
-            if found:
-                return found
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"{json.dumps(value)[:40]} at {path}"
-    return None
-
-
-def _json_type(value: Any) -> str:
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number")
-
-
-def _parse_csv(text: str) -> _ParsedFile:
-    """Read numeric columns (one per lead) with an optional header row naming them.
-
-    The delimiter (comma, semicolon or tab) is taken from the first non-blank line. A first
-    row without any number is the header; header columns named like time or a sample index
-    are dropped.
-    """
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = next((d for d in _CSV_DELIMITERS if d in first_line), ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    columns: list[array[float]] = []
-    try:
-        for row in reader:
-            cells = [cell.strip() for cell in row]
-            if not any(cells):
-                continue
-            if not columns and header is None and not any(map(_is_number, cells)):
-                header = [cell.strip("'\"").strip() for cell in cells]
-                continue
-            if not columns:
-                columns = [array("d") for _ in cells]
-            if len(cells) != len(columns):
-                raise InvalidRecording(
-                    f"CSV row {reader.line_num} has {len(cells)} columns but the first row has "
-                    f"{len(columns)}; every row needs one value per lead"
-                )
-            if header is not None and len(header) != len(columns):
-                raise InvalidRecording(
-                    f"the CSV header names {len(header)} columns but row {reader.line_num} has "
-                    f"{len(columns)}"
-                )
-            for index, cell in enumerate(cells):
-                try:
-                    columns[index].append(float(cell))
-                except ValueError:
-                    name = f" ({header[index]!r})" if header else ""
-                    problem = "is empty" if not cell else f"{cell[:40]!r} is not a number"
-                    raise InvalidRecording(
-                        f"CSV row {reader.line_num}, column {index + 1}{name}: {problem}"
-                    ) from None
-    except csv.Error as exc:
-        raise InvalidRecording(f"the CSV cannot be read at row {reader.line_num}: {exc}") from exc
-    if not columns:
-        raise InvalidRecording("the CSV has no data rows")
-    keep = [
-        index
-        for index in range(len(columns))
-        if header is None or not _is_time_column(header[index])
-    ]
-    if not keep:
-        raise InvalidRecording("the CSV has only time/sample columns; add at least one lead column")
-    values = np.column_stack([np.frombuffer(columns[index], dtype=np.float64) for index in keep])
-    _reject_counter_columns(values, header, keep)
-    lead_names = None if header is None else tuple(header[index] for index in keep)
-    return _ParsedFile(values, "csv", lead_names, None, leads_on_columns=header is not None)
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_time_column(name: str) -> bool:
-    without_units = re.sub(r"\(.*?\)|\[.*?\]", "", name.lower())
-    return re.sub(r"[^a-z]", "", without_units) in _TIME_COLUMN_NAMES
-
-
-def _reject_counter_columns(values: np.ndarray, header: list[str] | None, keep: list[int]) -> None:
-    """A strictly increasing column is a time or sample index, never an ECG lead."""
-    if values.shape[0] < 3:
-        return
-    increasing = np.all(np.diff(values, axis=0) > 0, axis=0)
-    if increasing.any():
-        position = int(np.argmax(increasing))
-        column = keep[position] + 1
-        name = f" ({header[keep[position]]!r})" if header else ""
-        raise InvalidRecording(
-            f"CSV column {column}{name} increases steadily like a time or sample index, not "
-            "an ECG lead; remove it, or add a header row that names it 'time'"
-        )
-
-
 # Format-independent validation -------------------------------------------------------------
 
 
@@ -625,12 +323,25 @@ def _checked_sampling_rate(value: object, what: str, limits: SignalLimits) -> fl
 
 
 def _resolve_sampling_rate(
-    given_rate_hz: float | None, file_rate_hz: float | None, limits: SignalLimits
+    given_rate_hz: float | None, parsed: ParsedRecording, limits: SignalLimits
 ) -> float:
-    """The caller's rate, else the file's, else the reference rate; they must agree."""
-    if file_rate_hz is None:
-        return REFERENCE_RATE_HZ if given_rate_hz is None else given_rate_hz
-    file_rate_hz = _checked_sampling_rate(file_rate_hz, "the file's sampling_rate_hz", limits)
+    """The caller's rate, else the file's; they must agree; neither: SamplingRateRequired."""
+    if parsed.sampling_rate_hz is None:
+        if given_rate_hz is None:
+            raise SamplingRateRequired(
+                f"the {parsed.format.upper()} file does not state its sampling rate: give the "
+                "rate it was recorded at (e.g. 128, 250, 360 or 500 Hz); a wrong rate "
+                "distorts every interval and the classification"
+                + (
+                    ", or add a time column (header 'time' in seconds or 'ms')"
+                    if parsed.format == "csv"
+                    else ""
+                )
+            )
+        return given_rate_hz
+    file_rate_hz = _checked_sampling_rate(
+        parsed.sampling_rate_hz, "the file's sampling rate", limits
+    )
     if given_rate_hz is not None and not math.isclose(given_rate_hz, file_rate_hz):
         raise InvalidRecording(
             f"conflicting sampling rates: the file says {file_rate_hz:g} Hz but "
@@ -642,7 +353,7 @@ def _resolve_sampling_rate(
 
 def _check_dtype(dtype: np.dtype) -> None:
     if dtype.hasobject:
-        raise InvalidRecording(_OBJECT_ARRAY_MESSAGE)
+        raise InvalidRecording(OBJECT_ARRAY_MESSAGE)
     if dtype.names is not None or dtype.kind == "V":
         raise InvalidRecording(
             f"structured (record) arrays are not accepted (dtype {dtype}); save a plain "

@@ -35,7 +35,7 @@ from classifier.core.model import (
     load_model,
     sha256_of,
 )
-from classifier.core.signal import load_signal
+from classifier.core.signal import REFERENCE_RATE_HZ, load_signal
 from classifier.training.sources import default_data_dir
 
 _Result: TypeAlias = pipeline.ClassificationResult | pipeline.WindowResult
@@ -66,7 +66,10 @@ def compare(reference: LoadedModel, candidate: LoadedModel, recordings: list[Pat
     """Classify every recording with both models and compare labels and probabilities."""
     max_diff, identical, n_windows = 0.0, True, 0
     for path in recordings:
-        signal = load_signal(path.read_bytes(), filename=path.name)
+        # The shared recordings are .npy at the reference rate (their manifest's fs_hz).
+        signal = load_signal(
+            path.read_bytes(), filename=path.name, sampling_rate_hz=REFERENCE_RATE_HZ
+        )
         expected = pipeline.classify(signal, reference)
         actual = pipeline.classify(signal, candidate)
         pairs: list[tuple[_Result, _Result]] = [

@@ -222,6 +222,9 @@ STORAGES = {
     "default": _RECORDINGS_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploaded files above this size are spooled to a temporary file on disk by Django's
+# TemporaryFileUploadHandler (never held in memory); the recording service parses them in
+# place and streams them to storage. DATA_UPLOAD_MAX_MEMORY_SIZE bounds the non-file fields.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -318,7 +321,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 WAVECARDIO = {
     "MODELS_DIR": env.path("WAVECARDIO_MODELS_DIR", default=BASE_DIR / "models"),
-    "MAX_UPLOAD_BYTES": env.int("WAVECARDIO_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024),
+    # Per deployment: WAVECARDIO_MAX_UPLOAD_MB (default 1024 = 1 GB: a 48-h multi-lead
+    # Holter); WAVECARDIO_MAX_UPLOAD_BYTES, when set, wins (exact byte limits in tests).
+    "MAX_UPLOAD_BYTES": env.int(
+        "WAVECARDIO_MAX_UPLOAD_BYTES",
+        default=env.int("WAVECARDIO_MAX_UPLOAD_MB", default=1024) * 1024 * 1024,
+    ),
     # POST /api/v1/classify/ runs in the web process: bounded to short recordings.
     "MAX_STATELESS_SECONDS": env.float("WAVECARDIO_MAX_STATELESS_SECONDS", default=300.0),
     # Bearer-token failures per client address and minute before 429s.

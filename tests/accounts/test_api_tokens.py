@@ -52,7 +52,7 @@ def test_token_lists_recordings_and_uploads_without_a_csrf_token(clinician, reco
 
     assert api.get(LIST, headers=bearer(key)).status_code == 200
     with open(recording_path, "rb") as handle:
-        response = api.post(LIST, {"file": handle}, headers=bearer(key))
+        response = api.post(LIST, {"file": handle, "sampling_rate_hz": 128}, headers=bearer(key))
 
     assert response.status_code in {201, 202}, response.content
     recording = Recording.objects.get(pk=response.json()["id"])
@@ -65,7 +65,7 @@ def test_session_uploads_still_need_the_csrf_token(clinician, recording_path):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(clinician)
     with open(recording_path, "rb") as handle:
-        response = browser.post(LIST, {"file": handle})
+        response = browser.post(LIST, {"file": handle, "sampling_rate_hz": 128})
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
 

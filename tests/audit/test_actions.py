@@ -23,7 +23,7 @@ def only(action: str, **filters) -> AuditEvent:
 
 def upload(owner, path):
     return services.recording_create(
-        owner=owner, upload=SimpleUploadedFile(path.name, path.read_bytes())
+        sampling_rate_hz=128.0, owner=owner, upload=SimpleUploadedFile(path.name, path.read_bytes())
     )
 
 
@@ -108,7 +108,9 @@ def test_upload_request_and_completion_are_each_audited_once(clinician, recordin
 def test_rejected_upload_is_audited(clinician, npy_bytes):
     with pytest.raises(InvalidRecording):
         services.recording_create(
-            owner=clinician, upload=SimpleUploadedFile("x.npy", npy_bytes([float("nan")] * 4000))
+            sampling_rate_hz=128.0,
+            owner=clinician,
+            upload=SimpleUploadedFile("x.npy", npy_bytes([float("nan")] * 4000)),
         )
     event = only(Action.UPLOAD_REJECTED)
     assert (event.actor, event.outcome, event.target_id) == (clinician, "failure", "")

@@ -13,7 +13,9 @@ LIST = "/api/v1/recordings/"
 
 def post_file(client, path, **extra):
     with open(path, "rb") as handle:
-        return client.post(LIST, {"file": handle, **extra}, format="multipart")
+        return client.post(
+            LIST, {"file": handle, "sampling_rate_hz": 128, **extra}, format="multipart"
+        )
 
 
 @pytest.fixture

@@ -103,14 +103,16 @@ def test_a_post_without_the_trailing_slash_is_redirected_keeping_its_body(
     clinician_client, recording_path
 ):
     with open(recording_path, "rb") as handle:
-        redirected = clinician_client.post(LIST.rstrip("/"), {"file": handle})
+        redirected = clinician_client.post(
+            LIST.rstrip("/"), {"file": handle, "sampling_rate_hz": 128}
+        )
     assert redirected.status_code == 308  # never 301: clients re-send those as GET
     assert redirected["Location"] == LIST  # a client re-sends the same POST there
 
 
 def test_a_created_recording_has_its_location(clinician_client, recording_path):
     with open(recording_path, "rb") as handle:
-        response = clinician_client.post(LIST, {"file": handle})
+        response = clinician_client.post(LIST, {"file": handle, "sampling_rate_hz": 128})
     assert response.status_code in (201, 202), response.content
     recording = Recording.objects.get()
     assert response["Location"].endswith(f"{LIST}{recording.pk}/")
@@ -119,7 +121,7 @@ def test_a_created_recording_has_its_location(clinician_client, recording_path):
 def test_a_202_says_when_to_look_again(clinician_client, recording_path, monkeypatch):
     monkeypatch.setattr(tasks.predict_recording, "apply_async", lambda *a, **k: None)  # queued
     with open(recording_path, "rb") as handle:
-        response = clinician_client.post(LIST, {"file": handle})
+        response = clinician_client.post(LIST, {"file": handle, "sampling_rate_hz": 128})
     assert response.status_code == 202, response.content
     assert int(response["Retry-After"]) > 0
     assert response["Location"].endswith(f"{LIST}{Recording.objects.get().pk}/")

@@ -57,7 +57,9 @@ def test_json_lines_for_real_files_and_errors_for_bad_ones(ecg_dir, bad_files, c
         "cube.npy": "3-d",
         "one.npy": "at least 8 s",
     }
-    result = classify(*map(str, good), *(str(bad_files / n) for n in bad), "--json")
+    result = classify(
+        *map(str, good), *(str(bad_files / n) for n in bad), "--rate", "128", "--json"
+    )
     assert result.returncode == 2, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == len(good) + len(bad)
@@ -74,7 +76,7 @@ def test_json_lines_for_real_files_and_errors_for_bad_ones(ecg_dir, bad_files, c
 
 @pytest.mark.slow
 def test_table_output_and_exit_zero(recording_path, classify):
-    result = classify(str(recording_path))
+    result = classify(str(recording_path), "--rate", "128")
     assert result.returncode == 0, result.stderr
     assert "nsrdb-16273-ECG1.npy" in result.stdout
     assert "Decision support" in result.stdout
@@ -88,7 +90,9 @@ def test_sampling_rate_option(ecg_dir, tmp_path, classify):
     path = tmp_path / "at250.npy"
     np.save(path, resample_poly(samples, 125, 64).astype(np.float32))
     direct = json.loads(
-        classify(str(ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy"), "--json").stdout
+        classify(
+            str(ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy"), "--rate", "128", "--json"
+        ).stdout
     )
     resampled = json.loads(classify(str(path), "--sampling-rate", "250", "--json").stdout)
     assert resampled["n_windows"] == direct["n_windows"]
@@ -151,4 +155,4 @@ def test_a_wfdb_header_without_its_data_is_a_clear_error(tmp_path, classify):
     header.write_text((MITDB / "100.hea").read_text())
     result = classify("--json", str(header))
     assert result.returncode == 2
-    assert "not a readable WFDB record" in json.loads(result.stdout)["error"]
+    assert "100.dat, which is missing" in json.loads(result.stdout)["error"]

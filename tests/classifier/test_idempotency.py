@@ -16,7 +16,7 @@ LIST = "/api/v1/recordings/"
 def upload(client, path, key=None):
     headers = {"Idempotency-Key": key} if key else {}
     with open(path, "rb") as handle:
-        return client.post(LIST, {"file": handle}, headers=headers)
+        return client.post(LIST, {"file": handle, "sampling_rate_hz": 128}, headers=headers)
 
 
 def test_a_retried_upload_returns_the_first_recording(client, clinician, recording_path):

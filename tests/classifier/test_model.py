@@ -51,7 +51,7 @@ def test_served_model_gives_keras_answers_on_real_recordings(card_path, served, 
     assert keras_model.runtime == "keras"
     for name in ("nsrdb-16273-ECG1.npy", "chfdb-chf01-ECG1.npy", "mitdb-101-V1.npy"):
         path = ecg_dir / "recordings" / name
-        signal = load_signal(path.read_bytes(), filename=name)
+        signal = load_signal(path.read_bytes(), filename=name, sampling_rate_hz=128.0)
         want, got = pipeline.classify(signal, keras_model), pipeline.classify(signal, served)
         assert got.label == want.label
         for cls, p in want.probabilities.items():
@@ -117,7 +117,10 @@ def test_a_loaded_model_can_carry_another_card(served):
 def test_batched_recordings_get_their_own_answers(served, ecg_dir):
     """classify_many (one model call for several recordings) == classify one by one."""
     names = ("nsrdb-16273-ECG1.npy", "chfdb-chf01-ECG1.npy", "mitdb-101-V1.npy")
-    signals = [load_signal((ecg_dir / "recordings" / n).read_bytes(), filename=n) for n in names]
+    signals = [
+        load_signal((ecg_dir / "recordings" / n).read_bytes(), filename=n, sampling_rate_hz=128.0)
+        for n in names
+    ]
     together = pipeline.classify_many(signals, served)
     for signal, got in zip(signals, together, strict=True):
         want = pipeline.classify(signal, served)

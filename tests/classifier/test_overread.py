@@ -21,7 +21,9 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def recording(clinician, recording_path):
     return services.recording_create(
-        owner=clinician, upload=SimpleUploadedFile("r.npy", recording_path.read_bytes())
+        sampling_rate_hz=128.0,
+        owner=clinician,
+        upload=SimpleUploadedFile("r.npy", recording_path.read_bytes()),
     )
 
 

@@ -26,7 +26,7 @@ def model(card_path):
 
 
 def signal_of(path):
-    return load_signal(path.read_bytes(), filename=path.name)
+    return load_signal(path.read_bytes(), filename=path.name, sampling_rate_hz=128.0)
 
 
 def test_model_is_loaded_once_per_process(card_path, model):
@@ -54,7 +54,11 @@ def test_classify_real_recording(model, ecg_dir):
 def test_every_lead_is_classified_in_one_batch(model, ecg_dir):
     a = np.load(ecg_dir / "recordings" / "chfdb-chf02-ECG1.npy")
     b = np.load(ecg_dir / "recordings" / "chfdb-chf02-ECG2.npy")
-    two = load_signal(json.dumps({"signal": [a.tolist(), b.tolist()]}).encode(), filename="x.json")
+    two = load_signal(
+        json.dumps({"signal": [a.tolist(), b.tolist()]}).encode(),
+        filename="x.json",
+        sampling_rate_hz=128.0,
+    )
     result = pipeline.classify(two, model)
     per_lead = len(a) // 1024
     assert result.n_windows == 2 * per_lead
@@ -94,7 +98,7 @@ def signal_from_array(samples):
 
     buffer = io.BytesIO()
     np.save(buffer, np.asarray(samples, dtype=np.float32))
-    return load_signal(buffer.getvalue(), filename="x.npy")
+    return load_signal(buffer.getvalue(), filename="x.npy", sampling_rate_hz=128.0)
 
 
 def test_poor_quality_windows_are_left_out(model, ecg_dir):

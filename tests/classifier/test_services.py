@@ -28,7 +28,9 @@ def test_shipped_model_is_registered_and_active():
 
 
 def test_upload_stores_file_row_prediction_and_audit(clinician, recording_path):
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
+    recording = services.recording_create(
+        sampling_rate_hz=128.0, owner=clinician, upload=upload_of(recording_path)
+    )
     content = recording_path.read_bytes()
     assert recording.sha256 == hashlib.sha256(content).hexdigest()
     assert recording.file.read() == content
@@ -49,7 +51,7 @@ def test_upload_stores_file_row_prediction_and_audit(clinician, recording_path):
 
 def test_user_filename_cannot_choose_the_storage_path(clinician, recording_path):
     upload = upload_of(recording_path, name="../../etc/passwd.npy")
-    recording = services.recording_create(owner=clinician, upload=upload)
+    recording = services.recording_create(sampling_rate_hz=128.0, owner=clinician, upload=upload)
     assert ".." not in recording.file.name and "passwd" not in recording.file.name
     assert recording.original_filename == "passwd.npy"
 
@@ -57,7 +59,7 @@ def test_user_filename_cannot_choose_the_storage_path(clinician, recording_path)
 def test_invalid_upload_stores_nothing_and_is_audited(clinician, npy_bytes):
     bad = SimpleUploadedFile("bad.npy", npy_bytes([1.0, float("nan")] * 1000))
     with pytest.raises(InvalidRecording, match="NaN"):
-        services.recording_create(owner=clinician, upload=bad)
+        services.recording_create(sampling_rate_hz=128.0, owner=clinician, upload=bad)
     assert not Recording.objects.exists()
     event = AuditEvent.objects.get(action="upload_rejected")
     assert (event.action, event.outcome) == ("upload_rejected", "failure")
@@ -67,18 +69,22 @@ def test_oversize_upload_is_refused_before_reading(clinician, settings):
     settings.WAVECARDIO = {**settings.WAVECARDIO, "MAX_UPLOAD_BYTES": 1000}
     big = SimpleUploadedFile("big.npy", b"\x93NUMPY" + b"0" * 5000)
     with pytest.raises(InvalidRecording, match="limit"):
-        services.recording_create(owner=clinician, upload=big)
+        services.recording_create(sampling_rate_hz=128.0, owner=clinician, upload=big)
     assert not Recording.objects.exists()
 
 
 def test_user_without_role_cannot_upload(no_role_user, recording_path):
     with pytest.raises(PermissionDenied):
-        services.recording_create(owner=no_role_user, upload=upload_of(recording_path))
+        services.recording_create(
+            sampling_rate_hz=128.0, owner=no_role_user, upload=upload_of(recording_path)
+        )
     assert not Recording.objects.exists()
 
 
 def test_prediction_run_is_idempotent(clinician, recording_path):
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
+    recording = services.recording_create(
+        sampling_rate_hz=128.0, owner=clinician, upload=upload_of(recording_path)
+    )
     prediction = recording.predictions.get()
     again = services.prediction_run(prediction.pk)
     assert again.finished_at == prediction.finished_at
@@ -87,7 +93,9 @@ def test_prediction_run_is_idempotent(clinician, recording_path):
 
 
 def test_prediction_failure_is_stored_with_reason(clinician, recording_path):
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
+    recording = services.recording_create(
+        sampling_rate_hz=128.0, owner=clinician, upload=upload_of(recording_path)
+    )
     recording.file.storage.delete(recording.file.name)  # the stored file disappeared
     prediction = recording.predictions.get()
     Prediction.objects.filter(pk=prediction.pk).update(status=Prediction.Status.PENDING)
@@ -100,7 +108,9 @@ def test_prediction_failure_is_stored_with_reason(clinician, recording_path):
 def test_delete_removes_row_predictions_and_file(
     clinician, recording_path, django_capture_on_commit_callbacks
 ):
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
+    recording = services.recording_create(
+        sampling_rate_hz=128.0, owner=clinician, upload=upload_of(recording_path)
+    )
     storage, name = recording.file.storage, recording.file.name
     with django_capture_on_commit_callbacks(execute=True):
         services.recording_delete(actor=clinician, recording_id=recording.pk)
@@ -116,7 +126,9 @@ def test_shadow_model_prediction_is_stored_but_not_shown(clinician, recording_pa
         name="shadow-copy", card_file=active.card_file, sha256=active.sha256
     )
     services.model_version_set_shadow(version=shadow, shadow=True, user=None)
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
+    recording = services.recording_create(
+        sampling_rate_hz=128.0, owner=clinician, upload=upload_of(recording_path)
+    )
     assert recording.predictions.count() == 2
     assert recording.predictions.get(model_version=shadow).status == Prediction.Status.DONE
     shown = selectors.displayed_prediction(selectors.recording_get(clinician, recording.pk))
@@ -148,4 +160,6 @@ def test_upload_reads_only_up_to_the_limit(clinician, settings):
         name = "stream.npy"
 
     with pytest.raises(InvalidRecording):
-        services.recording_create(owner=clinician, upload=Unsized(b"x" * 10_000))
+        services.recording_create(
+            sampling_rate_hz=128.0, owner=clinician, upload=Unsized(b"x" * 10_000)
+        )

@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db(transaction=True)  # on_commit queues the pre
 
 
 def upload(client, path, name=None, **extra):
-    data = {"file": SimpleUploadedFile(name or path.name, path.read_bytes()), **extra}
+    data = {
+        "file": SimpleUploadedFile(name or path.name, path.read_bytes()),
+        "sampling_rate_hz": "128",
+        **extra,
+    }
     return client.post(reverse("classifier:recording_upload"), data)
 
 
@@ -81,6 +85,7 @@ def test_history_lists_own_recordings_only(client, clinician, other_clinician, r
 
 def test_other_users_result_page_is_404(client, clinician, other_clinician, recording_path):
     recording = services.recording_create(
+        sampling_rate_hz=128.0,
         owner=other_clinician,
         upload=SimpleUploadedFile("x.npy", recording_path.read_bytes()),
     )
@@ -94,7 +99,9 @@ def test_other_users_result_page_is_404(client, clinician, other_clinician, reco
 
 def test_reviewer_sees_everyones_recordings(client, reviewer, clinician, recording_path):
     recording = services.recording_create(
-        owner=clinician, upload=SimpleUploadedFile("c.npy", recording_path.read_bytes())
+        sampling_rate_hz=128.0,
+        owner=clinician,
+        upload=SimpleUploadedFile("c.npy", recording_path.read_bytes()),
     )
     client.force_login(reviewer)
     assert (

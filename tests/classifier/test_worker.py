@@ -22,7 +22,7 @@ def wait_until_finished(client, url, timeout_s=120):
 def test_upload_is_classified_by_the_worker(real_worker, client, clinician, recording_path):
     client.force_login(clinician)
     with open(recording_path, "rb") as handle:
-        response = client.post("/api/v1/recordings/", {"file": handle})
+        response = client.post("/api/v1/recordings/", {"file": handle, "sampling_rate_hz": 128})
     assert response.status_code == 202  # the web process did not run the model
     body = response.json()
     assert body["prediction"]["status"] == "pending"

@@ -21,7 +21,9 @@ def test_auditor_filters_and_exports_the_trail(
     clinician = UserFactory(username="dr.osei", roles=[Role.CLINICIAN])
     UserFactory(username="m.auditor", roles=[Role.AUDITOR])
     recording = services.recording_create(
-        owner=clinician, upload=SimpleUploadedFile("ecg.npy", recording_path.read_bytes())
+        sampling_rate_hz=128.0,
+        owner=clinician,
+        upload=SimpleUploadedFile("ecg.npy", recording_path.read_bytes()),
     )
     login("m.auditor")
     page.get_by_role("link", name="Audit trail").click()

@@ -26,6 +26,7 @@ def test_admin_grants_clinician_who_then_uploads_but_cannot_open_others(
     UserFactory(username="dr.active", roles=[Role.CLINICIAN])  # listed after pending accounts
     colleague = UserFactory(username="dr.other", roles=[Role.CLINICIAN])
     theirs = services.recording_create(
+        sampling_rate_hz=128.0,
         owner=colleague,
         upload=SimpleUploadedFile(
             "theirs.npy", (ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy").read_bytes()
@@ -62,6 +63,7 @@ def test_admin_grants_clinician_who_then_uploads_but_cannot_open_others(
     page.get_by_label("ECG recording").set_input_files(
         str(ecg_dir / "recordings" / "nsrdb-16483-ECG1.npy")
     )
+    page.get_by_label("Sampling rate (Hz)").fill("128")  # a .npy states no rate
     page.get_by_role("button", name="Upload and classify").click()
     expect(page.get_by_role("heading", name="nsrdb-16483-ECG1.npy")).to_be_visible()
     expect(page.locator("#prediction-status")).to_contain_text("%")

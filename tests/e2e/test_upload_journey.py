@@ -18,6 +18,7 @@ def test_clinician_uploads_and_sees_the_result(page, live_server, login, ecg_dir
     page.get_by_label("ECG recording").set_input_files(
         str(ecg_dir / "recordings" / "nsrdb-16483-ECG1.npy")
     )
+    page.get_by_label("Sampling rate (Hz)").fill("128")  # a .npy states no rate
     page.get_by_role("button", name="Upload and classify").click()
 
     expect(page.get_by_role("heading", name="nsrdb-16483-ECG1.npy")).to_be_visible()

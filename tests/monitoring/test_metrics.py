@@ -79,7 +79,12 @@ def test_upload_and_prediction_are_counted(client, clinician, recording_path):
     before = scrape(client)
     client.force_login(clinician)
     with open(recording_path, "rb") as handle:
-        assert client.post("/api/v1/recordings/", {"file": handle}).status_code == 201
+        assert (
+            client.post(
+                "/api/v1/recordings/", {"file": handle, "sampling_rate_hz": 128}
+            ).status_code
+            == 201
+        )
     client.logout()
     prediction = Prediction.objects.get()
     after = scrape(client)
@@ -115,7 +120,9 @@ def recording(clinician, recording_path):
     from classifier import services
 
     return services.recording_create(
-        owner=clinician, upload=SimpleUploadedFile("a.npy", recording_path.read_bytes())
+        sampling_rate_hz=128.0,
+        owner=clinician,
+        upload=SimpleUploadedFile("a.npy", recording_path.read_bytes()),
     )
 
 

@@ -84,6 +84,7 @@ def test_web_and_worker_processes_are_scraped_together(
                 response = session.post(
                     f"{url}/api/v1/recordings/",
                     files={"file": handle},
+                    data={"sampling_rate_hz": "128"},
                     headers={"X-CSRFToken": token},
                     timeout=60,
                 )

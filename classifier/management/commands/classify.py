@@ -8,13 +8,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from classifier.core import pipeline
+from classifier.core.formats import formats_help
 from classifier.core.model import ModelLoadError, get_model
 from classifier.core.signal import (
-    UPLOAD_FORMATS,
     WFDB_SUFFIXES,
     EcgSignal,
     InvalidRecording,
-    load_signal,
+    load_signal_file,
     load_wfdb_record,
 )
 from classifier.services import default_model_card, signal_limits
@@ -22,8 +22,8 @@ from classifier.services import default_model_card, signal_limits
 
 class Command(BaseCommand):
     help = (
-        f"Classify ECG files ({', '.join(UPLOAD_FORMATS)}, or a WFDB record's .hea with its "
-        ".dat beside it). Prints one JSON object per file with --json. "
+        f"Classify ECG files: {formats_help()}; or a WFDB record's .hea with its .dat "
+        "beside it. Prints one JSON object per file with --json. "
         "Exits 2 if any file could not be classified. Decision support, not a diagnosis."
     )
     # The system checks import every URL conf, view and API schema module (~1 s of a cold
@@ -33,11 +33,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument(
+            "--rate",
             "--sampling-rate",
+            dest="sampling_rate",
             type=float,
             default=None,
             metavar="HZ",
-            help="sampling rate of the files (default: 128 Hz or the JSON's own)",
+            help="sampling rate of the files; required for files that state none (.npy, "
+            ".csv without a time column, .mat without fs); default: the file's own",
         )
         parser.add_argument("--json", action="store_true", help="one JSON object per line")
         parser.add_argument(
@@ -86,6 +89,9 @@ class Command(BaseCommand):
             return {"file": str(path), "error": str(exc)}
         return {
             "file": str(path),
+            "format": signal.format,
+            "sampling_rate_hz": signal.original_sampling_rate_hz,
+            "header": signal.metadata.as_dict(),
             **result.report_fields(signal, with_windows=with_windows),
             "elapsed_s": round(time.perf_counter() - started, 4),
         }
@@ -106,10 +112,7 @@ class Command(BaseCommand):
 def _read(path: Path, sampling_rate: float | None) -> EcgSignal:
     if path.suffix.lower() in WFDB_SUFFIXES:
         return load_wfdb_record(path, sampling_rate_hz=sampling_rate, limits=signal_limits())
-    with open(path, "rb") as handle:  # load_signal measures it before reading
-        return load_signal(
-            handle, filename=path.name, sampling_rate_hz=sampling_rate, limits=signal_limits()
-        )
+    return load_signal_file(path, sampling_rate_hz=sampling_rate, limits=signal_limits())
 
 
 def _to_json(result: dict) -> str:
