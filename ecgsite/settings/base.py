@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "ecgsite.middleware.RequestIdMiddleware",
+    "ecgsite.middleware.TrustedProxyMiddleware",  # first: every later one sees the client IP
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -183,6 +184,13 @@ AXES_USERNAME_CALLABLE = "accounts.adapters.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLE_ADMIN = False
+# The client address comes from X-Forwarded-For only when the peer is one of these proxies
+# (addresses or networks, e.g. "127.0.0.1,10.0.0.0/8"); ecgsite.middleware rewrites
+# REMOTE_ADDR once, so django-axes (no django-ipware here), the API's rate limits and the
+# audit trail all key on the same, unspoofable address. Empty: the peer is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_IPWARE_PROXY_COUNT = 0  # if django-ipware is ever installed: REMOTE_ADDR only, as above
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 # Sessions end when the browser closes and, at the latest, SESSION_COOKIE_AGE after login.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -245,6 +253,9 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # Throttles key on REMOTE_ADDR (set from trusted proxies only, TRUSTED_PROXIES above),
+    # never on a client-supplied X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
 # Rate limits and lockouts must be shared by every process: CACHE_URL=redis://host:6379/1
 # in production (a database other than the broker's); one process's memory by default.
