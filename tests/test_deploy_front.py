@@ -45,8 +45,8 @@ def test_the_client_address_comes_from_trusted_proxies_only(remote_addr, forward
 
 
 def login(client: Client, username: str, password: str, forwarded_for: str = ""):
-    extra = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
-    return client.post(reverse("login"), {"login": username, "password": password}, **extra)
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return client.post(reverse("login"), {"login": username, "password": password}, headers=headers)
 
 
 @pytest.mark.django_db
