@@ -16,9 +16,15 @@ from classifier.models import ModelVersion, Prediction, Recording, RecordingQuer
 logger = logging.getLogger(__name__)
 
 
-def recordings_visible_to(user) -> RecordingQuerySet:
-    """The recordings ``user`` may see, with their shown predictions and models prefetched."""
+def recordings_visible_to(user, *, summaries: bool = False) -> RecordingQuerySet:
+    """The recordings ``user`` may see, with their shown predictions and models prefetched.
+
+    ``summaries``: for lists, the predictions without their per-window data (the largest
+    column by far: a day-long recording holds ~10,000 windows per lead).
+    """
     shown = Prediction.objects.filter(is_shadow=False).select_related("model_version")
+    if summaries:
+        shown = shown.defer("windows")
     return (
         Recording.objects.restrict(user, RecordingAction.VIEW)
         .select_related("owner")

@@ -26,6 +26,7 @@ from classifier.access import RecordingAction
 from classifier.core import pipeline
 from classifier.core.errors import (
     Conflict,
+    Gone,
     InvalidInput,
     PermissionDenied,
     PredictionAbandoned,
@@ -216,15 +217,31 @@ def recording_view(*, actor, recording_id, request=None) -> Recording:
 
 
 def recording_file_open(*, actor, recording_id, request=None) -> tuple[Recording, File]:
-    """The recording and its stored original file, opened for a download (audited)."""
+    """The recording and its stored original file, opened for a download (audited).
+
+    Raises Gone when the file is not in storage (purged by the retention policy or lost).
+    """
     recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DOWNLOAD)
     audit.record(Action.RECORDING_DOWNLOADED, actor=actor, request=request, target=recording)
-    return recording, recording.file.open("rb")
+    return recording, _open_stored(recording)
+
+
+def _open_stored(recording: Recording) -> File:
+    if recording.signal_purged_at is not None:
+        raise Gone(
+            f"the signal of this recording was removed on {recording.signal_purged_at:%Y-%m-%d} "
+            "under the retention policy; its results and audit trail are kept"
+        )
+    try:
+        return recording.file.open("rb")
+    except FileNotFoundError as exc:
+        logger.error("recording_file_missing id=%s name=%s", recording.pk, recording.file.name)
+        raise Gone("the stored file of this recording is missing from storage") from exc
 
 
 def recording_signal(recording: Recording) -> EcgSignal:
     """Re-read the stored original file (the stored bytes are the source of truth)."""
-    with recording.file.open("rb") as handle:
+    with _open_stored(recording) as handle:
         content = handle.read()
     limits = SignalLimits(max_size_bytes=max(len(content), 1))
     return load_signal(
@@ -310,10 +327,8 @@ def _failure_text(prediction: Prediction, exc: BaseException) -> str:
             f"classification took longer than the {soft_s} s allowed for a recording of "
             f"{prediction.recording.duration_s / 60:.0f} min and was stopped"
         )
-    if isinstance(exc, InvalidRecording | ModelLoadError | ValueError):
+    if isinstance(exc, InvalidRecording | ModelLoadError | ValueError | Gone):
         return str(exc)
-    if isinstance(exc, FileNotFoundError):
-        return "the stored file of this recording is missing from storage"
     if isinstance(exc, OSError):
         return f"the stored file could not be read ({type(exc).__name__})"
     if isinstance(exc, MemoryError):

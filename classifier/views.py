@@ -16,7 +16,7 @@ from classifier.forms import OverReadForm, UploadForm
 
 @permission_required(Perm.UPLOAD_RECORDING)
 def recording_list(request):
-    page = Paginator(selectors.recordings_visible_to(request.user), 25).get_page(
+    page = Paginator(selectors.recordings_visible_to(request.user, summaries=True), 25).get_page(
         request.GET.get("page")
     )
     rows = [(r, selectors.displayed_prediction(r)) for r in page]

@@ -19,7 +19,14 @@ from django.middleware import common
 from django.shortcuts import render
 from django.utils.http import escape_leading_slashes
 
-from classifier.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from classifier.core.errors import (
+    Conflict,
+    DomainError,
+    Gone,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
 
 class DomainErrorMiddleware:
@@ -38,8 +45,51 @@ class DomainErrorMiddleware:
             raise DjangoPermissionDenied(str(exception)) from exception
         if isinstance(exception, InvalidInput):
             raise BadRequest(str(exception)) from exception
+        if isinstance(exception, Gone):
+            return render(request, "gone.html", {"message": str(exception)}, status=410)
         status = 409 if isinstance(exception, Conflict) else 400
         return render(request, "conflict.html", {"message": str(exception)}, status=status)
+
+
+class NoStoreMiddleware:
+    """Responses to a signed-in user and every API answer hold (or may hold) patient data:
+    ``Cache-Control: private, no-store`` unless the view chose its own (never a shared or
+    disk cache on a clinical workstation). File and scalogram answers choose the same, and
+    keep their ETag so a client that kept its own copy still gets a 304."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if (signed_in or request.path.startswith("/api/")) and not response.has_header(
+            "Cache-Control"
+        ):
+            response["Cache-Control"] = NO_STORE
+        return response
+
+
+NO_STORE = "private, no-store"
+
+
+class UnconfiguredProviderMiddleware:
+    """The sign-in routes of an identity provider that is not configured (no client id, so
+    no SocialApp) answer 404, not allauth's unhandled ``SocialApp.DoesNotExist`` (a 500)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from allauth.socialaccount.models import SocialApp
+
+        if isinstance(exception, SocialApp.DoesNotExist):
+            raise Http404("this sign-in provider is not configured") from exception
+        return None
 
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")

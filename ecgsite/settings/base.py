@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "ecgsite.middleware.CommonMiddleware",  # Django's, adding a missing slash with 308
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ecgsite.middleware.NoStoreMiddleware",  # patient data: never kept by a browser cache
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -112,7 +113,8 @@ INSTALLED_APPS += [
 MIDDLEWARE += [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "ecgsite.middleware.DomainErrorMiddleware",  # domain refusals -> 404/403/400/409 pages
+    "ecgsite.middleware.DomainErrorMiddleware",  # domain refusals -> 404/403/400/409/410
+    "ecgsite.middleware.UnconfiguredProviderMiddleware",  # /accounts/google/... unset -> 404
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 AUTHENTICATION_BACKENDS = [
