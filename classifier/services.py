@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import zipfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import F as models_F
 from django.utils import timezone
@@ -483,7 +487,6 @@ def recording_delete(*, actor, recording_id, request=None) -> Recording:
     but removes only their own.
     """
     recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DELETE)
-    stored = recording.file
     recording_id = str(recording.pk)
     with transaction.atomic():
         audit.record(
@@ -493,10 +496,122 @@ def recording_delete(*, actor, recording_id, request=None) -> Recording:
             target=recording,
             details={"filename": recording.original_filename, "sha256": recording.sha256},
         )
-        recording.delete()
-        transaction.on_commit(partial(stored.delete, save=False))
+        recording.delete()  # the file goes once this commits (classifier.receivers)
     logger.info("recording_deleted id=%s", recording_id)
     return recording
+
+
+def stored_file_delete_on_commit(recording: Recording) -> None:
+    """A deleted recording's file leaves storage once the deletion commits, whoever deleted
+    the row (this service, the admin, a cascade): no orphan patient data in storage."""
+    if recording.file.name:
+        transaction.on_commit(partial(recording.file.storage.delete, recording.file.name))
+
+
+def signals_purge(*, older_than_days: int, now: dt.datetime | None = None) -> list[Recording]:
+    """Retention: remove the stored signal files of recordings uploaded more than
+    ``older_than_days`` ago. Rows, predictions (label, probabilities, burden, windows) and the
+    audit trail stay; each recording is marked purged (its pages say so) and audited."""
+    if older_than_days < 1:
+        raise InvalidInput("the retention period must be at least 1 day")
+    now = now or timezone.now()
+    due = Recording.objects.filter(
+        uploaded_at__lt=now - dt.timedelta(days=older_than_days), signal_purged_at__isnull=True
+    ).order_by("uploaded_at")
+    purged = []
+    for recording in due.iterator():
+        with transaction.atomic():
+            Recording.objects.filter(pk=recording.pk).update(signal_purged_at=now)
+            recording.signal_purged_at = now
+            audit.record(
+                Action.RECORDING_SIGNAL_PURGED,
+                target=recording,
+                details={
+                    "sha256": recording.sha256,
+                    "uploaded_at": recording.uploaded_at.isoformat(),
+                    "retention_days": older_than_days,
+                },
+            )
+            stored_file_delete_on_commit(recording)
+        purged.append(recording)
+    logger.info("signals_purged count=%s older_than_days=%s", len(purged), older_than_days)
+    return purged
+
+
+def user_data_export(*, username: str, out: Path) -> dict:
+    """Everything stored about one user's recordings, in one zip at ``out``: ``export.json``
+    (the account, each recording's metadata, predictions and over-reads) and ``files/`` (the
+    original uploads still in storage). Audited; returns the manifest written."""
+    try:
+        user = get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist as exc:
+        raise InvalidInput(f"no user named {username!r}") from exc
+    recordings = (
+        Recording.objects.filter(owner=user)
+        .prefetch_related("predictions__model_version", "predictions__overreads__reviewer")
+        .order_by("uploaded_at")
+    )
+    manifest: dict = {
+        "user": {
+            "username": user.get_username(),
+            "email": user.email,
+            "date_joined": user.date_joined,
+        },
+        "exported_at": timezone.now(),
+        "recordings": [],
+    }
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for recording in recordings:
+            entry = _export_recording(recording)
+            try:
+                with _open_stored(recording) as handle:
+                    name = f"files/{recording.pk}{Path(str(recording.file.name)).suffix}"
+                    archive.writestr(name, handle.read())
+                entry["file"] = name
+            except Gone as exc:
+                entry["file"] = None
+                entry["file_note"] = str(exc)
+            manifest["recordings"].append(entry)
+        archive.writestr("export.json", json.dumps(manifest, cls=DjangoJSONEncoder, indent=2))
+    audit.record(
+        Action.USER_DATA_EXPORTED,
+        target=user,
+        details={"username": username, "recordings": len(manifest["recordings"])},
+    )
+    return manifest
+
+
+def _export_recording(recording: Recording) -> dict:
+    fields = (
+        "original_filename", "sha256", "size_bytes", "file_format", "sampling_rate_hz",
+        "n_samples", "duration_s", "leads", "uploaded_at", "signal_purged_at",
+    )  # fmt: skip
+    prediction_fields = (
+        "status", "label", "top_class", "confidence", "probabilities", "burden", "quality",
+        "longest_arr_run_s", "decided_by", "error", "windows", "is_shadow", "created_at",
+        "finished_at",
+    )  # fmt: skip
+    return {
+        "id": str(recording.pk),
+        **{name: getattr(recording, name) for name in fields},
+        "predictions": [
+            {
+                "model_version": prediction.model_version.name,
+                **{name: getattr(prediction, name) for name in prediction_fields},
+                "overreads": [
+                    {
+                        "reviewer": overread.reviewer.get_username(),
+                        "label": overread.label,
+                        "agrees": overread.agrees,
+                        "comment": overread.comment,
+                        "created_at": overread.created_at,
+                    }
+                    for overread in prediction.overreads.all()
+                ],
+            }
+            for prediction in recording.predictions.all()
+        ],
+    }
 
 
 def model_versions_sync(models_dir: Path | None = None) -> list[ModelVersion]:

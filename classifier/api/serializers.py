@@ -105,6 +105,7 @@ class RecordingSerializer(serializers.ModelSerializer):
             "duration_s",
             "leads",
             "uploaded_at",
+            "signal_purged_at",
             "prediction",
         ]
         read_only_fields = fields

@@ -335,6 +335,9 @@ WAVECARDIO = {
     # Embedded mode (tasks in-process): recordings longer than this are classified in a
     # background thread, the page showing the progress. Production never classifies in web.
     "EAGER_MAX_SECONDS": env.float("WAVECARDIO_EAGER_MAX_SECONDS", default=600.0),
+    # Retention: `manage.py purge_signals` removes stored signal files older than this many
+    # days (results and the audit trail stay); 0 keeps them for good.
+    "RETENTION_DAYS": env.int("WAVECARDIO_RETENTION_DAYS", default=0),
     # Pending for longer than this without a worker starting it: re-queued.
     "PENDING_TIMEOUT_S": env.int("WAVECARDIO_PENDING_TIMEOUT_S", default=900),
     # An outbox row older than this was not delivered: the reconciler sends it again.

@@ -70,14 +70,16 @@
     }, 1500);
   }
 
-  document.getElementById("zoom-reset").addEventListener("click", function () { load(0, null); });
-  if (leadSelect) leadSelect.addEventListener("change", function () {
-    if (plot) { plot.destroy(); plot = null; }  // a new plot: its legend names the new lead
-    load(range[0], range[1]);
-  });
+  if (plotEl) {  // absent once the retention policy removed the signal
+    document.getElementById("zoom-reset").addEventListener("click", function () { load(0, null); });
+    if (leadSelect) leadSelect.addEventListener("change", function () {
+      if (plot) { plot.destroy(); plot = null; }  // a new plot: its legend names the new lead
+      load(range[0], range[1]);
+    });
+  }
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) { if (!window.confirm(form.dataset.confirm)) event.preventDefault(); });
   });
-  load(0, null);
+  if (plotEl) load(0, null);
   poll();
 })();
