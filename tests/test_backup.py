@@ -75,7 +75,7 @@ def test_verify_recordings_names_missing_and_altered_files(clinician):
     with open(altered.file.path, "r+b") as handle:
         handle.seek(-4, os.SEEK_END)
         handle.write(b"\0\0\0\1")  # one flipped sample: a silently corrupted copy
-    missing.file.storage.delete(missing.file.name)
+    missing.file.storage.delete(str(missing.file.name))
     err = io.StringIO()
     with pytest.raises(CommandError, match="2 of 3 recording files") as failure:
         call_command("verify_recordings", stdout=io.StringIO(), stderr=err)
