@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= ecgsite.settings.dev
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run install install-dev system-tools migrate screenshots test test-fast test-services lint format schema bench train evaluate train-legacy vendor clean backup restore
+.PHONY: faults run install install-dev system-tools migrate screenshots test test-fast test-services lint format schema bench train evaluate train-legacy vendor clean backup restore
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,9 @@ test-fast: install-dev
 
 test-services: install-dev  ## the same suite on real PostgreSQL + Redis + a Celery worker
 	./.ci/services-lane
+
+faults: install-dev  ## the fault tests alone (services lane): worker SIGKILL, Redis outage, poison recording
+	./.ci/services-lane tests/classifier/test_faults.py -s
 
 lint: install-dev  ## ruff, the layer contracts (import-linter) and the type checker (mypy)
 	$(VENV)/bin/ruff check .

@@ -254,6 +254,18 @@ def test_the_reconcile_command_prints_what_it_did(clinician, recording_path, que
     }
 
 
+def test_the_beat_task_reconciles(clinician, recording_path, queued):
+    prediction = stored_pending(clinician, recording_path, queued)
+    Prediction.objects.filter(pk=prediction.pk).update(
+        status=Prediction.Status.RUNNING, attempts=1, deadline=later(-1)
+    )
+    assert tasks.reconcile_predictions.apply().get() == {
+        "redispatched": [],
+        "requeued": [prediction.pk],
+        "abandoned": [],
+    }
+
+
 def test_the_reconciler_runs_each_minute_under_celery_beat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["reconcile-predictions"]
     assert entry["task"] == tasks.reconcile_predictions.name
