@@ -342,6 +342,20 @@ def _failure_text(prediction: Prediction, exc: BaseException) -> str:
     return f"an unexpected error in the worker ({type(exc).__name__}: {exc})"
 
 
+def prediction_hard_time_limit(prediction_id: int) -> Prediction | None:
+    """The worker process running it was killed at the hard time limit: failed with the
+    reason (the same words as the soft limit's), unless it finished meanwhile."""
+    prediction = (
+        Prediction.objects.select_related("recording", "model_version")
+        .filter(pk=prediction_id, status=Prediction.Status.RUNNING)
+        .first()
+    )
+    if prediction is None:
+        return None
+    # Counted once, from Celery's own task_failure (monitoring.receivers), not sent again.
+    return _prediction_failed(prediction, _failure_text(prediction, SoftTimeLimitExceeded()))
+
+
 def _prediction_abandoned(prediction: Prediction) -> Prediction:
     """Failed for good after MAX_ATTEMPTS: audited, counted (reason ``gave_up``)."""
     reason = (

@@ -171,6 +171,32 @@ def test_the_task_is_sent_with_limits_sized_from_the_recording(clinician, record
     assert (options["soft_time_limit"], options["time_limit"]) == (122, 152)
 
 
+def test_a_prediction_killed_at_its_hard_limit_is_failed_with_the_reason(
+    client, scrape_token, clinician, recording_path, queued
+):
+    from celery.exceptions import TimeLimitExceeded
+    from celery.signals import task_failure
+
+    prediction = stored_pending(clinician, recording_path, queued)
+    Prediction.objects.filter(pk=prediction.pk).update(status=Prediction.Status.RUNNING)
+    before = value(scrape(client), "wavecardio_prediction_failures_total", reason="time_limit")
+    task_failure.send(
+        sender=tasks.predict_recording,
+        task_id="t",
+        exception=TimeLimitExceeded(152),
+        args=[prediction.pk],
+        kwargs={},
+        traceback=None,
+        einfo=None,
+    )
+    stored = Prediction.objects.get(pk=prediction.pk)
+    assert stored.status == Prediction.Status.FAILED
+    assert "took longer than the 122 s allowed" in stored.error
+    after = value(scrape(client), "wavecardio_prediction_failures_total", reason="time_limit")
+    assert after - before == 1  # counted once
+    assert AuditEvent.objects.get(action=Action.PREDICTION_FAILED).outcome == "failure"
+
+
 def test_database_errors_are_retried_with_a_backoff_that_outlasts_a_restart():
     task: Any = tasks.predict_recording
     waits = [min(task.retry_backoff * 2**n, task.retry_backoff_max) for n in range(6)]
