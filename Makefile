@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= ecgsite.settings.dev
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run install install-dev system-tools migrate screenshots test test-fast test-services lint format schema bench train evaluate train-legacy vendor clean
+.PHONY: faults run install install-dev system-tools migrate screenshots test test-fast test-services lint format schema bench train evaluate train-legacy vendor clean backup restore
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,9 @@ test-fast: install-dev
 test-services: install-dev  ## the same suite on real PostgreSQL + Redis + a Celery worker
 	./.ci/services-lane
 
+faults: install-dev  ## the fault tests alone (services lane): worker SIGKILL, Redis outage, poison recording
+	./.ci/services-lane tests/classifier/test_faults.py -s
+
 lint: install-dev  ## ruff, the layer contracts (import-linter) and the type checker (mypy)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -94,6 +97,15 @@ train-legacy: install  ## models v2-v4 (recording labels; DATA=dir with manifest
 	$(PY) -m classifier.training train --data $(LEGACY_DATA) --out models --seed $(SEED) \
 	  --version $(LEGACY_VERSION) $(if $(MAT_RATES),--mat-rates $(MAT_RATES))
 	$(PY) -m classifier.training.export models/$(LEGACY_VERSION).json
+
+backup:  ## database (pg_dump or the SQLite file) + MEDIA_ROOT into BACKUP_DIR (default var/backups)
+	deploy/backup.sh $(BACKUP_DIR)
+
+restore:  ## BACKUP=var/backups/wavecardio-... into DATABASE_URL and MEDIA_ROOT, then verifies
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/wavecardio-<time>"; exit 2; }
+	deploy/restore.sh $(BACKUP)
+	$(PY) manage.py verify_audit
+	$(PY) manage.py verify_recordings
 
 vendor:  ## refresh vendored front-end assets from the npm registry
 	rm -rf var/vendor && mkdir -p var/vendor && cd var/vendor && npm pack uplot@1.6.32 --silent && tar xzf uplot-1.6.32.tgz

@@ -55,6 +55,8 @@ class Action:
     RECORDING_VIEWED = "recording_viewed"
     RECORDING_DOWNLOADED = "recording_downloaded"
     RECORDING_DELETED = "recording_deleted"
+    RECORDING_SIGNAL_PURGED = "recording_signal_purged"  # retention: file gone, results kept
+    USER_DATA_EXPORTED = "user_data_exported"
     PREDICTION_REQUESTED = "prediction_requested"
     PREDICTION_COMPLETED = "prediction_completed"
     PREDICTION_FAILED = "prediction_failed"

@@ -15,4 +15,7 @@ class ClassifierConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_register_model_versions, sender=self)
-        from classifier import tasks  # noqa: F401  (queues requested predictions)
+        from classifier import (
+            receivers,  # noqa: F401  (a deleted recording's file leaves storage)
+            tasks,  # noqa: F401  (queues requested predictions)
+        )

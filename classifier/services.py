@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import zipfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,6 +33,7 @@ from classifier.core import heart, pipeline, report, rhythm
 from classifier.core.card import UNCERTAIN
 from classifier.core.errors import (
     Conflict,
+    Gone,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -431,10 +435,34 @@ def patient_search_recorded(*, actor, patient_ref: str, shown: int, via: str, re
 
 
 def recording_file_open(*, actor, recording_id, request=None) -> tuple[Recording, File]:
-    """The recording and its stored original file, opened for a download (audited)."""
+    """The recording and its stored original file, opened for a download (audited).
+
+    Raises Gone when the file is not in storage (purged by the retention policy or lost).
+    """
     recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DOWNLOAD)
     audit.record(Action.RECORDING_DOWNLOADED, actor=actor, request=request, target=recording)
-    return recording, recording.file.open("rb")
+    return recording, _open_stored(recording)
+
+
+def _open_stored(recording: Recording) -> File:
+    _check_not_purged(recording)
+    try:
+        return recording.file.open("rb")
+    except FileNotFoundError as exc:
+        raise _missing_file(recording) from exc
+
+
+def _check_not_purged(recording: Recording) -> None:
+    if recording.signal_purged_at is not None:
+        raise Gone(
+            f"the signal of this recording was removed on {recording.signal_purged_at:%Y-%m-%d} "
+            "under the retention policy; its results and audit trail are kept"
+        )
+
+
+def _missing_file(recording: Recording) -> Gone:
+    logger.error("recording_file_missing id=%s name=%s", recording.pk, recording.file.name)
+    return Gone("the stored file of this recording is missing from storage")
 
 
 HEART_RATE_SPAN_S = 300.0  # the report's heart rate: R-peaks of the first lead's first 5 min
@@ -529,28 +557,32 @@ def _report_overread(overread: OverRead) -> report.OverReadLine:
 def recording_signal(recording: Recording) -> EcgSignal:
     """Re-read the stored original file (the stored bytes are the source of truth): in
     place where the storage has local paths (memory-mapped), else read within its size."""
-    # A file stored under an earlier, larger limit still reads; a zip unpacks within the limit.
-    limits = SignalLimits(
-        max_size_bytes=max(recording.file.size, signal_limits().max_size_bytes, 1)
-    )
+    _check_not_purged(recording)
     try:
-        path = recording.file.path
-    except NotImplementedError:  # remote storage (S3): no local path
-        path = None
-    if path is not None:
-        return load_signal_file(
-            path,
-            filename=recording.original_filename,
-            sampling_rate_hz=recording.sampling_rate_hz,
-            limits=limits,
+        # A file stored under an earlier, larger limit still reads; a zip unpacks within it.
+        limits = SignalLimits(
+            max_size_bytes=max(recording.file.size, signal_limits().max_size_bytes, 1)
         )
-    with recording.file.open("rb") as handle:
-        return load_signal(
-            cast(BinaryIO, handle),
-            filename=recording.original_filename,
-            sampling_rate_hz=recording.sampling_rate_hz,
-            limits=limits,
-        )
+        try:
+            path = recording.file.path
+        except NotImplementedError:  # remote storage (S3): no local path
+            path = None
+        if path is not None:
+            return load_signal_file(
+                path,
+                filename=recording.original_filename,
+                sampling_rate_hz=recording.sampling_rate_hz,
+                limits=limits,
+            )
+        with recording.file.open("rb") as handle:
+            return load_signal(
+                cast(BinaryIO, handle),
+                filename=recording.original_filename,
+                sampling_rate_hz=recording.sampling_rate_hz,
+                limits=limits,
+            )
+    except FileNotFoundError as exc:
+        raise _missing_file(recording) from exc
 
 
 # The viewer pans and zooms one recording with many small requests: each process keeps the
@@ -706,10 +738,8 @@ def _failure_text(prediction: Prediction, exc: BaseException) -> str:
             f"classification took longer than the {soft_s} s allowed for a recording of "
             f"{prediction.recording.duration_s / 60:.0f} min and was stopped"
         )
-    if isinstance(exc, InvalidRecording | ModelLoadError | ValueError):
+    if isinstance(exc, InvalidRecording | ModelLoadError | ValueError | Gone):
         return str(exc)
-    if isinstance(exc, FileNotFoundError):
-        return "the stored file of this recording is missing from storage"
     if isinstance(exc, OSError):
         return f"the stored file could not be read ({type(exc).__name__})"
     if isinstance(exc, MemoryError):
@@ -717,6 +747,20 @@ def _failure_text(prediction: Prediction, exc: BaseException) -> str:
     if isinstance(exc, RuntimeError):
         return f"the model runtime failed ({exc})"
     return f"an unexpected error in the worker ({type(exc).__name__}: {exc})"
+
+
+def prediction_hard_time_limit(prediction_id: int) -> Prediction | None:
+    """The worker process running it was killed at the hard time limit: failed with the
+    reason (the same words as the soft limit's), unless it finished meanwhile."""
+    prediction = (
+        Prediction.objects.select_related("recording", "model_version")
+        .filter(pk=prediction_id, status=Prediction.Status.RUNNING)
+        .first()
+    )
+    if prediction is None:
+        return None
+    # Counted once, from Celery's own task_failure (monitoring.receivers), not sent again.
+    return _prediction_failed(prediction, _failure_text(prediction, SoftTimeLimitExceeded()))
 
 
 def _prediction_abandoned(prediction: Prediction) -> Prediction:
@@ -864,7 +908,6 @@ def recording_delete(*, actor, recording_id, request=None) -> Recording:
     but removes only their own.
     """
     recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DELETE)
-    stored = recording.file
     recording_id = str(recording.pk)
     with transaction.atomic():
         audit.record(
@@ -874,10 +917,148 @@ def recording_delete(*, actor, recording_id, request=None) -> Recording:
             target=recording,
             details={"filename": recording.original_filename, "sha256": recording.sha256},
         )
-        recording.delete()
-        transaction.on_commit(partial(stored.delete, save=False))
+        recording.delete()  # the file goes once this commits (classifier.receivers)
     logger.info("recording_deleted id=%s", recording_id)
     return recording
+
+
+def stored_file_delete_on_commit(recording: Recording) -> None:
+    """A deleted recording's file leaves storage once the deletion commits, whoever deleted
+    the row (this service, the admin, a cascade): no orphan patient data in storage."""
+    if recording.file.name:
+        transaction.on_commit(partial(recording.file.storage.delete, recording.file.name))
+
+
+def signals_purge(*, older_than_days: int, now: dt.datetime | None = None) -> list[Recording]:
+    """Retention: remove the stored signal files of recordings uploaded more than
+    ``older_than_days`` ago. Rows, predictions (label, probabilities, burden, windows) and the
+    audit trail stay; each recording is marked purged (its pages say so) and audited."""
+    if older_than_days < 1:
+        raise InvalidInput("the retention period must be at least 1 day")
+    now = now or timezone.now()
+    due = Recording.objects.filter(
+        uploaded_at__lt=now - dt.timedelta(days=older_than_days), signal_purged_at__isnull=True
+    ).order_by("uploaded_at")
+    purged = []
+    for recording in due.iterator():
+        with transaction.atomic():
+            Recording.objects.filter(pk=recording.pk).update(signal_purged_at=now)
+            recording.signal_purged_at = now
+            audit.record(
+                Action.RECORDING_SIGNAL_PURGED,
+                target=recording,
+                details={
+                    "sha256": recording.sha256,
+                    "uploaded_at": recording.uploaded_at.isoformat(),
+                    "retention_days": older_than_days,
+                },
+            )
+            stored_file_delete_on_commit(recording)
+        purged.append(recording)
+    logger.info("signals_purged count=%s older_than_days=%s", len(purged), older_than_days)
+    return purged
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    recording_id: str
+    problem: str  # "" when the stored bytes match the recorded sha256
+
+
+def recordings_verify() -> tuple[int, list[FileCheck]]:
+    """Every recording's stored file against the checksum taken at upload (after a restore,
+    or on a schedule): (files checked, problems). Purged recordings have no file to check."""
+    problems = []
+    checked = 0
+    for recording in Recording.objects.filter(signal_purged_at__isnull=True).iterator():
+        checked += 1
+        digest = hashlib.sha256()
+        try:
+            with _open_stored(recording) as handle:
+                for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+                    digest.update(chunk)
+        except Gone:
+            problems.append(FileCheck(str(recording.pk), "missing from storage"))
+            continue
+        if digest.hexdigest() != recording.sha256:
+            problems.append(FileCheck(str(recording.pk), "checksum differs from the upload's"))
+    return checked, problems
+
+
+def user_data_export(*, username: str, out: Path) -> dict:
+    """Everything stored about one user's recordings, in one zip at ``out``: ``export.json``
+    (the account, each recording's metadata, predictions and over-reads) and ``files/`` (the
+    original uploads still in storage). Audited; returns the manifest written."""
+    try:
+        user = get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist as exc:
+        raise InvalidInput(f"no user named {username!r}") from exc
+    recordings = (
+        Recording.objects.filter(owner=user)
+        .prefetch_related("predictions__model_version", "predictions__overreads__reviewer")
+        .order_by("uploaded_at")
+    )
+    manifest: dict = {
+        "user": {
+            "username": user.get_username(),
+            "email": user.email,
+            "date_joined": user.date_joined,
+        },
+        "exported_at": timezone.now(),
+        "recordings": [],
+    }
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for recording in recordings:
+            entry = _export_recording(recording)
+            try:
+                with _open_stored(recording) as handle:
+                    name = f"files/{recording.pk}{Path(str(recording.file.name)).suffix}"
+                    archive.writestr(name, handle.read())
+                entry["file"] = name
+            except Gone as exc:
+                entry["file"] = None
+                entry["file_note"] = str(exc)
+            manifest["recordings"].append(entry)
+        archive.writestr("export.json", json.dumps(manifest, cls=DjangoJSONEncoder, indent=2))
+    audit.record(
+        Action.USER_DATA_EXPORTED,
+        target=user,
+        details={"username": username, "recordings": len(manifest["recordings"])},
+    )
+    return manifest
+
+
+def _export_recording(recording: Recording) -> dict:
+    fields = (
+        "original_filename", "sha256", "size_bytes", "file_format", "sampling_rate_hz",
+        "n_samples", "duration_s", "leads", "uploaded_at", "signal_purged_at",
+    )  # fmt: skip
+    prediction_fields = (
+        "status", "label", "top_class", "confidence", "probabilities", "burden", "quality",
+        "longest_arr_run_s", "decided_by", "error", "windows", "is_shadow", "created_at",
+        "finished_at",
+    )  # fmt: skip
+    return {
+        "id": str(recording.pk),
+        **{name: getattr(recording, name) for name in fields},
+        "predictions": [
+            {
+                "model_version": prediction.model_version.name,
+                **{name: getattr(prediction, name) for name in prediction_fields},
+                "overreads": [
+                    {
+                        "reviewer": overread.reviewer.get_username(),
+                        "label": overread.label,
+                        "agrees": overread.agrees,
+                        "comment": overread.comment,
+                        "created_at": overread.created_at,
+                    }
+                    for overread in prediction.overreads.all()
+                ],
+            }
+            for prediction in recording.predictions.all()
+        ],
+    }
 
 
 def model_versions_sync(models_dir: Path | None = None) -> list[ModelVersion]:

@@ -4,7 +4,8 @@ import logging
 import threading
 
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.exceptions import TimeLimitExceeded
+from celery.signals import task_failure, worker_process_init
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
 from django.dispatch import receiver
@@ -85,6 +86,16 @@ def queue_rhythm(sender, recording, **kwargs) -> None:
     """A recording stored before heart rates were computed gets its own once, off the web
     process (in-process in the embedded mode)."""
     compute_rhythm.delay(str(recording.pk))
+
+
+@task_failure.connect(dispatch_uid="tasks_prediction_hard_time_limit")
+def fail_on_hard_time_limit(sender=None, exception=None, args=None, **kwargs) -> None:
+    """A prediction whose process was killed at its hard time limit (the soft limit could not
+    interrupt it) is failed now with the reason, rather than tried again by the reconciler."""
+    if getattr(sender, "name", "") != predict_recording.name:
+        return
+    if isinstance(exception, TimeLimitExceeded) and args:
+        services.prediction_hard_time_limit(args[0])
 
 
 @worker_process_init.connect

@@ -14,7 +14,10 @@ from pathlib import Path
 from prometheus_client import multiprocess
 
 wsgi_app = "ecgsite.wsgi:application"
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Loopback only: clients reach the sync workers through the buffering reverse proxy
+# (deploy/nginx.conf), which holds slow clients and whole request bodies, so a client
+# sending one header line per second ties up nginx, never a gunicorn worker.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30

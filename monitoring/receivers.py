@@ -10,7 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from classifier.core.card import ModelLoadError
-from classifier.core.errors import PredictionAbandoned
+from classifier.core.errors import Gone, PredictionAbandoned
 from classifier.core.signal import InvalidRecording
 from classifier.signals import (
     prediction_failed,
@@ -34,7 +34,7 @@ def failure_reason(exc: BaseException | None) -> str:
         return "model_unavailable"
     if isinstance(exc, ValueError):
         return "unclassifiable_signal"
-    if isinstance(exc, OSError):
+    if isinstance(exc, OSError | Gone):
         return "storage_error"
     return "worker_error"
 

@@ -13,6 +13,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "".join(chr(33 + (i * 7919) % 90) for i in range(64)),  # test-only
     "DATABASE_URL": "postgres://wavecardio@db.internal:5432/wavecardio",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "CACHE_URL": "redis://redis.internal:6379/1",
     "ALLOWED_HOSTS": "wavecardio.example.org",
 }
 

@@ -20,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from classifier.core.errors import (
     Conflict,
     DomainError,
+    Gone,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -40,6 +41,7 @@ _DOMAIN_PROBLEMS: tuple[tuple[type[DomainError], str, int], ...] = (
     (NotFound, "not_found", status.HTTP_404_NOT_FOUND),
     (PermissionDenied, "permission_denied", status.HTTP_403_FORBIDDEN),
     (Conflict, "conflict", status.HTTP_409_CONFLICT),
+    (Gone, "gone", status.HTTP_410_GONE),
     (DomainError, "refused", status.HTTP_400_BAD_REQUEST),
 )
 _PASSED_ON_HEADERS = ("WWW-Authenticate", "Retry-After", "Allow")

@@ -174,6 +174,7 @@ class RecordingSerializer(serializers.ModelSerializer):
             "patient_birth_year",
             "overread_status",
             "signed_by",
+            "signal_purged_at",
             "prediction",
         ]
         read_only_fields = fields

@@ -71,8 +71,9 @@ class FirstRenderer(BaseContentNegotiation):
 
 RETRY_AFTER_S = 2  # a 202's hint: most predictions finish within a few seconds
 MAX_SCALOGRAM_SPAN_S = 600.0  # one image: bounded work per request
-# Immutable content, yet patient data: private caches only, revalidated with the ETag.
-CACHE_CONTROL = "private, no-cache"
+# Immutable content, yet patient data: never stored by a browser or proxy cache (a shared
+# clinical workstation); the ETag still lets a client that kept its own copy get a 304.
+CACHE_CONTROL = "private, no-store"
 
 
 _PROBLEM_TEXT = {
@@ -81,6 +82,7 @@ _PROBLEM_TEXT = {
     403: "the role does not allow it",
     404: "no such recording, or not one the caller may see",
     409: "the recording's state forbids it now",
+    410: "the recording's stored file is gone (retention policy, or missing from storage)",
     413: "the upload or body is over the size limit",
     415: "unsupported content type",
     429: "too many requests: wait Retry-After seconds",
@@ -310,7 +312,8 @@ class RecordingViewSet(
         return Response(RecordingStatusSerializer({"id": recording.pk, "status": shown}).data)
 
     @extend_schema(
-        parameters=[SignalQuerySerializer], responses={200: SignalSerializer, **problems(400, 404)}
+        parameters=[SignalQuerySerializer],
+        responses={200: SignalSerializer, **problems(400, 404, 410)},
     )
     @action(detail=True, methods=["get"])
     def signal(self, request, pk=None):
@@ -350,7 +353,7 @@ class RecordingViewSet(
         responses={
             (200, "image/png"): OpenApiTypes.BINARY,
             304: OpenApiResponse(description="unchanged since the ETag given in If-None-Match"),
-            **problems(400, 404),
+            **problems(400, 404, 410),
         },
     )
     @action(detail=True, methods=["get"])
@@ -405,7 +408,7 @@ class RecordingViewSet(
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
             304: OpenApiResponse(description="unchanged since the ETag given in If-None-Match"),
-            **problems(404),
+            **problems(404, 410),
         }
     )
     @action(detail=True, methods=["get"])

@@ -26,6 +26,11 @@ class Conflict(DomainError):
     """The object's state forbids the change now (e.g. over-reading an unfinished result)."""
 
 
+class Gone(DomainError):
+    """The object is known but its content is not there any more (a stored file missing
+    from storage, or removed by the retention policy): 410 on the API, a page on the web."""
+
+
 class PredictionAbandoned(Exception):
     """Not a refusal: a prediction started (or queued) too often without finishing (worker
     lost, killed for memory, over its time limit) and is now failed for good."""

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "ecgsite.middleware.RequestIdMiddleware",
+    "ecgsite.middleware.TrustedProxyMiddleware",  # first: every later one sees the client IP
     "corsheaders.middleware.CorsMiddleware",  # /api/ only; answers preflights before auth
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -46,6 +47,7 @@ MIDDLEWARE = [
     "ecgsite.middleware.CommonMiddleware",  # Django's, adding a missing slash with 308
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ecgsite.middleware.NoStoreMiddleware",  # patient data: never kept by a browser cache
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -114,7 +116,8 @@ INSTALLED_APPS += [
 MIDDLEWARE += [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "ecgsite.middleware.DomainErrorMiddleware",  # domain refusals -> 404/403/400/409 pages
+    "ecgsite.middleware.DomainErrorMiddleware",  # domain refusals -> 404/403/400/409/410
+    "ecgsite.middleware.UnconfiguredProviderMiddleware",  # /accounts/google/... unset -> 404
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 AUTHENTICATION_BACKENDS = [
@@ -186,6 +189,13 @@ AXES_USERNAME_CALLABLE = "accounts.adapters.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLE_ADMIN = False
+# The client address comes from X-Forwarded-For only when the peer is one of these proxies
+# (addresses or networks, e.g. "127.0.0.1,10.0.0.0/8"); ecgsite.middleware rewrites
+# REMOTE_ADDR once, so django-axes (no django-ipware here), the API's rate limits and the
+# audit trail all key on the same, unspoofable address. Empty: the peer is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_IPWARE_PROXY_COUNT = 0  # if django-ipware is ever installed: REMOTE_ADDR only, as above
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 # Sessions end when the browser closes and, at the latest, SESSION_COOKIE_AGE after login.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -251,6 +261,9 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # Throttles key on REMOTE_ADDR (set from trusted proxies only, TRUSTED_PROXIES above),
+    # never on a client-supplied X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
 # Cross-origin API calls from browser apps (an EHR front end...): only from the origins in
 # CORS_ALLOWED_ORIGINS (comma-separated, default none) and only under /api/. Preflights are
@@ -341,6 +354,9 @@ WAVECARDIO = {
     # Embedded mode (tasks in-process): recordings longer than this are classified in a
     # background thread, the page showing the progress. Production never classifies in web.
     "EAGER_MAX_SECONDS": env.float("WAVECARDIO_EAGER_MAX_SECONDS", default=600.0),
+    # Retention: `manage.py purge_signals` removes stored signal files older than this many
+    # days (results and the audit trail stay); 0 keeps them for good.
+    "RETENTION_DAYS": env.int("WAVECARDIO_RETENTION_DAYS", default=0),
     # Pending for longer than this without a worker starting it: re-queued.
     "PENDING_TIMEOUT_S": env.int("WAVECARDIO_PENDING_TIMEOUT_S", default=900),
     # An outbox row older than this was not delivered: the reconciler sends it again.

@@ -14,6 +14,12 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False  # never block a web worker on inference
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# gunicorn listens on 127.0.0.1 behind the buffering proxy of deploy/nginx.conf: that proxy
+# is the one trusted to say who the client is (TRUSTED_PROXIES, comma-separated).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+# Lockouts, sign-in and API rate limits must be counted once for every process and replica:
+# CACHE_URL (Redis, a database other than the broker's) is required.
+CACHES = {"default": env.cache("CACHE_URL")}
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # --- Monitoring --- probes and scrapes reach the pod directly over the internal network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

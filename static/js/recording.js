@@ -177,15 +177,17 @@
     }, 1500);
   }
 
-  document.getElementById("zoom-reset").addEventListener("click", function () { load(0, null); });
-  if (leadSelect) leadSelect.addEventListener("change", function () {
-    if (plot) { plot.destroy(); plot = null; } // a new plot: its legend names the new lead
-    load(range[0], range[1]);
-    updateScalogram(paper.start, Math.min(duration, paper.start + paper.span()));
-  });
+  if (plotEl) {  // absent once the retention policy removed the signal
+    document.getElementById("zoom-reset").addEventListener("click", function () { load(0, null); });
+    if (leadSelect) leadSelect.addEventListener("change", function () {
+      if (plot) { plot.destroy(); plot = null; } // a new plot: its legend names the new lead
+      load(range[0], range[1]);
+      updateScalogram(paper.start, Math.min(duration, paper.start + paper.span()));
+    });
+  }
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) { if (!window.confirm(form.dataset.confirm)) event.preventDefault(); });
   });
-  load(0, null);
+  if (plotEl) load(0, null);
   poll();
 })();

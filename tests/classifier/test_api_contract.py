@@ -165,7 +165,7 @@ def test_immutable_resources_carry_an_etag_and_answer_304(clinician_client, own,
     url = f"{LIST}{own.pk}/{endpoint}/"
     first = clinician_client.get(url)
     assert first.status_code == 200
-    assert first["Cache-Control"] == "private, no-cache"
+    assert first["Cache-Control"] == "private, no-store"
     etag = first["ETag"]
     if endpoint == "file":
         assert etag == f'"{own.sha256}"'

@@ -17,7 +17,7 @@ LIST = "/api/v1/recordings/"
 
 def post_file(client, path, **fields):
     with open(path, "rb") as handle:
-        return client.post(LIST, {"file": handle, **fields})
+        return client.post(LIST, {"file": handle, "sampling_rate_hz": 128, **fields})
 
 
 def test_the_api_answers_200_with_the_existing_recording(clinician_client, recording_path):
@@ -72,9 +72,9 @@ def test_after_a_deletion_the_file_is_new_again(clinician_client, recording_path
 
 
 def test_a_failed_prediction_is_retried_for_a_duplicate(clinician, recording_path):
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
+    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128)
     recording.predictions.update(status=Prediction.Status.FAILED, error="worker lost")
-    outcome = services.recording_upload(owner=clinician, upload=upload_of(recording_path))
+    outcome = services.recording_upload(owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128)
     assert outcome.duplicate
     assert outcome.recording.pk == recording.pk
     assert recording.predictions.get().status == Prediction.Status.DONE  # eager tasks
@@ -93,10 +93,10 @@ def test_an_invalid_file_is_rejected_before_any_duplicate_check(clinician, npy_b
 def test_the_web_upload_redirects_to_the_existing_recording(clinician_client, recording_path):
     url = "/recordings/upload/"
     with open(recording_path, "rb") as handle:
-        first = clinician_client.post(url, {"file": handle})
+        first = clinician_client.post(url, {"file": handle, "sampling_rate_hz": 128})
     assert first.status_code == 302
     with open(recording_path, "rb") as handle:
-        again = clinician_client.post(url, {"file": handle}, follow=True)
+        again = clinician_client.post(url, {"file": handle, "sampling_rate_hz": 128}, follow=True)
     assert again.redirect_chain[-1][0] == first["Location"]
     assert "You uploaded this file before" in again.content.decode()
     assert Recording.objects.count() == 1

@@ -49,6 +49,7 @@ def test_upload_form_takes_patient_details(clinician_client, recording_path):
         reverse("classifier:recording_upload"),
         {
             "file": SimpleUploadedFile("r.npy", recording_path.read_bytes()),
+            "sampling_rate_hz": 128,
             "patient_ref": "MRN-0042",
             "acquired_at": "2026-03-04T08:15",
             "patient_sex": "female",
@@ -68,6 +69,7 @@ def test_upload_form_refuses_bad_details_and_stores_nothing(clinician_client, re
         reverse("classifier:recording_upload"),
         {
             "file": SimpleUploadedFile("r.npy", recording_path.read_bytes()),
+            "sampling_rate_hz": 128,
             "patient_ref": "MRN 42",
         },
     )
@@ -80,6 +82,7 @@ def test_api_upload_and_owner_patch(clinician_client, recording_path, other_clin
         "/api/v1/recordings/",
         {
             "file": SimpleUploadedFile("r.npy", recording_path.read_bytes()),
+            "sampling_rate_hz": 128,
             "patient_ref": "PSN-7",
             "acquired_at": "2026-03-04T08:15:00Z",
             "patient_sex": "male",
@@ -161,6 +164,7 @@ def test_header_details_go_through_the_service(clinician, recording_path):
     recording = services.recording_create(
         owner=clinician,
         upload=SimpleUploadedFile("r.npy", recording_path.read_bytes()),
+        sampling_rate_hz=128,
         patient=details,
     )
     assert (recording.patient_ref, recording.patient_sex) == ("EDF-PAT-1", "male")

@@ -78,7 +78,7 @@ def queued(monkeypatch):
 
 
 def stored_pending(clinician, recording_path, queued) -> Prediction:
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
+    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128)
     prediction = recording.predictions.get()
     assert prediction.status == Prediction.Status.PENDING
     return prediction
@@ -124,7 +124,7 @@ def test_the_result_page_shows_the_reason(client, clinician, recording_path, que
 
 
 def test_a_finished_prediction_is_not_run_again(clinician, recording_path):
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path))
+    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128)
     done = recording.predictions.get()
     assert done.status == Prediction.Status.DONE and done.attempts == 1
     assert services.prediction_run(done.pk).attempts == 1
@@ -169,6 +169,32 @@ def test_the_task_is_sent_with_limits_sized_from_the_recording(clinician, record
     (args, options) = queued[-1]
     assert args == (prediction.pk,)
     assert (options["soft_time_limit"], options["time_limit"]) == (122, 152)
+
+
+def test_a_prediction_killed_at_its_hard_limit_is_failed_with_the_reason(
+    client, scrape_token, clinician, recording_path, queued
+):
+    from celery.exceptions import TimeLimitExceeded
+    from celery.signals import task_failure
+
+    prediction = stored_pending(clinician, recording_path, queued)
+    Prediction.objects.filter(pk=prediction.pk).update(status=Prediction.Status.RUNNING)
+    before = value(scrape(client), "wavecardio_prediction_failures_total", reason="time_limit")
+    task_failure.send(
+        sender=tasks.predict_recording,
+        task_id="t",
+        exception=TimeLimitExceeded(152),
+        args=[prediction.pk],
+        kwargs={},
+        traceback=None,
+        einfo=None,
+    )
+    stored = Prediction.objects.get(pk=prediction.pk)
+    assert stored.status == Prediction.Status.FAILED
+    assert "took longer than the 122 s allowed" in stored.error
+    after = value(scrape(client), "wavecardio_prediction_failures_total", reason="time_limit")
+    assert after - before == 1  # counted once
+    assert AuditEvent.objects.get(action=Action.PREDICTION_FAILED).outcome == "failure"
 
 
 def test_database_errors_are_retried_with_a_backoff_that_outlasts_a_restart():
@@ -254,6 +280,18 @@ def test_the_reconcile_command_prints_what_it_did(clinician, recording_path, que
     }
 
 
+def test_the_beat_task_reconciles(clinician, recording_path, queued):
+    prediction = stored_pending(clinician, recording_path, queued)
+    Prediction.objects.filter(pk=prediction.pk).update(
+        status=Prediction.Status.RUNNING, attempts=1, deadline=later(-1)
+    )
+    assert tasks.reconcile_predictions.apply().get() == {
+        "redispatched": [],
+        "requeued": [prediction.pk],
+        "abandoned": [],
+    }
+
+
 def test_the_reconciler_runs_each_minute_under_celery_beat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["reconcile-predictions"]
     assert entry["task"] == tasks.reconcile_predictions.name
@@ -268,7 +306,7 @@ def test_api_upload_during_a_broker_outage_is_accepted_and_classified_after_it(
 ):
     client.force_login(clinician)
     with open(recording_path, "rb") as handle:
-        response = client.post("/api/v1/recordings/", {"file": handle})
+        response = client.post("/api/v1/recordings/", {"file": handle, "sampling_rate_hz": 128})
     assert response.status_code == 202, response.content
     assert response["Location"].endswith(f"/api/v1/recordings/{response.json()['id']}/")
     assert response.json()["prediction"]["status"] == "pending"
@@ -296,7 +334,7 @@ def test_web_upload_during_a_broker_outage_shows_the_recording_queued(
 ):
     client.force_login(clinician)
     response = client.post(
-        reverse("classifier:recording_upload"), {"file": upload_of(recording_path)}
+        reverse("classifier:recording_upload"), {"file": upload_of(recording_path), "sampling_rate_hz": 128}
     )
     recording = Recording.objects.get()
     assert response.status_code == 302
@@ -308,7 +346,7 @@ def test_web_upload_during_a_broker_outage_shows_the_recording_queued(
 def test_an_outage_longer_than_the_retry_delay_keeps_the_row_until_delivery(
     clinician, recording_path, broker_down
 ):
-    services.recording_create(owner=clinician, upload=upload_of(recording_path))
+    services.recording_create(owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128)
     services.predictions_reconcile(now=later(1))
     services.predictions_reconcile(now=later(30))  # long outage: never given up while stored
     row = PredictionOutbox.objects.get()
@@ -325,7 +363,7 @@ def test_dev_mode_classifies_long_recordings_in_a_background_thread(
     settings.WAVECARDIO = {**settings.WAVECARDIO, "EAGER_MAX_SECONDS": 30.0}
     client.force_login(clinician)
     response = client.post(
-        reverse("classifier:recording_upload"), {"file": upload_of(recording_path)}
+        reverse("classifier:recording_upload"), {"file": upload_of(recording_path), "sampling_rate_hz": 128}
     )
     assert response.status_code == 302  # answered before the 60-s recording is classified
     threads = [t for t in threading.enumerate() if t.name.startswith("prediction-")]

@@ -35,6 +35,7 @@ def recording(clinician, recording_path):
     recording = services.recording_create(
         owner=clinician,
         upload=SimpleUploadedFile("nsr.npy", recording_path.read_bytes()),
+        sampling_rate_hz=128,
         patient=patient_details(ref="MRN-0042", sex="female", birth_year=1950),
     )
     OverReadFactory.create(
