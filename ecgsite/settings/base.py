@@ -265,6 +265,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge from the public validator (an outside image the CSP blocks, and a data leak).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,  # request bodies get their own schemas: binary uploads
     "ENUM_NAME_OVERRIDES": {"PredictionStatusEnum": "classifier.models.Prediction.Status"},
 }
