@@ -10,19 +10,48 @@ from classifier.models import ModelVersion, OverRead, Prediction, Recording
 _LIMITS = SignalLimits()
 
 
-_ANSWERS = [*selectors.shipped_classes(), UNCERTAIN]  # the label enum: classes + refusal
+class StrictCharField(serializers.CharField):
+    """A string that is a string: JSON numbers and booleans are refused, not turned to text
+    (form fields are always strings, so forms are unaffected)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonFloatField(serializers.FloatField):
+    """A JSON number: strings ("128") and booleans are refused, as the schema says."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """A JSON true or false: no "yes", 1 or "true" strings."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+ANSWERS = [*selectors.shipped_classes(), UNCERTAIN]  # the label enum: classes + refusal
+CLASSES = ANSWERS[:-1]  # the model's classes (top_class, over-read labels)
 
 
 class PredictionSerializer(serializers.ModelSerializer):
     model_version = serializers.CharField(source="model_version.name")
     # A declared field: DRF moves it off the class, so it never shadows Field.label.
     label = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=_ANSWERS,
+        choices=ANSWERS,
         allow_blank=True,
         help_text="the answer shown: a class, or 'uncertain'; blank until the status is done",
     )
     top_class = serializers.ChoiceField(
-        choices=_ANSWERS[:-1], allow_blank=True, help_text="the most probable class"
+        choices=CLASSES, allow_blank=True, help_text="the most probable class"
     )
     probabilities = serializers.DictField(
         child=serializers.FloatField(min_value=0, max_value=1),
@@ -57,9 +86,13 @@ class PredictionSerializer(serializers.ModelSerializer):
 
 class OverReadSerializer(serializers.ModelSerializer):
     reviewer = serializers.CharField(source="reviewer.get_username", read_only=True)
-    # One of the answering model's classes (its card's); the service checks it.
+    # One of the model's classes (the schema's enum: the shipped card's); the service checks it
+    # against the answering model's own card.
     # (DRF's metaclass moves declared fields off the class: this never shadows Field.label.)
-    label = serializers.CharField(max_length=16)  # type: ignore[assignment]
+    label = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=CLASSES, help_text="the reviewer's reading: one of the model's classes"
+    )
+    comment = StrictCharField(required=False, allow_blank=True, max_length=2000)
 
     class Meta:
         model = OverRead
@@ -73,7 +106,7 @@ class WindowSerializer(serializers.Serializer):
     lead = serializers.IntegerField(help_text="index into the recording's leads")
     start_s = serializers.FloatField()
     end_s = serializers.FloatField()
-    label = serializers.ChoiceField(choices=_ANSWERS)  # type: ignore[assignment]
+    label = serializers.ChoiceField(choices=ANSWERS)  # type: ignore[assignment]
     probabilities = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))
     quality = serializers.ChoiceField(choices=QUALITIES)
 
@@ -237,13 +270,43 @@ class ClassifyRequestSerializer(serializers.Serializer):
         return attrs
 
 
+class ClassifyFileSerializer(ClassifyRequestSerializer):
+    """The multipart form of a classify request: a file, no ``signal``."""
+
+    file = serializers.FileField(help_text=f"ECG recording: {formats_help()}")
+    signal = None  # type: ignore[assignment]
+
+
+class ClassifySignalSerializer(ClassifyRequestSerializer):
+    """The JSON form of a classify request: a signal, no ``file``; JSON types as the schema
+    gives them (a number is not a string, a boolean not 1)."""
+
+    file = None  # type: ignore[assignment]
+    signal = serializers.JSONField(help_text="mV: [..] or [[lead 1], [lead 2]]")
+    sampling_rate_hz = JsonFloatField(
+        required=False,
+        allow_null=True,
+        min_value=_LIMITS.min_sampling_rate_hz,
+        max_value=_LIMITS.max_sampling_rate_hz,
+    )
+    model_version = StrictCharField(required=False, allow_blank=True, default="")
+    windows = JsonBooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if "file" in self.initial_data:
+            raise serializers.ValidationError(
+                {"file": "send a file as multipart/form-data, never inside JSON"}
+            )
+        return attrs
+
+
 class ClassifyResultSerializer(serializers.Serializer):
     """One classified signal: the fields of ``manage.py classify --json``."""
 
     file = serializers.CharField()
     leads = serializers.ListField(child=serializers.CharField())
-    label = serializers.ChoiceField(choices=_ANSWERS)  # type: ignore[assignment]
-    top_class = serializers.ChoiceField(choices=_ANSWERS[:-1])
+    label = serializers.ChoiceField(choices=ANSWERS)  # type: ignore[assignment]
+    top_class = serializers.ChoiceField(choices=CLASSES)
     confidence = serializers.FloatField()
     probabilities = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))
     burden = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))

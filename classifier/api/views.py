@@ -26,9 +26,12 @@ from classifier.api import fhir
 from classifier.api.errors import PROBLEM_JSON
 from classifier.api.idempotency import HEADER_PARAMETER as IDEMPOTENCY_KEY
 from classifier.api.idempotency import idempotent
+from classifier.api.pagination import StrictPageNumberPagination
 from classifier.api.serializers import (
+    ClassifyFileSerializer,
     ClassifyRequestSerializer,
     ClassifyResultSerializer,
+    ClassifySignalSerializer,
     ModelVersionDetailSerializer,
     ModelVersionSerializer,
     OverReadSerializer,
@@ -135,6 +138,7 @@ class RecordingViewSet(
 
     permission_classes = [IsAuthenticated, api_permission(Perm.UPLOAD_RECORDING)]
     parser_classes = [MultiPartParser, FormParser]
+    pagination_class = StrictPageNumberPagination
     lookup_field = "pk"
 
     def get_throttles(self):
@@ -142,7 +146,13 @@ class RecordingViewSet(
             return [*super().get_throttles(), UploadRateThrottle()]
         return super().get_throttles()
 
-    @extend_schema(responses={200: RecordingSerializer(many=True), **problems(400)})
+    @extend_schema(
+        responses={
+            200: RecordingSerializer(many=True),
+            **problems(400),
+            (404, PROBLEM_JSON): OpenApiResponse(ProblemSerializer, "no such page"),
+        }
+    )
     def list(self, request, *args, **kwargs):
         _reject_unknown_parameters(request, {"page"})
         return super().list(request, *args, **kwargs)
@@ -368,16 +378,23 @@ class ClassifyView(APIView):
 
     @extend_schema(
         request={
-            "multipart/form-data": ClassifyRequestSerializer,
-            "application/json": ClassifyRequestSerializer,
+            "multipart/form-data": ClassifyFileSerializer,
+            "application/json": ClassifySignalSerializer,
         },
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: ClassifyResultSerializer, **problems(400, 409, 413, 415)},
+        responses={
+            200: ClassifyResultSerializer,
+            **problems(400, 409, 413, 415),
+            (404, PROBLEM_JSON): OpenApiResponse(ProblemSerializer, "no such model_version"),
+        },
     )
     @idempotent
     def post(self, request):
         services.check_request_size(request.META.get("CONTENT_LENGTH"))
-        body = ClassifyRequestSerializer(data=request.data)
+        as_json = request.content_type.startswith("application/json")
+        body = (ClassifySignalSerializer if as_json else ClassifyRequestSerializer)(
+            data=request.data
+        )
         body.is_valid(raise_exception=True)
         params = body.validated_data
         if "file" in params:
@@ -419,6 +436,20 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_object(self):
         return selectors.model_version_get(self.kwargs["name"])
+
+    @extend_schema(responses={200: ModelVersionSerializer(many=True), **problems()})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={
+            200: ModelVersionDetailSerializer,
+            **problems(),
+            (404, PROBLEM_JSON): OpenApiResponse(ProblemSerializer, "no such model version"),
+        }
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(responses={200: ModelVersionDetailSerializer, **problems(404, 409)})
     @action(detail=False, methods=["get"])

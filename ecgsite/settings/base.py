@@ -268,7 +268,11 @@ SPECTACULAR_SETTINGS = {
     # No badge from the public validator (an outside image the CSP blocks, and a data leak).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,  # request bodies get their own schemas: binary uploads
-    "ENUM_NAME_OVERRIDES": {"PredictionStatusEnum": "classifier.models.Prediction.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "PredictionStatusEnum": "classifier.models.Prediction.Status",
+        "LabelEnum": "classifier.api.serializers.ANSWERS",  # a class or "uncertain"
+        "RhythmClassEnum": "classifier.api.serializers.CLASSES",
+    },
 }
 
 # Celery: without a broker, tasks run in-process (the embedded default). With

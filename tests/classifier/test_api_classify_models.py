@@ -60,7 +60,7 @@ def test_a_json_signal_is_classified(clinician_client):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({}, "non_field_errors"), ({"signal": [0.0] * 2000, "file": "x"}, "file")],  # not a file
+    [({}, "signal"), ({"signal": [0.0] * 2000, "file": "x"}, "file")],  # not a file
 )
 def test_exactly_one_of_file_and_signal(clinician_client, body, field):
     response = clinician_client.post(CLASSIFY, body, content_type="application/json")
