@@ -189,6 +189,14 @@ RULES: list[Rule] = [
     Rule("recording-prediction-status", RECORDING_API),
     Rule("recording-scalogram", RECORDING_API),
     Rule(
+        "recording-fhir",
+        own_other_missing(  # 409: these recordings have no finished prediction to report
+            own=by_role(401, 403, 409, 409, 403, 403, 403),
+            other=by_role(401, 403, 404, 409, 403, 403, 403),
+            missing=by_role(401, 403, 404, 404, 403, 403, 403),
+        ),
+    ),
+    Rule(
         "recording-overread",
         own_other_missing(
             own=by_role(401, 403, 403, 409, 403, 403, 403),  # 409: no prediction to over-read

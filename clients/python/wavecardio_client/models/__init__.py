@@ -1,0 +1,85 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .blank_enum import BlankEnum
+from .classify_file_request import ClassifyFileRequest
+from .classify_result import ClassifyResult
+from .classify_result_burden import ClassifyResultBurden
+from .classify_result_probabilities import ClassifyResultProbabilities
+from .classify_result_quality import ClassifyResultQuality
+from .classify_result_timings_ms import ClassifyResultTimingsMs
+from .classify_signal_request import ClassifySignalRequest
+from .field_error import FieldError
+from .label_enum import LabelEnum
+from .model_version import ModelVersion
+from .model_version_detail import ModelVersionDetail
+from .model_version_detail_card import ModelVersionDetailCard
+from .over_read import OverRead
+from .over_read_request import OverReadRequest
+from .paginated_recording_list import PaginatedRecordingList
+from .prediction import Prediction
+from .prediction_burden import PredictionBurden
+from .prediction_detail import PredictionDetail
+from .prediction_detail_burden import PredictionDetailBurden
+from .prediction_detail_probabilities import PredictionDetailProbabilities
+from .prediction_detail_quality import PredictionDetailQuality
+from .prediction_detail_timings_ms import PredictionDetailTimingsMs
+from .prediction_probabilities import PredictionProbabilities
+from .prediction_quality import PredictionQuality
+from .prediction_status_enum import PredictionStatusEnum
+from .prediction_timings_ms import PredictionTimingsMs
+from .problem import Problem
+from .quality_enum import QualityEnum
+from .recording import Recording
+from .recording_detail import RecordingDetail
+from .recording_status import RecordingStatus
+from .recording_status_status_enum import RecordingStatusStatusEnum
+from .recording_upload_request import RecordingUploadRequest
+from .recording_uploaded import RecordingUploaded
+from .recordings_fhir_retrieve_response_200 import RecordingsFhirRetrieveResponse200
+from .rhythm_class_enum import RhythmClassEnum
+from .signal import Signal
+from .window import Window
+from .window_probabilities import WindowProbabilities
+
+__all__ = (
+    "BlankEnum",
+    "ClassifyFileRequest",
+    "ClassifyResult",
+    "ClassifyResultBurden",
+    "ClassifyResultProbabilities",
+    "ClassifyResultQuality",
+    "ClassifyResultTimingsMs",
+    "ClassifySignalRequest",
+    "FieldError",
+    "LabelEnum",
+    "ModelVersion",
+    "ModelVersionDetail",
+    "ModelVersionDetailCard",
+    "OverRead",
+    "OverReadRequest",
+    "PaginatedRecordingList",
+    "Prediction",
+    "PredictionBurden",
+    "PredictionDetail",
+    "PredictionDetailBurden",
+    "PredictionDetailProbabilities",
+    "PredictionDetailQuality",
+    "PredictionDetailTimingsMs",
+    "PredictionProbabilities",
+    "PredictionQuality",
+    "PredictionStatusEnum",
+    "PredictionTimingsMs",
+    "Problem",
+    "QualityEnum",
+    "Recording",
+    "RecordingDetail",
+    "RecordingsFhirRetrieveResponse200",
+    "RecordingStatus",
+    "RecordingStatusStatusEnum",
+    "RecordingUploaded",
+    "RecordingUploadRequest",
+    "RhythmClassEnum",
+    "Signal",
+    "Window",
+    "WindowProbabilities",
+)
