@@ -80,3 +80,17 @@ def test_the_schema_documents_wait(client):
     operation = schema["paths"]["/api/v1/recordings/{id}/status/"]["get"]
     [wait] = [p for p in operation["parameters"] if p["name"] == "wait"]
     assert wait["schema"]["maximum"] == 30
+
+
+def test_a_long_poll_holds_a_thread_not_a_web_worker(monkeypatch):
+    """deploy/gunicorn.conf.py: threaded workers, and a request timeout above the longest wait."""
+    import runpy
+
+    from classifier.api.serializers import MAX_STATUS_WAIT_S
+    from tests.conftest import REPO
+
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
+    conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
+    assert conf["threads"] >= 4
+    assert conf["timeout"] > MAX_STATUS_WAIT_S + 10
