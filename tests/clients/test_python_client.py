@@ -6,14 +6,12 @@ import filecmp
 import os
 import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 
-from classifier import services, tasks
+from classifier import selectors, services, tasks
 from tests.conftest import REPO
 from tests.factories import ApiTokenFactory
 
@@ -89,19 +87,19 @@ def test_the_client_uploads_polls_and_reads_a_prediction(
     recording_id = upload.parsed.id
     assert upload.headers["Location"].endswith(f"/api/v1/recordings/{recording_id}/")
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        started = time.monotonic()
-        poll = pool.submit(
-            recordings_status_retrieve.sync, recording_id, client=api, wait=20
-        )  # the client long-polls while the worker runs the prediction
-        time.sleep(0.5)
-        [prediction_id] = queued
-        services.prediction_run(prediction_id)
-        status = poll.result(timeout=30)
-        waited_s = time.monotonic() - started
+    naps: list[float] = []
+
+    def worker_finishes_during_the_wait(seconds: float) -> None:
+        naps.append(seconds)
+        if len(naps) == 1:
+            [prediction_id] = queued
+            services.prediction_run(prediction_id)
+
+    monkeypatch.setattr(selectors, "_sleep", worker_finishes_during_the_wait)
+    status = recordings_status_retrieve.sync(recording_id, client=api, wait=20)
     assert isinstance(status, RecordingStatus)
     assert status.status == "done"
-    assert waited_s < 15  # answered when the prediction finished, not after the full wait
+    assert naps == [selectors.STATUS_POLL_INTERVAL_S]  # answered at the next read, not at 20 s
 
     detail = recordings_retrieve.sync(recording_id, client=api)
     assert isinstance(detail, RecordingDetail)
