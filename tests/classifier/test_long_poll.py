@@ -82,7 +82,7 @@ def test_the_schema_documents_wait(client):
     assert wait["schema"]["maximum"] == 30
 
 
-def test_a_long_poll_holds_a_thread_not_a_web_worker(monkeypatch):
+def test_a_long_poll_holds_a_thread_not_a_web_worker(monkeypatch, tmp_path):
     """deploy/gunicorn.conf.py: threaded workers, and a request timeout above the longest wait."""
     import runpy
 
@@ -91,6 +91,8 @@ def test_a_long_poll_holds_a_thread_not_a_web_worker(monkeypatch):
 
     monkeypatch.delenv("GUNICORN_THREADS", raising=False)
     monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
+    # The file sets this default for its workers: restored after the test, never leaked.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
     assert conf["threads"] >= 4
     assert conf["timeout"] > MAX_STATUS_WAIT_S + 10
