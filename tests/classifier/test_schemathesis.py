@@ -86,6 +86,7 @@ def test_schemathesis_finds_nothing(live_server, request, role, tmp_path, ecg_di
         cwd=tmp_path,
         timeout=600,
     )  # fmt: skip
+    print(run.stdout[-1200:])  # the summary, shown with pytest -rP
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-3000:]
     schema = yaml.safe_load((REPO / "docs" / "openapi.yaml").read_text())
     operations = sum(len(methods) for methods in schema["paths"].values())
