@@ -12,7 +12,14 @@ from classifier.core.card import ModelCard, ModelLoadError
 from classifier.core.cwt import ScalogramSpec
 from classifier.core.errors import NotFound
 from classifier.core.model import newest_card, read_card
-from classifier.models import ModelVersion, Prediction, Recording, RecordingQuerySet
+from classifier.models import (
+    ModelVersion,
+    Prediction,
+    Recording,
+    RecordingQuerySet,
+    Webhook,
+    WebhookDelivery,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -273,3 +280,20 @@ def _evaluation_row(method: str, title: str, scores: dict) -> dict:
         "answered_fraction": answered.get("answered_fraction"),
         "accuracy_on_answered": answered.get("accuracy_on_answered", {}),
     }
+
+
+def webhooks_of(user) -> QuerySet[Webhook]:
+    return Webhook.objects.filter(owner=user)
+
+
+def webhook_get(user, webhook_id) -> Webhook:
+    """One of ``user``'s webhooks; NotFound for anyone else's (ids reveal nothing)."""
+    try:
+        return webhooks_of(user).get(pk=int(webhook_id))
+    except (Webhook.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("no such webhook") from exc
+
+
+def webhook_deliveries(user, webhook_id) -> QuerySet[WebhookDelivery]:
+    """The delivery log of one of ``user``'s webhooks, newest first."""
+    return webhook_get(user, webhook_id).deliveries.all()

@@ -11,3 +11,6 @@ recording_stored = Signal()  # recording: a validated upload, its file and row c
 prediction_finished = Signal()  # prediction: status done, committed
 signal_classified = Signal()  # result: a stateless classification (nothing stored)
 prediction_failed = Signal()  # prediction, exception: ended failed (reason in prediction.error)
+webhook_delivery_requested = (
+    Signal()
+)  # delivery: a webhook notification, committed (tasks sends it)

@@ -211,6 +211,11 @@ RULES: list[Rule] = [
     rule("model-version-list", API_UPLOADERS),
     rule("model-version-active", API_UPLOADERS),
     rule("model-version-detail", by_role(401, 403, 404, 404, 403, 403, 403)),  # unknown name
+    # Webhooks: each uploader their own; others' ids answer like missing ones.
+    rule("webhook-list", API_UPLOADERS),
+    rule("webhook-list", by_role(401, 403, 400, 400, 403, 403, 403), "post"),  # no url
+    rule("webhook-detail", by_role(401, 403, 404, 404, 403, 403, 403), "delete"),
+    rule("webhook-deliveries", by_role(401, 403, 404, 404, 403, 403, 403)),
     rule("api-root", signed_in(401, 200)),  # lists endpoints, no data
     rule("api-schema", everyone(200)),  # describes the API, never data
     rule("api-docs", everyone(200)),
@@ -281,6 +286,7 @@ SAMPLE_ARGS = {
     "url": "no-such-page/",
     "name": "no-such-model",
     "change": "activate",
+    "pk": "999999",  # a webhook id nobody has
 }
 _CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")

@@ -5,7 +5,14 @@ from classifier import selectors
 from classifier.core.card import UNCERTAIN
 from classifier.core.pipeline import QUALITIES
 from classifier.core.signal import SignalLimits, formats_help
-from classifier.models import ModelVersion, OverRead, Prediction, Recording
+from classifier.models import (
+    ModelVersion,
+    OverRead,
+    Prediction,
+    Recording,
+    Webhook,
+    WebhookDelivery,
+)
 
 _LIMITS = SignalLimits()
 
@@ -340,3 +347,35 @@ class ModelVersionDetailSerializer(ModelVersionSerializer):
     def get_card(self, version) -> dict:
         """The model card as written by training (data, evaluation, limits)."""
         return selectors.card_fields(version)
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Webhook
+        fields = ["id", "url", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(
+        max_length=500,
+        help_text="an HTTPS URL on a host the server allows (WAVECARDIO_WEBHOOK_ALLOWED_HOSTS)",
+    )
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    """The new webhook with its signing secret, shown this once."""
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id", "event", "payload", "status", "attempts", "response_status", "error",
+            "created_at", "last_attempt_at",
+        ]  # fmt: skip
+        read_only_fields = fields

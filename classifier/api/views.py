@@ -6,7 +6,7 @@ import json
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -44,6 +44,10 @@ from classifier.api.serializers import (
     SignalQuerySerializer,
     SignalSerializer,
     StatusQuerySerializer,
+    WebhookCreatedSerializer,
+    WebhookCreateSerializer,
+    WebhookDeliverySerializer,
+    WebhookSerializer,
 )
 from classifier.core import plotting
 from classifier.core.errors import Conflict
@@ -458,3 +462,59 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
         if version is None:
             raise Conflict("no model version is active")
         return Response(ModelVersionDetailSerializer(version).data)
+
+
+_WEBHOOK_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class WebhookViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Webhooks instead of polling: each registered URL receives a signed POST when a
+    prediction of the caller's recordings finishes or fails. The body (``event``,
+    ``recording``, ``status``, ``detail_path``, ``delivery``) holds no clinical content; the
+    header ``X-WaveCardio-Signature: t=<unix time>,v1=<hex>`` is HMAC-SHA256 with the
+    webhook's secret over ``"<t>." + body``. Failed deliveries are retried with backoff (5
+    attempts); every attempt is in the delivery log."""
+
+    permission_classes = [IsAuthenticated, api_permission(Perm.UPLOAD_RECORDING)]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    serializer_class = WebhookSerializer
+    pagination_class = None
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return selectors.webhooks_of(self.request.user)
+
+    @extend_schema(responses={200: WebhookSerializer(many=True), **problems()})
+    def list(self, request, *args, **kwargs):
+        _reject_unknown_parameters(request, set())
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=WebhookCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: WebhookCreatedSerializer, **problems(400, 409, 413, 415)},
+    )
+    @idempotent
+    def create(self, request):
+        body = WebhookCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        webhook = services.webhook_create(
+            owner=request.user, url=body.validated_data["url"], request=request
+        )
+        return Response(WebhookCreatedSerializer(webhook).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[_WEBHOOK_ID], responses={204: None, **problems(404)})
+    def destroy(self, request, *args, **kwargs):
+        services.webhook_delete(owner=request.user, webhook_id=kwargs["pk"], request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[_WEBHOOK_ID],
+        responses={200: WebhookDeliverySerializer(many=True), **problems(404)},
+    )
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        """The delivery log: every notification and its attempts, newest first (at most 100)."""
+        _reject_unknown_parameters(request, set())
+        rows = selectors.webhook_deliveries(request.user, pk)[:100]
+        return Response(WebhookDeliverySerializer(rows, many=True).data)

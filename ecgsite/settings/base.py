@@ -313,6 +313,10 @@ WAVECARDIO = {
     "MAX_UPLOAD_BYTES": env.int("WAVECARDIO_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024),
     # POST /api/v1/classify/ runs in the web process: bounded to short recordings.
     "MAX_STATELESS_SECONDS": env.float("WAVECARDIO_MAX_STATELESS_SECONDS", default=300.0),
+    # Webhooks (POST /api/v1/webhooks/): only HTTPS URLs on these hosts (default none: off),
+    # so the server never calls an address an administrator did not allow.
+    "WEBHOOK_ALLOWED_HOSTS": env.list("WAVECARDIO_WEBHOOK_ALLOWED_HOSTS", default=[]),
+    "WEBHOOK_ALLOW_HTTP": env.bool("WAVECARDIO_WEBHOOK_ALLOW_HTTP", default=False),
     # Bearer-token failures per client address and minute before 429s.
     "FAILED_AUTH_PER_MINUTE": env.int("WAVECARDIO_FAILED_AUTH_PER_MINUTE", default=20),
 }

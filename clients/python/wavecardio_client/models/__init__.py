@@ -38,6 +38,11 @@ from .recording_uploaded import RecordingUploaded
 from .recordings_fhir_retrieve_response_200 import RecordingsFhirRetrieveResponse200
 from .rhythm_class_enum import RhythmClassEnum
 from .signal import Signal
+from .webhook import Webhook
+from .webhook_create_request import WebhookCreateRequest
+from .webhook_created import WebhookCreated
+from .webhook_delivery import WebhookDelivery
+from .webhook_delivery_status_enum import WebhookDeliveryStatusEnum
 from .window import Window
 from .window_probabilities import WindowProbabilities
 
@@ -80,6 +85,11 @@ __all__ = (
     "RecordingUploadRequest",
     "RhythmClassEnum",
     "Signal",
+    "Webhook",
+    "WebhookCreated",
+    "WebhookCreateRequest",
+    "WebhookDelivery",
+    "WebhookDeliveryStatusEnum",
     "Window",
     "WindowProbabilities",
 )
