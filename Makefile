@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= ecgsite.settings.dev
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: faults run install install-dev system-tools migrate screenshots test test-fast test-services lint format schema bench train evaluate train-legacy vendor clean backup restore
+.PHONY: faults run install install-dev system-tools migrate screenshots test test-fast test-services lint format schema client bench train evaluate train-legacy vendor clean backup restore
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -34,13 +34,15 @@ install-dev: $(VENV)/.installed-dev
 
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-system-tools:  ## Debian's chromium (browser tests), promtool (alert rule tests), pdftoppm (PDF test), when missing
+system-tools:  ## Debian's chromium (browser tests), promtool (alert rule tests), pdftoppm (PDF test), curl + jq (README's examples), when missing
 	@test -x $(CHROMIUM) || { echo "Installing Debian chromium"; $(APT) update -qq && \
 	  $(APT) install -y -qq chromium chromium-driver >/dev/null; }
 	@command -v promtool >/dev/null || { echo "Installing Debian prometheus (promtool)"; \
 	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends prometheus >/dev/null; }
 	@command -v pdftoppm >/dev/null || { echo "Installing Debian poppler-utils (pdftoppm)"; \
 	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends poppler-utils >/dev/null; }
+	@command -v curl >/dev/null && command -v jq >/dev/null || { echo "Installing curl and jq"; \
+	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends curl jq >/dev/null; }
 
 migrate: install
 	mkdir -p var
@@ -80,6 +82,13 @@ format: install-dev
 schema: install-dev  ## regenerate docs/openapi.yaml (a test fails when it drifts from the code)
 	DJANGO_SETTINGS_MODULE=ecgsite.settings.test $(PY) manage.py spectacular --validate \
 	  --fail-on-warn --file docs/openapi.yaml
+
+CLIENT_GENERATE = PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/openapi-python-client generate \
+	  --path docs/openapi.yaml --meta pdm --config clients/openapi-python-client.yaml \
+	  --overwrite --fail-on-warning
+
+client: install-dev  ## regenerate the Python client in clients/python/ from docs/openapi.yaml
+	$(CLIENT_GENERATE) --output-path clients/python
 
 bench: install-dev
 	$(PY) -m bench

@@ -75,6 +75,8 @@ class Action:
     MODEL_VERSION_SHADOWED = "model_version_shadowed"
     TOKEN_CREATED = "api_token_created"  # noqa: S105 (an action name, not a secret)
     TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_DELETED = "webhook_deleted"
     ACCESS_DENIED = "access_denied"
     AUDIT_VIEWED = "audit_viewed"
     AUDIT_EXPORTED = "audit_exported"

@@ -32,6 +32,8 @@ from classifier.models import (
     Recording,
     RecordingQuerySet,
     RecordingRhythm,
+    Webhook,
+    WebhookDelivery,
 )
 
 logger = logging.getLogger(__name__)
@@ -410,3 +412,20 @@ def _evaluation_row(method: str, title: str, scores: dict) -> dict:
         "answered_fraction": answered.get("answered_fraction"),
         "accuracy_on_answered": answered.get("accuracy_on_answered", {}),
     }
+
+
+def webhooks_of(user) -> QuerySet[Webhook]:
+    return Webhook.objects.filter(owner=user)
+
+
+def webhook_get(user, webhook_id) -> Webhook:
+    """One of ``user``'s webhooks; NotFound for anyone else's (ids reveal nothing)."""
+    try:
+        return webhooks_of(user).get(pk=int(webhook_id))
+    except (Webhook.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("no such webhook") from exc
+
+
+def webhook_deliveries(user, webhook_id) -> QuerySet[WebhookDelivery]:
+    """The delivery log of one of ``user``'s webhooks, newest first."""
+    return webhook_get(user, webhook_id).deliveries.all()

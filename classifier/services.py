@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
+import secrets
+import urllib.error
+import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO, cast
+from urllib.parse import urlsplit
 
 import numpy as np
 from celery.exceptions import SoftTimeLimitExceeded
@@ -65,6 +70,8 @@ from classifier.models import (
     PredictionOutbox,
     Recording,
     RecordingRhythm,
+    Webhook,
+    WebhookDelivery,
 )
 from classifier.selectors import (
     active_model_version,
@@ -75,6 +82,7 @@ from classifier.selectors import (
     patient_recordings,
     recording_get,
     shadow_model_versions,
+    webhook_get,
 )
 
 logger = logging.getLogger(__name__)
@@ -1287,3 +1295,126 @@ def _version_for(actor, name: str) -> ModelVersion:
     if not (allowed(actor, Perm.MANAGE_MODEL_VERSIONS) or allowed(actor, Perm.OVERREAD_PREDICTION)):
         raise PermissionDenied("only admins and reviewers may choose a model version")
     return model_version_get(name)
+
+
+# --- Webhooks: a URL told when a prediction finishes, instead of polling ------------------
+
+MAX_WEBHOOKS_PER_USER = 5
+WEBHOOK_ATTEMPTS = 5  # then the delivery is marked failed (see tasks.deliver_webhook)
+WEBHOOK_TIMEOUT_S = 10
+SIGNATURE_HEADER = "X-WaveCardio-Signature"
+
+
+class WebhookDeliveryFailed(Exception):
+    """One attempt failed; the task retries it with backoff."""
+
+
+def webhook_create(*, owner, url: str, request=None) -> Webhook:
+    """Register ``url`` for ``owner`` (audited). Only HTTPS URLs on an allowed host
+    (WAVECARDIO['WEBHOOK_ALLOWED_HOSTS']); the returned webhook's ``secret`` signs every body
+    and is shown to the caller once."""
+    check(owner, Perm.UPLOAD_RECORDING)
+    parts = urlsplit(url)
+    allowed_schemes = {"https", "http"} if settings.WAVECARDIO["WEBHOOK_ALLOW_HTTP"] else {"https"}
+    if parts.scheme not in allowed_schemes or not parts.hostname:
+        raise InvalidInput(f"url must be an {' or '.join(sorted(allowed_schemes))} URL")
+    if parts.hostname.lower() not in settings.WAVECARDIO["WEBHOOK_ALLOWED_HOSTS"]:
+        raise InvalidInput(
+            "url's host is not one this server may call (an administrator allows hosts with "
+            "WAVECARDIO_WEBHOOK_ALLOWED_HOSTS)"
+        )
+    with transaction.atomic():
+        if Webhook.objects.filter(owner=owner).count() >= MAX_WEBHOOKS_PER_USER:
+            raise Conflict(f"at most {MAX_WEBHOOKS_PER_USER} webhooks: delete one first")
+        webhook = Webhook.objects.create(owner=owner, url=url, secret=secrets.token_hex(32))
+        audit.record(
+            Action.WEBHOOK_CREATED, actor=owner, request=request, target=webhook,
+            details={"url": url},
+        )  # fmt: skip
+    return webhook
+
+
+def webhook_delete(*, owner, webhook_id, request=None) -> None:
+    webhook = webhook_get(owner, webhook_id)
+    with transaction.atomic():
+        audit.record(
+            Action.WEBHOOK_DELETED, actor=owner, request=request, target=webhook,
+            details={"url": webhook.url},
+        )  # fmt: skip
+        webhook.delete()
+
+
+def webhooks_notify(prediction: Prediction, event: str) -> list[WebhookDelivery]:
+    """One delivery per webhook of the recording's owner for a shown prediction's ``event``
+    (queued on commit). The body names the recording and the status only: clinical content
+    is read through the API, where it is audited."""
+    if prediction.is_shadow:
+        return []
+    recording = prediction.recording
+    payload = {
+        "event": event,
+        "recording": str(recording.pk),
+        "status": prediction.status,
+        "detail_path": f"/api/v1/recordings/{recording.pk}/",
+    }
+    deliveries = [
+        WebhookDelivery.objects.create(webhook=webhook, event=event, payload=payload)
+        for webhook in Webhook.objects.filter(owner_id=recording.owner_id)
+    ]
+    for delivery in deliveries:
+        transaction.on_commit(
+            partial(signals.webhook_delivery_requested.send, sender=WebhookDelivery,
+                    delivery=delivery)
+        )  # fmt: skip
+    return deliveries
+
+
+def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``t=<unix time>,v1=<hex HMAC-SHA256 of "<t>." + body>``: the receiver recomputes it
+    with its secret and refuses old timestamps (replays)."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def webhook_deliver(delivery_id: int) -> WebhookDelivery:
+    """One attempt: POST the signed body; 2xx delivers. A failure raises
+    WebhookDeliveryFailed (to be retried) until the last attempt, which marks it failed."""
+    delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
+    if delivery.status != WebhookDelivery.Status.PENDING:
+        return delivery
+    body = json.dumps({"delivery": delivery.pk, **delivery.payload}, sort_keys=True).encode()
+    timestamp = str(int(timezone.now().timestamp()))
+    outgoing = urllib.request.Request(  # noqa: S310 (https, or http where allowed, checked at creation)
+        delivery.webhook.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "WaveCardio-Webhook/1",
+            SIGNATURE_HEADER: webhook_signature(delivery.webhook.secret, timestamp, body),
+        },
+    )
+    delivery.attempts += 1
+    delivery.last_attempt_at = timezone.now()
+    try:
+        with urllib.request.urlopen(outgoing, timeout=WEBHOOK_TIMEOUT_S) as answer:  # noqa: S310
+            delivery.response_status = answer.status
+        delivery.status = WebhookDelivery.Status.DELIVERED
+        delivery.error = ""
+    except urllib.error.HTTPError as exc:
+        delivery.response_status, delivery.error = exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        delivery.response_status, delivery.error = None, str(exc)[:500]
+    if (
+        delivery.status != WebhookDelivery.Status.DELIVERED
+        and delivery.attempts >= WEBHOOK_ATTEMPTS
+    ):
+        delivery.status = WebhookDelivery.Status.FAILED
+    delivery.save()
+    logger.info(
+        "webhook_attempt delivery=%s status=%s attempts=%s response=%s",
+        delivery.pk, delivery.status, delivery.attempts, delivery.response_status,
+    )  # fmt: skip
+    if delivery.status == WebhookDelivery.Status.PENDING:
+        raise WebhookDeliveryFailed(delivery.error)
+    return delivery

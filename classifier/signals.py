@@ -15,3 +15,6 @@ prediction_failed = Signal()  # prediction, exception: ended failed (reason in p
 # it to the queue again; a give-up is a prediction_failed with exception PredictionAbandoned.
 prediction_requeued = Signal()
 rhythm_requested = Signal()  # recording: its heart rhythm is missing (classifier.tasks queues it)
+webhook_delivery_requested = (
+    Signal()
+)  # delivery: a webhook notification, committed (tasks sends it)

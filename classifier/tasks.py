@@ -98,6 +98,32 @@ def fail_on_hard_time_limit(sender=None, exception=None, args=None, **kwargs) ->
         services.prediction_hard_time_limit(args[0])
 
 
+@shared_task(
+    autoretry_for=(services.WebhookDeliveryFailed,),
+    retry_backoff=30,  # 30 s, 60 s, 120 s, 240 s between the attempts
+    retry_backoff_max=3600,
+    retry_jitter=False,
+    max_retries=services.WEBHOOK_ATTEMPTS - 1,
+)
+def deliver_webhook(delivery_id: int) -> str:
+    return services.webhook_deliver(delivery_id).status
+
+
+@receiver(signals.webhook_delivery_requested, dispatch_uid="tasks_queue_webhook")
+def queue_webhook(sender, delivery, **kwargs) -> None:
+    deliver_webhook.delay(delivery.pk)
+
+
+@receiver(signals.prediction_finished, dispatch_uid="tasks_webhooks_finished")
+def notify_finished(sender, prediction, **kwargs) -> None:
+    services.webhooks_notify(prediction, "prediction.finished")
+
+
+@receiver(signals.prediction_failed, dispatch_uid="tasks_webhooks_failed")
+def notify_failed(sender, prediction, **kwargs) -> None:
+    services.webhooks_notify(prediction, "prediction.failed")
+
+
 @worker_process_init.connect
 def load_active_model(**kwargs) -> None:
     """Each worker process loads and warms the active model before its first task, so no

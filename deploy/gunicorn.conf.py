@@ -19,6 +19,9 @@ wsgi_app = "ecgsite.wsgi:application"
 # sending one header line per second ties up nginx, never a gunicorn worker.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+# Threads per worker (gthread): a client long-polling GET .../status/?wait= (at most 30 s,
+# idle between its small reads) holds one thread, not a whole worker.
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))  # bounds slow leaks

@@ -25,7 +25,9 @@ from tests.factories import UserFactory
 user = UserFactory(roles=[Role.CLINICIAN])
 for path in {paths!r}:
     with open(path, "rb") as handle:
-        services.recording_create(owner=user, upload=SimpleUploadedFile(path, handle.read()))
+        services.recording_create(
+            owner=user, upload=SimpleUploadedFile(path, handle.read()), sampling_rate_hz=128
+        )
 """
 
 
@@ -128,7 +130,9 @@ def test_postgresql_backup_restores_into_a_fresh_database(
     user = UserFactory(roles=[Role.CLINICIAN])
     for path in (recording_path, lead_off_path):
         services.recording_create(
-            owner=user, upload=SimpleUploadedFile(path.name, path.read_bytes())
+            owner=user,
+            upload=SimpleUploadedFile(path.name, path.read_bytes()),
+            sampling_rate_hz=128,
         )
     base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
     source = app_env(f"{base}/{connection.settings_dict['NAME']}", test_media_root)

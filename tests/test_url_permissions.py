@@ -241,6 +241,14 @@ RULES: list[Rule] = [
     Rule("recording-fhir", RECORDING_API_NO_PREDICTION),
     Rule("recording-windows", RECORDING_API_NO_PREDICTION),
     Rule(
+        "recording-fhir",
+        own_other_missing(  # 409: these recordings have no finished prediction to report
+            own=by_role(401, 403, 409, 409, 403, 403, 403),
+            other=by_role(401, 403, 404, 409, 403, 403, 403),
+            missing=by_role(401, 403, 404, 404, 403, 403, 403),
+        ),
+    ),
+    Rule(
         "recording-overread",
         own_other_missing(
             own=by_role(401, 403, 403, 409, 403, 403, 403),  # 409: no prediction to over-read
@@ -255,6 +263,11 @@ RULES: list[Rule] = [
     rule("model-version-list", API_UPLOADERS),
     rule("model-version-active", API_UPLOADERS),
     rule("model-version-detail", by_role(401, 403, 404, 404, 403, 403, 403)),  # unknown name
+    # Webhooks: each uploader their own; others' ids answer like missing ones.
+    rule("webhook-list", API_UPLOADERS),
+    rule("webhook-list", by_role(401, 403, 400, 400, 403, 403, 403), "post"),  # no url
+    rule("webhook-detail", by_role(401, 403, 404, 404, 403, 403, 403), "delete"),
+    rule("webhook-deliveries", by_role(401, 403, 404, 404, 403, 403, 403)),
     rule("api-root", signed_in(401, 200)),  # lists endpoints, no data
     rule("api-schema", everyone(200)),  # describes the API, never data
     rule("api-docs", everyone(200)),
@@ -328,6 +341,7 @@ SAMPLE_ARGS = {
     "patient_ref": "MRN-1",
     "uidb64": "MQ",
     "token": "no-such-token",
+    "pk": "999999",  # a webhook id nobody has
 }
 _CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")

@@ -8,7 +8,15 @@ from classifier.core.formats import formats_help
 from classifier.core.patient import PATIENT_REF_HELP, PATIENT_REF_MAX_LENGTH, SEXES, patient_details
 from classifier.core.pipeline import QUALITIES
 from classifier.core.signal import SignalLimits
-from classifier.models import ModelVersion, OverRead, OverReadAmendment, Prediction, Recording
+from classifier.models import (
+    ModelVersion,
+    OverRead,
+    OverReadAmendment,
+    Prediction,
+    Recording,
+    Webhook,
+    WebhookDelivery,
+)
 
 _LIMITS = SignalLimits()
 _RATE_HELP = (
@@ -18,19 +26,48 @@ _RATE_HELP = (
 )
 
 
-_ANSWERS = [*selectors.shipped_classes(), UNCERTAIN]  # the label enum: classes + refusal
+class StrictCharField(serializers.CharField):
+    """A string that is a string: JSON numbers and booleans are refused, not turned to text
+    (form fields are always strings, so forms are unaffected)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonFloatField(serializers.FloatField):
+    """A JSON number: strings ("128") and booleans are refused, as the schema says."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """A JSON true or false: no "yes", 1 or "true" strings."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+ANSWERS = [*selectors.shipped_classes(), UNCERTAIN]  # the label enum: classes + refusal
+CLASSES = ANSWERS[:-1]  # the model's classes (top_class, over-read labels)
 
 
 class PredictionSerializer(serializers.ModelSerializer):
     model_version = serializers.CharField(source="model_version.name")
     # A declared field: DRF moves it off the class, so it never shadows Field.label.
     label = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=_ANSWERS,
+        choices=ANSWERS,
         allow_blank=True,
         help_text="the answer shown: a class, or 'uncertain'; blank until the status is done",
     )
     top_class = serializers.ChoiceField(
-        choices=_ANSWERS[:-1], allow_blank=True, help_text="the most probable class"
+        choices=CLASSES, allow_blank=True, help_text="the most probable class"
     )
     probabilities = serializers.DictField(
         child=serializers.FloatField(min_value=0, max_value=1),
@@ -80,12 +117,14 @@ class OverReadSerializer(serializers.ModelSerializer):
     amendments that led to it."""
 
     reviewer = serializers.CharField(source="reviewer.get_username", read_only=True)
-    # One of the answering model's classes (its card's) or "non-diagnostic"; the service
-    # checks it. (DRF's metaclass moves declared fields off the class: this never shadows
-    # Field.label.)
-    label = serializers.CharField(  # type: ignore[assignment]
-        max_length=16, help_text="a class of the answering model, or non-diagnostic"
+    # One of the model's classes (the schema's enum: the shipped card's) or "non-diagnostic";
+    # the service checks it against the answering model's own card.
+    # (DRF's metaclass moves declared fields off the class: this never shadows Field.label.)
+    label = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=[*CLASSES, OverRead.NON_DIAGNOSTIC],
+        help_text="the reviewer's reading: one of the model's classes, or non-diagnostic",
     )
+    comment = StrictCharField(required=False, allow_blank=True, max_length=2000)
     signed_at = serializers.DateTimeField(source="created_at", read_only=True)
     amendments = OverReadAmendmentSerializer(many=True, read_only=True)
 
@@ -112,7 +151,7 @@ class WindowSerializer(serializers.Serializer):
     lead = serializers.IntegerField(help_text="index into the recording's leads")
     start_s = serializers.FloatField()
     end_s = serializers.FloatField()
-    label = serializers.ChoiceField(choices=_ANSWERS)  # type: ignore[assignment]
+    label = serializers.ChoiceField(choices=ANSWERS)  # type: ignore[assignment]
     probabilities = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))
     quality = serializers.ChoiceField(choices=QUALITIES)
 
@@ -146,6 +185,8 @@ class PredictionDetailSerializer(PredictionSerializer):
 
 class RecordingSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.get_username", read_only=True)
+    # "" when not given: declared so the schema says so (a read-only model field's enum omits it)
+    patient_sex = serializers.ChoiceField(choices=["", *SEXES], read_only=True)
     overread_status = serializers.SerializerMethodField(
         help_text="of the shown prediction: not_ready (no finished result), awaiting, signed "
         "(by at least one reviewer), amended (a signed over-read was changed since)",
@@ -397,13 +438,58 @@ class ClassifyRequestSerializer(serializers.Serializer):
         return attrs
 
 
+class ClassifyFileSerializer(ClassifyRequestSerializer):
+    """The multipart form of a classify request: a file, no ``signal``."""
+
+    file = serializers.FileField(help_text=f"ECG recording: {formats_help()}")
+    signal = None  # type: ignore[assignment]
+
+
+class ClassifySignalSerializer(ClassifyRequestSerializer):
+    """The JSON form of a classify request: a signal, no ``file``; JSON types as the schema
+    gives them (a number is not a string, a boolean not 1)."""
+
+    file = None  # type: ignore[assignment]
+    signal = serializers.JSONField(help_text="mV: [..] or [[lead 1], [lead 2]]")
+    sampling_rate_hz = JsonFloatField(
+        required=False,
+        allow_null=True,
+        min_value=_LIMITS.min_sampling_rate_hz,
+        max_value=_LIMITS.max_sampling_rate_hz,
+    )
+    model_version = StrictCharField(required=False, allow_blank=True, default="")
+    windows = JsonBooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if "file" in self.initial_data:
+            raise serializers.ValidationError(
+                {"file": "send a file as multipart/form-data, never inside JSON"}
+            )
+        return attrs
+
+
+class RecordingHeaderSerializer(serializers.Serializer):
+    """Patient and acquisition details a file's header carries (EDF+, WFDB); null if none."""
+
+    patient_id = serializers.CharField(allow_null=True)
+    start = serializers.DateTimeField(allow_null=True)
+    sex = serializers.CharField(allow_null=True)
+    birth_year = serializers.IntegerField(allow_null=True)
+    annotations = serializers.IntegerField(
+        allow_null=True, help_text="reference annotations that came with it (WFDB .atr)"
+    )
+
+
 class ClassifyResultSerializer(serializers.Serializer):
     """One classified signal: the fields of ``manage.py classify --json``."""
 
     file = serializers.CharField()
+    format = serializers.CharField(help_text="the reader that read the file (npy, edf, wfdb...)")
+    sampling_rate_hz = serializers.FloatField(help_text="the rate it was recorded at")
+    header = RecordingHeaderSerializer(help_text="what the file's own header says, if anything")
     leads = serializers.ListField(child=serializers.CharField())
-    label = serializers.ChoiceField(choices=_ANSWERS)  # type: ignore[assignment]
-    top_class = serializers.ChoiceField(choices=_ANSWERS[:-1])
+    label = serializers.ChoiceField(choices=ANSWERS)  # type: ignore[assignment]
+    top_class = serializers.ChoiceField(choices=CLASSES)
     confidence = serializers.FloatField()
     probabilities = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))
     burden = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))
@@ -437,3 +523,35 @@ class ModelVersionDetailSerializer(ModelVersionSerializer):
     def get_card(self, version) -> dict:
         """The model card as written by training (data, evaluation, limits)."""
         return selectors.card_fields(version)
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Webhook
+        fields = ["id", "url", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(
+        max_length=500,
+        help_text="an HTTPS URL on a host the server allows (WAVECARDIO_WEBHOOK_ALLOWED_HOSTS)",
+    )
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    """The new webhook with its signing secret, shown this once."""
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id", "event", "payload", "status", "attempts", "response_status", "error",
+            "created_at", "last_attempt_at",
+        ]  # fmt: skip
+        read_only_fields = fields

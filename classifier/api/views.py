@@ -7,12 +7,11 @@ from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -28,9 +27,12 @@ from classifier.api import fhir
 from classifier.api.errors import PROBLEM_JSON
 from classifier.api.idempotency import HEADER_PARAMETER as IDEMPOTENCY_KEY
 from classifier.api.idempotency import idempotent
+from classifier.api.pagination import StrictPageNumberPagination
 from classifier.api.serializers import (
+    ClassifyFileSerializer,
     ClassifyRequestSerializer,
     ClassifyResultSerializer,
+    ClassifySignalSerializer,
     ModelVersionDetailSerializer,
     ModelVersionSerializer,
     OverReadAmendSerializer,
@@ -45,6 +47,10 @@ from classifier.api.serializers import (
     SignalQuerySerializer,
     SignalSerializer,
     StatusQuerySerializer,
+    WebhookCreatedSerializer,
+    WebhookCreateSerializer,
+    WebhookDeliverySerializer,
+    WebhookSerializer,
     WindowPageSerializer,
     WindowQuerySerializer,
     WindowSerializer,
@@ -120,7 +126,7 @@ def _span_query(request, duration_s: float, n_leads: int, min_span_s: float = 0.
     return params
 
 
-class WindowPagination(PageNumberPagination):
+class WindowPagination(StrictPageNumberPagination):
     """Per-window results in pages: a 48-h 3-lead recording has ~65,000 windows."""
 
     page_size = 500
@@ -143,7 +149,7 @@ def _with_cache_headers(response: HttpResponseBase, etag: str) -> HttpResponseBa
     return response
 
 
-class RecordingPagination(PageNumberPagination):
+class RecordingPagination(StrictPageNumberPagination):
     """``page_size`` is validated (1 to MAX_PAGE_SIZE) by RecordingFilter before this runs."""
 
     page_size = 50  # the API's default since v1; the web history shows DEFAULT_PAGE_SIZE
@@ -161,6 +167,9 @@ class RecordingViewSet(
 
     permission_classes = [IsAuthenticated, api_permission(Perm.UPLOAD_RECORDING)]
     parser_classes = [MultiPartParser, FormParser]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RecordingFilter
+    pagination_class = RecordingPagination
     lookup_field = "pk"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -174,11 +183,13 @@ class RecordingViewSet(
             return [*super().get_throttles(), UploadRateThrottle()]
         return super().get_throttles()
 
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = RecordingFilter
-    pagination_class = RecordingPagination
-
-    @extend_schema(responses={200: RecordingSerializer(many=True), **problems(400)})
+    @extend_schema(
+        responses={
+            200: RecordingSerializer(many=True),
+            **problems(400),
+            (404, PROBLEM_JSON): OpenApiResponse(ProblemSerializer, "no such page"),
+        }
+    )
     def list(self, request, *args, **kwargs):
         """The recordings the caller may see, filtered, sorted and paged (summaries: no
         per-window results). Invalid or unknown parameters answer 400."""
@@ -271,6 +282,8 @@ class RecordingViewSet(
         "their value, null or an empty string clears one.",
     )
     def partial_update(self, request, *args, **kwargs):
+        if not hasattr(request.data, "items"):  # JSON null, a list, a number...
+            raise ValidationError("send an object of patient fields")
         fields = set(PatientSerializer().fields)
         unknown = sorted(set(request.data) - fields)
         if unknown:
@@ -521,16 +534,23 @@ class ClassifyView(APIView):
 
     @extend_schema(
         request={
-            "multipart/form-data": ClassifyRequestSerializer,
-            "application/json": ClassifyRequestSerializer,
+            "multipart/form-data": ClassifyFileSerializer,
+            "application/json": ClassifySignalSerializer,
         },
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: ClassifyResultSerializer, **problems(400, 409, 413, 415)},
+        responses={
+            200: ClassifyResultSerializer,
+            **problems(400, 409, 413, 415),
+            (404, PROBLEM_JSON): OpenApiResponse(ProblemSerializer, "no such model_version"),
+        },
     )
     @idempotent
     def post(self, request):
         services.check_request_size(request.META.get("CONTENT_LENGTH"))
-        body = ClassifyRequestSerializer(data=request.data)
+        as_json = request.content_type.startswith("application/json")
+        body = (ClassifySignalSerializer if as_json else ClassifyRequestSerializer)(
+            data=request.data
+        )
         body.is_valid(raise_exception=True)
         params = body.validated_data
         if "file" in params:
@@ -573,6 +593,20 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         return selectors.model_version_get(self.kwargs["name"])
 
+    @extend_schema(responses={200: ModelVersionSerializer(many=True), **problems()})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={
+            200: ModelVersionDetailSerializer,
+            **problems(),
+            (404, PROBLEM_JSON): OpenApiResponse(ProblemSerializer, "no such model version"),
+        }
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
     @extend_schema(responses={200: ModelVersionDetailSerializer, **problems(404, 409)})
     @action(detail=False, methods=["get"])
     def active(self, request):
@@ -580,3 +614,59 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
         if version is None:
             raise Conflict("no model version is active")
         return Response(ModelVersionDetailSerializer(version).data)
+
+
+_WEBHOOK_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class WebhookViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Webhooks instead of polling: each registered URL receives a signed POST when a
+    prediction of the caller's recordings finishes or fails. The body (``event``,
+    ``recording``, ``status``, ``detail_path``, ``delivery``) holds no clinical content; the
+    header ``X-WaveCardio-Signature: t=<unix time>,v1=<hex>`` is HMAC-SHA256 with the
+    webhook's secret over ``"<t>." + body``. Failed deliveries are retried with backoff (5
+    attempts); every attempt is in the delivery log."""
+
+    permission_classes = [IsAuthenticated, api_permission(Perm.UPLOAD_RECORDING)]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    serializer_class = WebhookSerializer
+    pagination_class = None
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return selectors.webhooks_of(self.request.user)
+
+    @extend_schema(responses={200: WebhookSerializer(many=True), **problems()})
+    def list(self, request, *args, **kwargs):
+        _reject_unknown_parameters(request, set())
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=WebhookCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: WebhookCreatedSerializer, **problems(400, 409, 413, 415)},
+    )
+    @idempotent
+    def create(self, request):
+        body = WebhookCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        webhook = services.webhook_create(
+            owner=request.user, url=body.validated_data["url"], request=request
+        )
+        return Response(WebhookCreatedSerializer(webhook).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[_WEBHOOK_ID], responses={204: None, **problems(404)})
+    def destroy(self, request, *args, **kwargs):
+        services.webhook_delete(owner=request.user, webhook_id=kwargs["pk"], request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[_WEBHOOK_ID],
+        responses={200: WebhookDeliverySerializer(many=True), **problems(404)},
+    )
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        """The delivery log: every notification and its attempts, newest first (at most 100)."""
+        _reject_unknown_parameters(request, set())
+        rows = selectors.webhook_deliveries(request.user, pk)[:100]
+        return Response(WebhookDeliverySerializer(rows, many=True).data)

@@ -110,6 +110,9 @@ class ClassificationResult:
     def report_fields(self, signal: EcgSignal, *, with_windows: bool = False) -> dict:
         """What the CLI prints and the stateless API returns for one classified signal."""
         fields = {
+            "format": signal.format,
+            "sampling_rate_hz": signal.original_sampling_rate_hz,
+            "header": signal.metadata.as_dict(),
             "leads": list(signal.lead_names),
             **self.answer_fields(),
             "model_version": self.model_version,

@@ -284,8 +284,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge from the public validator (an outside image the CSP blocks, and a data leak).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,  # request bodies get their own schemas: binary uploads
-    "ENUM_NAME_OVERRIDES": {"PredictionStatusEnum": "classifier.models.Prediction.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "PredictionStatusEnum": "classifier.models.Prediction.Status",
+        "LabelEnum": "classifier.api.serializers.ANSWERS",  # a class or "uncertain"
+        "RhythmClassEnum": "classifier.api.serializers.CLASSES",
+    },
 }
 
 # Celery: without a broker, tasks run in-process (the embedded default). With
@@ -342,6 +348,10 @@ WAVECARDIO = {
     ),
     # POST /api/v1/classify/ runs in the web process: bounded to short recordings.
     "MAX_STATELESS_SECONDS": env.float("WAVECARDIO_MAX_STATELESS_SECONDS", default=300.0),
+    # Webhooks (POST /api/v1/webhooks/): only HTTPS URLs on these hosts (default none: off),
+    # so the server never calls an address an administrator did not allow.
+    "WEBHOOK_ALLOWED_HOSTS": env.list("WAVECARDIO_WEBHOOK_ALLOWED_HOSTS", default=[]),
+    "WEBHOOK_ALLOW_HTTP": env.bool("WAVECARDIO_WEBHOOK_ALLOW_HTTP", default=False),
     # Bearer-token failures per client address and minute before 429s.
     "FAILED_AUTH_PER_MINUTE": env.int("WAVECARDIO_FAILED_AUTH_PER_MINUTE", default=20),
     # --- Reliability (docs/operations.md) --- A prediction's soft time limit: base plus so

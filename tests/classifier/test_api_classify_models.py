@@ -45,7 +45,7 @@ def test_the_cli_and_the_api_return_the_same_fields(clinician_client, recording_
     cli = json.loads(out.getvalue().splitlines()[0])
     with open(recording_path, "rb") as handle:
         api = clinician_client.post(CLASSIFY, {"file": handle, "sampling_rate_hz": 128}).json()
-    assert set(cli) - {"elapsed_s", "format", "sampling_rate_hz", "header"} == set(api)
+    assert set(cli) - {"elapsed_s"} == set(api)
     for name in ("label", "probabilities", "burden", "n_windows", "leads", "model_version"):
         assert cli[name] == api[name], name
 
@@ -62,7 +62,7 @@ def test_a_json_signal_is_classified(clinician_client):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({}, "non_field_errors"), ({"signal": [0.0] * 2000, "file": "x"}, "file")],  # not a file
+    [({}, "signal"), ({"signal": [0.0] * 2000, "file": "x"}, "file")],  # not a file
 )
 def test_exactly_one_of_file_and_signal(clinician_client, body, field):
     response = clinician_client.post(CLASSIFY, body, content_type="application/json")

@@ -72,9 +72,13 @@ def test_after_a_deletion_the_file_is_new_again(clinician_client, recording_path
 
 
 def test_a_failed_prediction_is_retried_for_a_duplicate(clinician, recording_path):
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128)
+    recording = services.recording_create(
+        owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128
+    )
     recording.predictions.update(status=Prediction.Status.FAILED, error="worker lost")
-    outcome = services.recording_upload(owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128)
+    outcome = services.recording_upload(
+        owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128
+    )
     assert outcome.duplicate
     assert outcome.recording.pk == recording.pk
     assert recording.predictions.get().status == Prediction.Status.DONE  # eager tasks

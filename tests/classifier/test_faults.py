@@ -157,7 +157,9 @@ def test_uploads_while_redis_is_down_are_accepted_and_finish_after_it(
         answers = []
         for _ in range(3):
             with open(recording_path, "rb") as handle:
-                answers.append(client.post("/api/v1/recordings/", {"file": handle, "sampling_rate_hz": 128}))
+                answers.append(
+                    client.post("/api/v1/recordings/", {"file": handle, "sampling_rate_hz": 128})
+                )
         assert [a.status_code for a in answers] == [202, 202, 202]
         ids = [Prediction.objects.get(recording_id=a.json()["id"]).pk for a in answers]
         ids += [upload(clinician, recording_path) for _ in range(2)]

@@ -80,3 +80,19 @@ def test_the_schema_documents_wait(client):
     operation = schema["paths"]["/api/v1/recordings/{id}/status/"]["get"]
     [wait] = [p for p in operation["parameters"] if p["name"] == "wait"]
     assert wait["schema"]["maximum"] == 30
+
+
+def test_a_long_poll_holds_a_thread_not_a_web_worker(monkeypatch, tmp_path):
+    """deploy/gunicorn.conf.py: threaded workers, and a request timeout above the longest wait."""
+    import runpy
+
+    from classifier.api.serializers import MAX_STATUS_WAIT_S
+    from tests.conftest import REPO
+
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
+    # The file sets this default for its workers: restored after the test, never leaked.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
+    assert conf["threads"] >= 4
+    assert conf["timeout"] > MAX_STATUS_WAIT_S + 10

@@ -78,7 +78,9 @@ def queued(monkeypatch):
 
 
 def stored_pending(clinician, recording_path, queued) -> Prediction:
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128)
+    recording = services.recording_create(
+        owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128
+    )
     prediction = recording.predictions.get()
     assert prediction.status == Prediction.Status.PENDING
     return prediction
@@ -124,7 +126,9 @@ def test_the_result_page_shows_the_reason(client, clinician, recording_path, que
 
 
 def test_a_finished_prediction_is_not_run_again(clinician, recording_path):
-    recording = services.recording_create(owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128)
+    recording = services.recording_create(
+        owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128
+    )
     done = recording.predictions.get()
     assert done.status == Prediction.Status.DONE and done.attempts == 1
     assert services.prediction_run(done.pk).attempts == 1
@@ -334,7 +338,8 @@ def test_web_upload_during_a_broker_outage_shows_the_recording_queued(
 ):
     client.force_login(clinician)
     response = client.post(
-        reverse("classifier:recording_upload"), {"file": upload_of(recording_path), "sampling_rate_hz": 128}
+        reverse("classifier:recording_upload"),
+        {"file": upload_of(recording_path), "sampling_rate_hz": 128},
     )
     recording = Recording.objects.get()
     assert response.status_code == 302
@@ -346,7 +351,9 @@ def test_web_upload_during_a_broker_outage_shows_the_recording_queued(
 def test_an_outage_longer_than_the_retry_delay_keeps_the_row_until_delivery(
     clinician, recording_path, broker_down
 ):
-    services.recording_create(owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128)
+    services.recording_create(
+        owner=clinician, upload=upload_of(recording_path), sampling_rate_hz=128
+    )
     services.predictions_reconcile(now=later(1))
     services.predictions_reconcile(now=later(30))  # long outage: never given up while stored
     row = PredictionOutbox.objects.get()
@@ -363,7 +370,8 @@ def test_dev_mode_classifies_long_recordings_in_a_background_thread(
     settings.WAVECARDIO = {**settings.WAVECARDIO, "EAGER_MAX_SECONDS": 30.0}
     client.force_login(clinician)
     response = client.post(
-        reverse("classifier:recording_upload"), {"file": upload_of(recording_path), "sampling_rate_hz": 128}
+        reverse("classifier:recording_upload"),
+        {"file": upload_of(recording_path), "sampling_rate_hz": 128},
     )
     assert response.status_code == 302  # answered before the 60-s recording is classified
     threads = [t for t in threading.enumerate() if t.name.startswith("prediction-")]

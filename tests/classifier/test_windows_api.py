@@ -15,7 +15,9 @@ FIELDS = {"lead", "start_s", "end_s", "label", "probabilities", "quality"}  # CL
 def classified(client, clinician, recording_path):
     client.force_login(clinician)
     with open(recording_path, "rb") as handle:
-        body = client.post(LIST, {"file": handle, "sampling_rate_hz": 128}, format="multipart").json()
+        body = client.post(
+            LIST, {"file": handle, "sampling_rate_hz": 128}, format="multipart"
+        ).json()
     assert body["prediction"]["status"] == "done"
     return body
 

@@ -89,9 +89,6 @@ class Command(BaseCommand):
             return {"file": str(path), "error": str(exc)}
         return {
             "file": str(path),
-            "format": signal.format,
-            "sampling_rate_hz": signal.original_sampling_rate_hz,
-            "header": signal.metadata.as_dict(),
             **result.report_fields(signal, with_windows=with_windows),
             "elapsed_s": round(time.perf_counter() - started, 4),
         }

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from .. import types
+from ..models.over_read_label_enum import OverReadLabelEnum
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="OverReadRequest")
+
+
+@_attrs_define
+class OverReadRequest:
+    """A signed over-read (one per reviewer and prediction), its current reading and the
+    amendments that led to it.
+
+        Attributes:
+            label (OverReadLabelEnum): * `ARR` - ARR
+                * `CHF` - CHF
+                * `NSR` - NSR
+                * `non-diagnostic` - non-diagnostic
+            comment (str | Unset):
+    """
+
+    label: OverReadLabelEnum
+    comment: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        label = self.label.value
+
+        comment = self.comment
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "label": label,
+            }
+        )
+        if comment is not UNSET:
+            field_dict["comment"] = comment
+
+        return field_dict
+
+    def to_multipart(self) -> types.RequestFiles:
+        files: types.RequestFiles = []
+
+        files.append(("label", (None, str(self.label.value).encode(), "text/plain")))
+
+        if not isinstance(self.comment, Unset):
+            files.append(("comment", (None, str(self.comment).encode(), "text/plain")))
+
+        for prop_name, prop in self.additional_properties.items():
+            files.append((prop_name, (None, str(prop).encode(), "text/plain")))
+
+        return files
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        label = OverReadLabelEnum(d.pop("label"))
+
+        comment = d.pop("comment", UNSET)
+
+        over_read_request = cls(
+            label=label,
+            comment=comment,
+        )
+
+        over_read_request.additional_properties = d
+        return over_read_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class OverreadStatusEnum(StrEnum):
+    AMENDED = "amended"
+    AWAITING = "awaiting"
+    NOT_READY = "not_ready"
+    SIGNED = "signed"
+
+    def __str__(self) -> str:
+        return str(self.value)

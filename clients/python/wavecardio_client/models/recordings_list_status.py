@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class RecordingsListStatus(StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+    PENDING = "pending"
+    RUNNING = "running"
+
+    def __str__(self) -> str:
+        return str(self.value)
