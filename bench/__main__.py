@@ -27,7 +27,7 @@ from classifier.training.sources import default_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "RESULTS.md"
-SECTIONS = ("cwt", "e2e", "throughput", "cli", "web", "size", "holter")
+SECTIONS = ("cwt", "e2e", "throughput", "cli", "web", "size", "holter", "windows", "viewer")
 RUNTIMES = ("litert", "keras")  # the served runtime first; Keras for comparison
 N_SAMPLES = 65536
 TARGETS = {  # from issue 5
@@ -41,6 +41,8 @@ TARGETS = {  # from issue 5
     "model_bytes": 2 * 1024 * 1024,
     "holter_s": 15.0,  # issue 15: 24 h, 2 leads at 128 Hz
     "holter_rss_mb": 400.0,
+    "window_bytes_ratio": 5.0,  # issue 15: per-window results stored compactly ...
+    "window_page_ms": 50.0,  # ... and read back fast
 }
 
 
@@ -198,6 +200,10 @@ def measure(args: argparse.Namespace) -> dict:
         }
     if "holter" in args.sections:
         figures.update(holter(rec, card, hours=args.holter_hours))
+    if "windows" in args.sections:
+        figures["window_storage"] = run_stage(
+            "window_storage", n_windows=args.windows, leads=3, runs=args.runs
+        )
     if "web" in args.sections:
         from bench import web
         from bench.stages import _excerpts, _npy_bytes
@@ -383,6 +389,8 @@ def table(figures: dict) -> list[str]:
             ok,
             any_size=True,
         )
+    if storage := figures.get("window_storage"):
+        rows += window_rows(storage)
     if model := figures.get("model"):
         add(
             f"committed model ({figures['card']}, {model['params']} params)",
@@ -408,6 +416,30 @@ def table(figures: dict) -> list[str]:
                 any_size=True,
             )
     return rows
+
+
+def window_rows(storage: dict) -> list[str]:
+    """Per-window results, JSON list of dicts (before) against the compact table (ours)."""
+
+    def ms(stats: dict) -> str:
+        return f"{stats['median_ms']:.1f} ms"
+
+    ratio = storage["json_bytes"] / storage["compact_bytes"]
+    size = f"{storage['windows']:,} windows ({storage['leads']} leads of 8-s windows)"
+    return [
+        f"| stored per-window results, {size} | {storage['json_bytes'] / 1e6:.2f} MB (JSON) "
+        f"| {storage['compact_bytes'] / 1e6:.2f} MB | "
+        f"{ratio:.1f}x smaller | ≥ {TARGETS['window_bytes_ratio']:.0f}x smaller | "
+        f"{_met(ratio >= TARGETS['window_bytes_ratio'])} |",
+        f"| read one API page of 500 of them | {ms(storage['json_page'])} | "
+        f"{ms(storage['compact_page'])} | "
+        f"{storage['json_page']['median_ms'] / storage['compact_page']['median_ms']:.0f}x | "
+        f"< {TARGETS['window_page_ms']:.0f} ms | "
+        f"{_met(storage['compact_page']['median_ms'] < TARGETS['window_page_ms'])} |",
+        f"| read all of them as dicts (the detail API) | {ms(storage['json_all'])} | "
+        f"{ms(storage['compact_all'])} |  |  | n/a |",
+        f"| timeline runs (result page) |  | {ms(storage['compact_runs'])} |  |  | n/a |",
+    ]
 
 
 def report(figures: dict, info: dict, load_after: tuple[float, ...]) -> str:
@@ -444,6 +476,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.sections.discard("web")
         args.samples, args.runs, args.resident_runs, args.batch, args.cli_runs = 8192, 2, 3, 4, 1
         args.holter_hours = 0.25
+        args.windows = 3000
     else:
         args.samples, args.runs, args.resident_runs, args.batch, args.cli_runs = (
             N_SAMPLES,
@@ -453,6 +486,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             5,
         )
         args.holter_hours = 24.0
+        args.windows = 65_000  # issue 15: a 48-h 3-lead recording
     return args
 
 

@@ -19,4 +19,4 @@ class RecordingAdmin(ReadOnlyAdmin):
 @admin.register(Prediction)
 class PredictionAdmin(ReadOnlyAdmin):
     list_display = ["recording", "model_version", "status", "label", "confidence", "is_shadow"]
-    exclude = ["windows"]
+    exclude = ["window_table"]

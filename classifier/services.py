@@ -411,7 +411,7 @@ def prediction_run(prediction_id: int) -> Prediction:
     prediction.status = Prediction.Status.DONE
     for name, value in result.answer_fields().items():
         setattr(prediction, name, value)
-    prediction.windows = result.window_fields()
+    prediction.window_table = result.window_table()
     prediction.finished_at = timezone.now()
     prediction.deadline = None
     with transaction.atomic():

@@ -98,3 +98,12 @@ def test_holter_stages_classify_a_long_file_and_measure_the_reference_reach(ecg_
         recordings=recordings, max_hours=0.1, memory_gb=64.0, budget_s=60.0
     )
     assert [step["minutes"] for step in reach["done"]] == [5.0] and reach["failed"] is None
+
+
+def test_window_storage_stage_compares_json_and_the_compact_table():
+    from bench.stages import window_storage
+
+    figures = window_storage(n_windows=300, leads=3, runs=1)
+    assert figures["windows"] == 300
+    assert figures["compact_bytes"] * 5 < figures["json_bytes"]
+    assert {"json_page", "compact_page", "compact_runs"} <= set(figures)
