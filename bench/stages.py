@@ -304,9 +304,18 @@ def window_storage(*, n_windows: int, leads: int, runs: int) -> dict:
     }
 
 
+def viewer(*, path: str) -> dict:
+    """The viewer's requests on the .npy at ``path``, stored through the service layer
+    (``bench.viewer``: Django set up in this process, a throw-away SQLite database)."""
+    from bench import viewer as viewer_bench
+
+    return viewer_bench.run(path=path)
+
+
 STAGES = {
     f.__name__: f
     for f in (
+        viewer,
         window_storage,
         cwt,
         build_reference_model,
