@@ -5,6 +5,7 @@ from classifier import selectors
 from classifier.core.card import UNCERTAIN
 from classifier.core.pipeline import QUALITIES
 from classifier.core.signal import SignalLimits, formats_help
+from classifier.core.window_table import WindowTable
 from classifier.models import ModelVersion, OverRead, Prediction, Recording
 
 _LIMITS = SignalLimits()
@@ -67,6 +68,17 @@ class OverReadSerializer(serializers.ModelSerializer):
         read_only_fields = ["reviewer", "agrees", "created_at"]
 
 
+class WindowListSerializer(serializers.ListSerializer):
+    """A stored prediction's windows (``core.window_table.WindowTable``) are already the
+    representation below, value for value: given whole, they are not serialized field by
+    field (65,000 windows: seconds of work for nothing)."""
+
+    def to_representation(self, data):
+        if isinstance(data, WindowTable):
+            return list(data)
+        return super().to_representation(data)
+
+
 class WindowSerializer(serializers.Serializer):
     """One analysis window of one lead (the CLI's ``--windows`` gives the same fields)."""
 
@@ -76,6 +88,9 @@ class WindowSerializer(serializers.Serializer):
     label = serializers.ChoiceField(choices=_ANSWERS)  # type: ignore[assignment]
     probabilities = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))
     quality = serializers.ChoiceField(choices=QUALITIES)
+
+    class Meta:
+        list_serializer_class = WindowListSerializer
 
 
 class WindowQuerySerializer(serializers.Serializer):

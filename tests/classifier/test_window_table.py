@@ -186,3 +186,14 @@ def test_the_migration_converts_stored_windows_both_ways(clinician):
         == windows
     )
     MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_the_api_gives_a_stored_table_exactly_as_field_by_field_serialization(two_lead_result):
+    from rest_framework.renderers import JSONRenderer
+
+    from classifier.api.serializers import WindowSerializer
+
+    table = WindowTable(two_lead_result.window_table())
+    whole = WindowSerializer(table, many=True).data  # the stored table, given as it is
+    field_by_field = WindowSerializer(list(table), many=True).data
+    assert JSONRenderer().render(whole) == JSONRenderer().render(field_by_field)
