@@ -20,3 +20,6 @@ class RecordingAdmin(ReadOnlyAdmin):
 class PredictionAdmin(ReadOnlyAdmin):
     list_display = ["recording", "model_version", "status", "label", "confidence", "is_shadow"]
     exclude = ["window_table"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("window_table")  # lists: summaries only

@@ -197,3 +197,17 @@ def test_the_api_gives_a_stored_table_exactly_as_field_by_field_serialization(tw
     whole = WindowSerializer(table, many=True).data  # the stored table, given as it is
     field_by_field = WindowSerializer(list(table), many=True).data
     assert JSONRenderer().render(whole) == JSONRenderer().render(field_by_field)
+
+
+@pytest.mark.django_db
+def test_the_admin_prediction_list_never_loads_the_window_data(client):
+    from tests.factories import PredictionFactory, UserFactory
+
+    PredictionFactory.create(window_table=encode(random_windows(n=30)))
+    admin = UserFactory.create()
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/admin/classifier/prediction/").status_code == 200
+    assert not any("window_table" in query["sql"] for query in queries.captured_queries)
