@@ -211,3 +211,20 @@ def test_the_admin_prediction_list_never_loads_the_window_data(client):
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/admin/classifier/prediction/").status_code == 200
     assert not any("window_table" in query["sql"] for query in queries.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/recordings/", "/api/v1/recordings/"])
+def test_recording_lists_never_load_the_window_data(client, clinician, url):
+    from tests.factories import PredictionFactory
+
+    for _ in range(3):
+        PredictionFactory.create(
+            recording=RecordingFactory.create(owner=clinician),
+            status="done",
+            window_table=encode(random_windows(n=30)),
+        )
+    client.force_login(clinician)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert not any("window_table" in query["sql"] for query in queries.captured_queries)
