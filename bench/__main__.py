@@ -27,7 +27,7 @@ from classifier.training.sources import default_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "RESULTS.md"
-SECTIONS = ("cwt", "e2e", "throughput", "cli", "web", "size", "holter")
+SECTIONS = ("cwt", "e2e", "throughput", "cli", "web", "size", "holter", "windows", "viewer")
 RUNTIMES = ("litert", "keras")  # the served runtime first; Keras for comparison
 N_SAMPLES = 65536
 TARGETS = {  # from issue 5
@@ -41,6 +41,10 @@ TARGETS = {  # from issue 5
     "model_bytes": 2 * 1024 * 1024,
     "holter_s": 15.0,  # issue 15: 24 h, 2 leads at 128 Hz
     "holter_rss_mb": 400.0,
+    "window_bytes_ratio": 5.0,  # issue 15: per-window results stored compactly ...
+    "window_page_ms": 50.0,  # ... and read back fast
+    "first_paint_ms": 1000.0,  # issue 15: a 24-h recording opens in under a second
+    "signal_p95_ms": 200.0,  # ... and the signal endpoint answers any zoom in < 200 ms
 }
 
 
@@ -200,6 +204,15 @@ def measure(args: argparse.Namespace) -> dict:
         }
     if "holter" in args.sections:
         figures.update(holter(rec, card, hours=args.holter_hours))
+    if "viewer" in args.sections:
+        with tempfile.TemporaryDirectory(prefix="wavecardio-viewer-") as folder:
+            path = str(Path(folder) / "holter.npy")
+            run_stage("write_holter", recordings=rec, hours=args.holter_hours, leads=2, path=path)
+            figures["viewer"] = run_stage("viewer", path=path)
+    if "windows" in args.sections:
+        figures["window_storage"] = run_stage(
+            "window_storage", n_windows=args.windows, leads=3, runs=args.runs
+        )
     if "web" in args.sections:
         from bench import web
         from bench.stages import _excerpts, _npy_bytes
@@ -385,6 +398,10 @@ def table(figures: dict) -> list[str]:
             ok,
             any_size=True,
         )
+    if view := figures.get("viewer"):
+        rows += viewer_rows(view)
+    if storage := figures.get("window_storage"):
+        rows += window_rows(storage)
     if model := figures.get("model"):
         add(
             f"committed model ({figures['card']}, {model['params']} params)",
@@ -410,6 +427,57 @@ def table(figures: dict) -> list[str]:
                 any_size=True,
             )
     return rows
+
+
+def viewer_rows(view: dict) -> list[str]:
+    """The viewer on a Holter-length recording stored through the service layer."""
+    size = f"{view['hours']:g}-h {view['leads']}-lead recording"
+    full = view["hours"] >= 24  # the targets' length; --quick runs are smoke only
+    paint, signal = view["first_paint"], view["signal"]
+    paint_ok = paint["total_ms"] < TARGETS["first_paint_ms"] if full else None
+    signal_ok = signal["p95_ms"] < TARGETS["signal_p95_ms"] if full else None
+    spans = ", ".join(
+        f"{name} {stats['p95_ms']:.0f}" for name, stats in view["signal_per_span"].items()
+    )
+    return [
+        f"| viewer first paint, {size}, fresh worker: result page + overview trace + first "
+        f"10 s of the paper |  | {paint['total_ms']:.0f} ms (page {paint['page_ms']:.0f}, "
+        f"overview {paint['overview_signal_ms']:.0f}, paper {paint['paper_signal_ms']:.0f}) "
+        f"|  | < {TARGETS['first_paint_ms']:.0f} ms | {_met(paint_ok)} |",
+        f"| signal endpoint, {signal['n']} requests, 10 s to the whole recording, random pans "
+        f"| | p50 {signal['p50_ms']:.0f} ms, p95 {signal['p95_ms']:.0f} ms, max "
+        f"{signal['max_ms']:.0f} ms (p95 per span: {spans}) |  | p95 < "
+        f"{TARGETS['signal_p95_ms']:.0f} ms | {_met(signal_ok)} |",
+        f"| signal endpoint, whole recording, fresh worker |  | "
+        f"{view['cold_whole_signal_ms']:.0f} ms |  |  | n/a |",
+        f"| windows endpoint, pages of 500 of {view['windows']} |  | p50 "
+        f"{view['windows_page']['p50_ms']:.0f} ms, p95 {view['windows_page']['p95_ms']:.0f} ms "
+        "|  |  | n/a |",
+    ]
+
+
+def window_rows(storage: dict) -> list[str]:
+    """Per-window results, JSON list of dicts (before) against the compact table (ours)."""
+
+    def ms(stats: dict) -> str:
+        return f"{stats['median_ms']:.1f} ms"
+
+    ratio = storage["json_bytes"] / storage["compact_bytes"]
+    size = f"{storage['windows']:,} windows ({storage['leads']} leads of 8-s windows)"
+    return [
+        f"| stored per-window results, {size} | {storage['json_bytes'] / 1e6:.2f} MB (JSON) "
+        f"| {storage['compact_bytes'] / 1e6:.2f} MB | "
+        f"{ratio:.1f}x smaller | ≥ {TARGETS['window_bytes_ratio']:.0f}x smaller | "
+        f"{_met(ratio >= TARGETS['window_bytes_ratio'])} |",
+        f"| read one API page of 500 of them | {ms(storage['json_page'])} | "
+        f"{ms(storage['compact_page'])} | "
+        f"{storage['json_page']['median_ms'] / storage['compact_page']['median_ms']:.0f}x | "
+        f"< {TARGETS['window_page_ms']:.0f} ms | "
+        f"{_met(storage['compact_page']['median_ms'] < TARGETS['window_page_ms'])} |",
+        f"| read all of them as dicts (the detail API) | {ms(storage['json_all'])} | "
+        f"{ms(storage['compact_all'])} |  |  | n/a |",
+        f"| timeline runs (result page) |  | {ms(storage['compact_runs'])} |  |  | n/a |",
+    ]
 
 
 def report(figures: dict, info: dict, load_after: tuple[float, ...]) -> str:
@@ -446,6 +514,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.sections.discard("web")
         args.samples, args.runs, args.resident_runs, args.batch, args.cli_runs = 8192, 2, 3, 4, 1
         args.holter_hours = 0.25
+        args.windows = 3000
     else:
         args.samples, args.runs, args.resident_runs, args.batch, args.cli_runs = (
             N_SAMPLES,
@@ -455,6 +524,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             5,
         )
         args.holter_hours = 24.0
+        args.windows = 65_000  # issue 15: a 48-h 3-lead recording
     return args
 
 

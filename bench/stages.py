@@ -251,9 +251,74 @@ def reference_holter_reach(
     return {"memory_gb": memory_gb, "done": done, "failed": failed}
 
 
+def _window_dicts(n_windows: int, leads: int, seed: int = 0) -> list[dict]:
+    """Per-window results as the pipeline gives them: ``leads`` leads of 8-s windows, three
+    classes, probabilities rounded to 6 decimals, a few windows of poor quality."""
+    rng = np.random.default_rng(seed)
+    classes = ("ARR", "CHF", "NSR")
+    per_lead = n_windows // leads
+    probabilities = rng.dirichlet([0.3, 0.3, 0.3], size=(leads, per_lead)).round(6)
+    poor = rng.random((leads, per_lead)) < 0.02
+    return [
+        {
+            "lead": lead,
+            "start_s": float(k * 8.0),
+            "end_s": float((k + 1) * 8.0),
+            "label": classes[int(probabilities[lead, k].argmax())],
+            "probabilities": dict(zip(classes, probabilities[lead, k].tolist(), strict=True)),
+            "quality": "flat" if poor[lead, k] else "ok",
+        }
+        for lead in range(leads)
+        for k in range(per_lead)
+    ]
+
+
+def window_storage(*, n_windows: int, leads: int, runs: int) -> dict:
+    """Stored bytes and read times of a prediction's per-window results: the JSON list of
+    dicts that Prediction.windows was (read = json.loads of the stored text) against the
+    compact table (``classifier.core.window_table``): the whole list, one API page of 500
+    (the last, the worst case) and the timeline's runs."""
+    from classifier.core.window_table import WindowTable, encode
+
+    windows = _window_dicts(n_windows, leads)
+    as_json = json.dumps(windows)
+    compact = encode(windows)
+    page = slice(len(windows) - 500, len(windows))
+    assert list(WindowTable(compact)) == windows  # lossless, or the figures mean nothing
+
+    def json_page(_):
+        return json.loads(as_json)[page]
+
+    def table_page(_):
+        return WindowTable(compact)[page]
+
+    return {
+        "windows": len(windows),
+        "leads": leads,
+        "json_bytes": len(as_json.encode()),
+        "compact_bytes": len(compact),
+        "json_all": summary(_timed_runs(lambda _: json.loads(as_json), [0], runs)),
+        "compact_all": summary(_timed_runs(lambda _: list(WindowTable(compact)), [0], runs)),
+        "json_page": summary(_timed_runs(json_page, [0], runs)),
+        "compact_page": summary(_timed_runs(table_page, [0], runs)),
+        "compact_runs": summary(_timed_runs(lambda _: WindowTable(compact).runs(), [0], runs)),
+        "encode": summary(_timed_runs(lambda _: encode(windows), [0], runs)),
+    }
+
+
+def viewer(*, path: str) -> dict:
+    """The viewer's requests on the .npy at ``path``, stored through the service layer
+    (``bench.viewer``: Django set up in this process, a throw-away SQLite database)."""
+    from bench import viewer as viewer_bench
+
+    return viewer_bench.run(path=path)
+
+
 STAGES = {
     f.__name__: f
     for f in (
+        viewer,
+        window_storage,
         cwt,
         build_reference_model,
         reference_e2e,

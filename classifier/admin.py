@@ -19,4 +19,7 @@ class RecordingAdmin(ReadOnlyAdmin):
 @admin.register(Prediction)
 class PredictionAdmin(ReadOnlyAdmin):
     list_display = ["recording", "model_version", "status", "label", "confidence", "is_shadow"]
-    exclude = ["windows"]
+    exclude = ["window_table"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("window_table")  # lists: summaries only

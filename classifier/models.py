@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ from classifier.access import RecordingAction, recording_filter, recording_for
 from classifier.core import formats
 from classifier.core.patient import SEXES
 from classifier.core.signal import REFERENCE_RATE_HZ
+from classifier.core.window_table import WindowTable
+from classifier.core.window_table import encode as encode_windows
 
 PATIENT_SEX_CHOICES = [(sex, sex) for sex in SEXES]
 
@@ -165,7 +168,11 @@ class Prediction(models.Model):
     top_class = models.CharField(max_length=16, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     probabilities = models.JSONField(default=dict, blank=True)
-    windows = models.JSONField(default=list, blank=True)
+    window_table = models.BinaryField(
+        default=bytes,
+        blank=True,
+        help_text="per-window results, compact (classifier.core.window_table); read as .windows",
+    )
     timings_ms = models.JSONField(default=dict, blank=True)
     quality = models.JSONField(default=dict, blank=True, help_text="usable / poor windows")
     burden = models.JSONField(
@@ -206,6 +213,18 @@ class Prediction(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def windows(self) -> WindowTable:
+        """The per-window results (lead, start_s, end_s, label, probabilities, quality) as a
+        lazy sequence of dicts: ``len()`` reads only the header, a slice only its rows."""
+        return WindowTable(self.window_table)
+
+    @windows.setter
+    def windows(self, windows: Iterable[Mapping] | WindowTable) -> None:
+        self.window_table = (
+            windows.to_bytes() if isinstance(windows, WindowTable) else encode_windows(windows)
+        )
 
 
 class OverRead(models.Model):

@@ -2,7 +2,6 @@
 
 import logging
 import time
-from itertools import groupby
 
 from django.conf import settings
 from django.db.models import (
@@ -25,6 +24,7 @@ from classifier.core.card import UNCERTAIN, ModelCard, ModelLoadError
 from classifier.core.cwt import ScalogramSpec
 from classifier.core.errors import Conflict, NotFound
 from classifier.core.model import newest_card, read_card
+from classifier.core.window_table import WindowTable
 from classifier.models import (
     ModelVersion,
     OverRead,
@@ -44,14 +44,14 @@ WORKLIST_FIRST = (UNCERTAIN, "ARR")  # answers a reviewer should read first
 
 
 def recordings_visible_to(
-    user, *, action: RecordingAction = RecordingAction.VIEW, with_windows: bool = True
+    user, *, action: RecordingAction = RecordingAction.VIEW, with_windows: bool = False
 ) -> RecordingQuerySet:
     """The recordings ``user`` may see (or act on), with their shown predictions and models
-    prefetched and the summary annotations of ``with_summary``. Lists pass
-    ``with_windows=False``: the per-window results are never loaded for them."""
+    prefetched and the summary annotations of ``with_summary``. The per-window results are
+    deferred (read on demand by a detail) unless ``with_windows``."""
     shown = Prediction.objects.filter(is_shadow=False).select_related("model_version")
     if not with_windows:
-        shown = shown.defer("windows")
+        shown = shown.defer("window_table")
     recordings = (
         Recording.objects.restrict(user, action)
         .select_related("owner")
@@ -194,18 +194,20 @@ def displayed_prediction(recording: Recording) -> Prediction | None:
     """The newest non-shadow prediction (shadow-mode results are stored, never shown)."""
     shown = getattr(recording, "shown_predictions", None)
     if shown is None:
-        shown = list(recording.predictions.filter(is_shadow=False).order_by("-created_at"))
+        newest_first = recording.predictions.filter(is_shadow=False).order_by("-created_at")
+        shown = list(newest_first.defer("window_table"))
     return shown[0] if shown else None
 
 
-def prediction_windows(recording: Recording, *, lead: int | None = None) -> list[dict]:
-    """The shown prediction's per-window answers (``lead``'s only when given). Conflict
-    while there is no finished prediction to read them from."""
+def prediction_windows(recording: Recording, *, lead: int | None = None) -> WindowTable:
+    """The shown prediction's per-window answers (``lead``'s only when given), a lazy
+    sequence: a page decodes only its rows. Conflict while there is no finished
+    prediction to read them from."""
     prediction = displayed_prediction(recording)
     if prediction is None or prediction.status != Prediction.Status.DONE:
         raise Conflict("the recording has no finished prediction yet")
-    windows = prediction.windows or []
-    return windows if lead is None else [w for w in windows if w["lead"] == lead]
+    windows = prediction.windows
+    return windows if lead is None else windows.of_lead(lead)
 
 
 def rhythm_of(recording: Recording) -> RecordingRhythm | None:
@@ -338,23 +340,20 @@ def timeline(prediction: Prediction | None, recording: Recording) -> list[dict]:
     """Per lead, the runs of consecutive windows with the same answer, as percentages of the
     recording's duration: what the result page draws as a timeline (one bar per lead)."""
     duration_s = recording.duration_s
-    if prediction is None or not prediction.windows or duration_s <= 0:
+    if prediction is None or duration_s <= 0:
         return []
     leads = []
-    for lead, windows in groupby(prediction.windows, key=lambda w: w["lead"]):
-        runs = []
-        for label, group in groupby(windows, key=lambda w: (w["label"], w["quality"] == "ok")):
-            run = list(group)
-            start, end = run[0]["start_s"], run[-1]["end_s"]
-            runs.append(
-                {
-                    "label": label[0] if label[1] else "poor",
-                    "start_s": start,
-                    "end_s": end,
-                    "left": round(100 * start / duration_s, 3),
-                    "width": round(100 * (end - start) / duration_s, 3),
-                }
-            )
+    for lead, lead_runs in prediction.windows.runs():
+        runs = [
+            {
+                "label": label,
+                "start_s": start,
+                "end_s": end,
+                "left": round(100 * start / duration_s, 3),
+                "width": round(100 * (end - start) / duration_s, 3),
+            }
+            for label, start, end in lead_runs
+        ]
         name = recording.leads[lead] if lead < len(recording.leads) else f"lead {lead + 1}"
         leads.append({"lead": lead, "name": name, "runs": runs})
     return leads

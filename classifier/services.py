@@ -8,12 +8,13 @@ import hmac
 import json
 import logging
 import secrets
+import tempfile
 import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, cast
 from urllib.parse import urlsplit
 
@@ -22,6 +23,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
@@ -55,6 +57,7 @@ from classifier.core.model import (
 from classifier.core.patient import PatientDetails, patient_ref_clean
 from classifier.core.pipeline import ClassificationResult
 from classifier.core.signal import (
+    REFERENCE_RATE_HZ,
     EcgSignal,
     InvalidRecording,
     SignalLimits,
@@ -563,52 +566,144 @@ def _report_overread(overread: OverRead) -> report.OverReadLine:
 
 
 def recording_signal(recording: Recording) -> EcgSignal:
-    """Re-read the stored original file (the stored bytes are the source of truth): in
-    place where the storage has local paths (memory-mapped), else read within its size."""
+    """The recording's validated signal: its decoded copy, memory-mapped, when one is
+    stored; else the stored original parsed (in place, memory-mapped, where the storage has
+    local paths; the stored bytes are the source of truth), leaving a decoded copy beside it
+    so no later read parses it again. Raises Gone when the signal was purged or is missing."""
     _check_not_purged(recording)
+    decoded = _decoded_signal(recording)
+    if decoded is not None:
+        return decoded
     try:
-        # A file stored under an earlier, larger limit still reads; a zip unpacks within it.
-        limits = SignalLimits(
-            max_size_bytes=max(recording.file.size, signal_limits().max_size_bytes, 1)
-        )
-        try:
-            path = recording.file.path
-        except NotImplementedError:  # remote storage (S3): no local path
-            path = None
-        if path is not None:
-            return load_signal_file(
-                path,
-                filename=recording.original_filename,
-                sampling_rate_hz=recording.sampling_rate_hz,
-                limits=limits,
-            )
-        with recording.file.open("rb") as handle:
-            return load_signal(
-                cast(BinaryIO, handle),
-                filename=recording.original_filename,
-                sampling_rate_hz=recording.sampling_rate_hz,
-                limits=limits,
-            )
+        signal = _parse_stored(recording)
     except FileNotFoundError as exc:
         raise _missing_file(recording) from exc
+    _decoded_store(recording, signal)
+    return signal
+
+
+def _parse_stored(recording: Recording) -> EcgSignal:
+    # A file stored under an earlier, larger limit still reads; a zip unpacks within it.
+    limits = SignalLimits(
+        max_size_bytes=max(recording.file.size, signal_limits().max_size_bytes, 1)
+    )
+    if isinstance(recording.file.storage, FileSystemStorage):  # local files: read in place
+        return load_signal_file(
+            recording.file.path,
+            filename=recording.original_filename,
+            sampling_rate_hz=recording.sampling_rate_hz,
+            limits=limits,
+        )
+    with recording.file.open("rb") as handle:
+        return load_signal(
+            cast(BinaryIO, handle),
+            filename=recording.original_filename,
+            sampling_rate_hz=recording.sampling_rate_hz,
+            limits=limits,
+        )
+
+
+# The decoded copy: the validated samples (float32[n_leads, n] in mV at 128 Hz) as a .npy
+# beside the original, named after the original's checksum. Requests memory-map it (the
+# page cache shares it between processes) instead of parsing the upload again. Only on a
+# file-system storage; elsewhere (S3) every read parses the original.
+_DECODED_SUFFIX = ".decoded.npy"
+
+
+def _decoded_name(recording: Recording) -> str:
+    original = PurePosixPath(recording.file.name or "")
+    return str(original.with_name(f"{original.stem}.{recording.sha256[:16]}{_DECODED_SUFFIX}"))
+
+
+def _decoded_path(recording: Recording) -> Path | None:
+    """Where the decoded copy lies on this machine; None for a storage without local files
+    (S3, in memory): nothing to memory-map."""
+    storage = recording.file.storage
+    if not isinstance(storage, FileSystemStorage) or not recording.file.name:
+        return None
+    return Path(storage.path(_decoded_name(recording)))
+
+
+def _decoded_signal(recording: Recording) -> EcgSignal | None:
+    """The stored decoded copy, memory-mapped read-only, if there is a complete one that
+    matches the recording's row and its original is still stored; None otherwise (the
+    caller parses the original, or finds it missing)."""
+    path = _decoded_path(recording)
+    if path is None or not path.is_file():
+        return None
+    if recording.signal_purged_at or not recording.file.storage.exists(recording.file.name or ""):
+        recording_decoded_delete(recording)  # the original is gone: so goes its copy
+        return None
+    try:
+        samples = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):  # being written by another process, or damaged
+        return None
+    expected_samples = round(recording.duration_s * REFERENCE_RATE_HZ)
+    if (
+        samples.dtype != np.float32
+        or samples.ndim != 2
+        or samples.shape[0] != recording.n_leads
+        or abs(samples.shape[1] - expected_samples) > 1
+        or not samples.flags.c_contiguous
+    ):
+        logger.warning("decoded_copy_mismatch recording=%s", recording.pk)
+        return None
+    return EcgSignal(
+        samples=samples,
+        original_sampling_rate_hz=recording.sampling_rate_hz,
+        lead_names=tuple(recording.leads),
+        format=recording.file_format,
+    )
+
+
+def _decoded_store(recording: Recording, signal: EcgSignal) -> None:
+    """Store ``signal``'s samples as the recording's decoded copy (through the storage API,
+    streamed from a temporary file); a failure only costs later reads a parse."""
+    if _decoded_path(recording) is None:
+        return
+    storage, name = recording.file.storage, _decoded_name(recording)
+    try:
+        if storage.exists(name):
+            return
+        with tempfile.TemporaryFile() as scratch:
+            np.save(scratch, np.ascontiguousarray(signal.samples), allow_pickle=False)
+            scratch.seek(0)
+            saved = storage.save(name, File(scratch, name=name))
+        if saved != name:  # another process stored it meanwhile
+            storage.delete(saved)
+    except OSError:
+        logger.warning("decoded_copy_not_stored recording=%s", recording.pk, exc_info=True)
+
+
+def recording_decoded_delete(recording: Recording) -> None:
+    """Remove the recording's decoded copy (with the original: deletion, retention)."""
+    if _decoded_path(recording) is not None:
+        recording.file.storage.delete(_decoded_name(recording))
 
 
 # The viewer pans and zooms one recording with many small requests: each process keeps the
-# last recording it parsed (when its samples fit in this), so a file is parsed once per view.
+# last recording it read (when its samples fit in this: a memory-mapped copy always does, it
+# costs no memory of its own), so a file is read once per view.
 VIEWER_SIGNAL_CACHE_BYTES = 128 * 1024 * 1024
 _viewed_signal: dict[str, EcgSignal] = {}
 
 
 def recording_signal_for_viewer(recording: Recording) -> EcgSignal:
-    """:func:`recording_signal`, reusing this process's last parse of the same stored file."""
+    """:func:`recording_signal`, reusing this process's last read of the same stored file."""
     key = f"{recording.pk}:{recording.sha256}"
     signal = _viewed_signal.get(key)
     if signal is None:
         signal = recording_signal(recording)
         _viewed_signal.clear()
-        if signal.samples.nbytes <= VIEWER_SIGNAL_CACHE_BYTES:
+        mapped = isinstance(signal.samples, np.memmap)
+        if mapped or signal.samples.nbytes <= VIEWER_SIGNAL_CACHE_BYTES:
             _viewed_signal[key] = signal
     return signal
+
+
+def recording_signal_cache_clear() -> None:
+    """Forget what this process read (as a freshly started worker: the bench's cold case)."""
+    _viewed_signal.clear()
 
 
 def recording_rhythm_for_view(recording: Recording) -> RecordingRhythm | None:
@@ -709,7 +804,7 @@ def prediction_run(prediction_id: int) -> Prediction:
     prediction.status = Prediction.Status.DONE
     for name, value in result.answer_fields().items():
         setattr(prediction, name, value)
-    prediction.windows = result.window_fields()
+    prediction.window_table = result.window_table()
     prediction.finished_at = timezone.now()
     prediction.deadline = None
     with transaction.atomic():
@@ -934,6 +1029,7 @@ def stored_file_delete_on_commit(recording: Recording) -> None:
     """A deleted recording's file leaves storage once the deletion commits, whoever deleted
     the row (this service, the admin, a cascade): no orphan patient data in storage."""
     if recording.file.name:
+        transaction.on_commit(partial(recording_decoded_delete, recording))  # needs the name
         transaction.on_commit(partial(recording.file.storage.delete, recording.file.name))
 
 
@@ -1039,12 +1135,12 @@ def user_data_export(*, username: str, out: Path) -> dict:
 def _export_recording(recording: Recording) -> dict:
     fields = (
         "original_filename", "sha256", "size_bytes", "file_format", "sampling_rate_hz",
-        "n_samples", "duration_s", "leads", "uploaded_at", "signal_purged_at",
+        "n_samples", "duration_s", "leads", "uploaded_at", "signal_purged_at", "patient_ref",
+        "acquired_at", "patient_sex", "patient_birth_year",
     )  # fmt: skip
     prediction_fields = (
         "status", "label", "top_class", "confidence", "probabilities", "burden", "quality",
-        "longest_arr_run_s", "decided_by", "error", "windows", "is_shadow", "created_at",
-        "finished_at",
+        "longest_arr_run_s", "decided_by", "error", "is_shadow", "created_at", "finished_at",
     )  # fmt: skip
     return {
         "id": str(recording.pk),
@@ -1053,6 +1149,7 @@ def _export_recording(recording: Recording) -> dict:
             {
                 "model_version": prediction.model_version.name,
                 **{name: getattr(prediction, name) for name in prediction_fields},
+                "windows": list(prediction.windows),
                 "overreads": [
                     {
                         "reviewer": overread.reviewer.get_username(),

@@ -8,6 +8,7 @@ from classifier.core.formats import formats_help
 from classifier.core.patient import PATIENT_REF_HELP, PATIENT_REF_MAX_LENGTH, SEXES, patient_details
 from classifier.core.pipeline import QUALITIES
 from classifier.core.signal import SignalLimits
+from classifier.core.window_table import WindowTable
 from classifier.models import (
     ModelVersion,
     OverRead,
@@ -145,6 +146,17 @@ class OverReadAmendSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="why the signed reading changes")
 
 
+class WindowListSerializer(serializers.ListSerializer):
+    """A stored prediction's windows (``core.window_table.WindowTable``) are already the
+    representation below, value for value: given whole, they are not serialized field by
+    field (65,000 windows: seconds of work for nothing)."""
+
+    def to_representation(self, data):
+        if isinstance(data, WindowTable):
+            return list(data)
+        return super().to_representation(data)
+
+
 class WindowSerializer(serializers.Serializer):
     """One analysis window of one lead (the CLI's ``--windows`` gives the same fields)."""
 
@@ -154,6 +166,9 @@ class WindowSerializer(serializers.Serializer):
     label = serializers.ChoiceField(choices=ANSWERS)  # type: ignore[assignment]
     probabilities = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1))
     quality = serializers.ChoiceField(choices=QUALITIES)
+
+    class Meta:
+        list_serializer_class = WindowListSerializer
 
 
 class WindowQuerySerializer(serializers.Serializer):

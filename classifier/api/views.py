@@ -337,9 +337,12 @@ class RecordingViewSet(
         recording = self.get_object()
         params = _span_query(request, recording.duration_s, recording.n_leads)
         signal = services.recording_signal_for_viewer(recording)  # parsed only for a valid request
-        leads = [params["lead"]] if params["lead"] is not None else list(range(signal.n_leads))
+        lead = params["lead"]
+        leads = [lead] if lead is not None else list(range(signal.n_leads))
+        # Basic slices, never a copy of the whole recording: the envelope reads only the span.
+        samples = signal.samples if lead is None else signal.samples[lead : lead + 1]
         series = envelope.signal_envelope(
-            signal.samples[leads],
+            samples,
             signal.sampling_rate_hz,
             start_s=params["start_s"],
             end_s=params["end_s"],

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from classifier.core import window_table
 from classifier.core.cwt import ScalogramSpec
 from classifier.core.features import (  # noqa: F401  (model_inputs, robust_amplitude: re-exported)
     concatenate_inputs,
@@ -125,6 +126,22 @@ class ClassificationResult:
     def window_fields(self) -> list[dict]:
         """Per-window answers as stored and served (``lead`` indexes the recording's leads)."""
         return [asdict(window) for window in self.windows]
+
+    def window_table(self) -> bytes:
+        """:meth:`window_fields` in their compact stored form (``core.window_table``)."""
+        windows = self.windows
+        classes = tuple(windows[0].probabilities) if windows else ()
+        return window_table.encode_columns(
+            lead=np.array([w.lead for w in windows], dtype=np.int64),
+            start_s=np.array([w.start_s for w in windows], dtype=np.float64),
+            end_s=np.array([w.end_s for w in windows], dtype=np.float64),
+            labels=[w.label for w in windows],
+            probabilities=np.array(
+                [list(w.probabilities.values()) for w in windows], dtype=np.float64
+            ).reshape(len(windows), len(classes)),
+            classes=classes,
+            qualities=[w.quality for w in windows],
+        )
 
 
 @dataclass(frozen=True)

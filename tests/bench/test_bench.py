@@ -98,3 +98,24 @@ def test_holter_stages_classify_a_long_file_and_measure_the_reference_reach(ecg_
         recordings=recordings, max_hours=0.1, memory_gb=64.0, budget_s=60.0
     )
     assert [step["minutes"] for step in reach["done"]] == [5.0] and reach["failed"] is None
+
+
+def test_window_storage_stage_compares_json_and_the_compact_table():
+    from bench.stages import window_storage
+
+    figures = window_storage(n_windows=300, leads=3, runs=1)
+    assert figures["windows"] == 300
+    assert figures["compact_bytes"] * 5 < figures["json_bytes"]
+    assert {"json_page", "compact_page", "compact_runs"} <= set(figures)
+
+
+def test_viewer_stage_stores_a_recording_and_times_the_viewer_requests(ecg_dir, tmp_path):
+    from bench.__main__ import long_recordings, run_stage, viewer_rows
+
+    recordings = [str(p) for p in long_recordings(ecg_dir, 8192)]
+    path = str(tmp_path / "holter.npy")
+    run_stage("write_holter", recordings=recordings, hours=0.1, leads=2, path=path)
+    figures = run_stage("viewer", path=path)
+    assert figures["leads"] == 2 and figures["windows"] == 2 * 45
+    assert figures["signal"]["n"] == 96 and figures["first_paint"]["total_ms"] > 0
+    assert len(viewer_rows(figures)) == 4
