@@ -36,7 +36,7 @@ from audit import services as audit
 from audit.services import Action
 from classifier import signals
 from classifier.access import RecordingAction
-from classifier.core import heart, pipeline, report, rhythm
+from classifier.core import heart, pipeline, report
 from classifier.core.card import UNCERTAIN
 from classifier.core.errors import (
     Conflict,
@@ -476,9 +476,6 @@ def _missing_file(recording: Recording) -> Gone:
     return Gone("the stored file of this recording is missing from storage")
 
 
-HEART_RATE_SPAN_S = 300.0  # the report's heart rate: R-peaks of the first lead's first 5 min
-
-
 def recording_report(*, actor, recording_id, request=None) -> tuple[Recording, bytes]:
     """The one-page PDF report of a recording (``classifier.core.report``), audited."""
     recording = Recording.objects.get_for(actor, recording_id, RecordingAction.DOWNLOAD)
@@ -486,9 +483,8 @@ def recording_report(*, actor, recording_id, request=None) -> tuple[Recording, b
     signal = recording_signal(recording)
     lead = signal.samples[0]
     fs = signal.sampling_rate_hz
-    peaks = rhythm.r_peaks(lead[: int(HEART_RATE_SPAN_S * fs)], fs)
-    rr_s = np.diff(peaks) / fs
-    heart_rate = float(60.0 / np.mean(rr_s)) if rr_s.size >= 2 else None
+    stored_rhythm = recording_rhythm(recording, signal=signal)  # the one the API reports
+    heart_rate = stored_rhythm.heart_rate_bpm if stored_rhythm is not None else None
     content = report.ReportContent(
         title=f"WaveCardio ECG report: {recording.original_filename}",
         patient=_report_patient(recording),

@@ -39,6 +39,7 @@ SNOMED_RHYTHM = {
     "CHF": ("42343007", "Congestive heart failure"),
 }
 _RHYTHM_CODE = {"system": LOINC, "code": "8884-9", "display": "Heart rate rhythm"}
+_HEART_RATE_CODE = {"system": LOINC, "code": "8867-4", "display": "Heart rate"}
 _ECG_STUDY = {"system": LOINC, "code": "11524-6", "display": "EKG study"}
 _ELECTROCARDIAC = {
     "system": "http://terminology.hl7.org/CodeSystem/v2-0074",
@@ -67,9 +68,12 @@ def _conclusion(label: str) -> str:
     return f"{_DECISION_SUPPORT}: {code[1] if code else label} ({label})."
 
 
-def diagnostic_report(recording: Recording, prediction: Prediction) -> dict[str, Any]:
+def diagnostic_report(
+    recording: Recording, prediction: Prediction, *, heart_rate_bpm: float | None = None
+) -> dict[str, Any]:
     """The FHIR R4 DiagnosticReport (JSON object) of a finished ``prediction`` of
-    ``recording``; validated by fhir.resources (raises pydantic's ValidationError if not)."""
+    ``recording``, with the recording's mean heart rate (LOINC 8867-4) when it is known;
+    validated by fhir.resources (raises pydantic's ValidationError if not)."""
     issued = (prediction.finished_at or prediction.created_at).isoformat()
     version = prediction.model_version.name
     device = {
@@ -106,24 +110,44 @@ def diagnostic_report(recording: Recording, prediction: Prediction) -> dict[str,
             }
         ],
         "code": {"coding": [_RHYTHM_CODE]},
-        "effectiveDateTime": recording.uploaded_at.isoformat(),
+        "effectiveDateTime": (recording.acquired_at or recording.uploaded_at).isoformat(),
         "issued": issued,
         "valueCodeableConcept": _answer(prediction.label),
         "device": {"reference": "#model", "display": version},
         "note": [{"text": _DECISION_SUPPORT}],
         "component": components,
     }
+    contained: list[dict[str, Any]] = [device, rhythm]
+    if heart_rate_bpm is not None:
+        contained.append(
+            {
+                "resourceType": "Observation",
+                "id": "heart-rate",
+                "status": "preliminary",
+                "code": {"coding": [_HEART_RATE_CODE]},
+                "effectiveDateTime": rhythm["effectiveDateTime"],
+                "issued": issued,
+                "valueQuantity": {
+                    "value": round(float(heart_rate_bpm), 1),
+                    "unit": "beats/minute",
+                    "system": UCUM,
+                    "code": "/min",
+                },
+                "device": {"reference": "#model", "display": version},
+                "note": [{"text": "mean over the recording, from detected R-peaks"}],
+            }
+        )
     report = {
         "resourceType": "DiagnosticReport",
         "id": str(recording.pk),
         "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{recording.pk}"}],
-        "contained": [device, rhythm],
+        "contained": contained,
         "status": "preliminary",
         "category": [{"coding": [_ELECTROCARDIAC]}],
         "code": {"coding": [_ECG_STUDY]},
-        "effectiveDateTime": recording.uploaded_at.isoformat(),
+        "effectiveDateTime": (recording.acquired_at or recording.uploaded_at).isoformat(),
         "issued": issued,
-        "result": [{"reference": "#rhythm"}],
+        "result": [{"reference": f"#{item['id']}"} for item in contained[1:]],
         "conclusion": _conclusion(prediction.label),
     }
     if prediction.label in SNOMED_RHYTHM:

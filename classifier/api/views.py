@@ -469,7 +469,9 @@ class RecordingViewSet(
         prediction = selectors.displayed_prediction(recording)
         if prediction is None or prediction.status != "done":
             raise Conflict("no finished prediction to report yet (see .../status/?wait=)")
-        return Response(fhir.diagnostic_report(recording, prediction))
+        rhythm = selectors.rhythm_of(recording)
+        heart_rate = rhythm.heart_rate_bpm if rhythm is not None else None
+        return Response(fhir.diagnostic_report(recording, prediction, heart_rate_bpm=heart_rate))
 
     @extend_schema(
         methods=["POST"],

@@ -120,3 +120,21 @@ def test_the_mapping_is_pure_and_complete(clinician):
     assert body["resourceType"] == "DiagnosticReport"
     assert {r["resourceType"] for r in body["contained"]} == {"Device", "Observation"}
     assert set(fhir.SNOMED_RHYTHM) == {"ARR", "CHF", "NSR"}  # every shipped class is coded
+
+
+def test_the_heart_rate_is_an_observation_in_loinc_when_known(clinician_client, clinician):
+    from classifier.models import RecordingRhythm
+
+    prediction = PredictionFactory.create(recording__owner=clinician)
+    before = fhir_of(clinician_client, prediction).json()
+    assert "heart-rate" not in {r["id"] for r in before["contained"]}
+    RecordingRhythm.objects.create(recording=prediction.recording, lead=0, heart_rate_bpm=72.44)
+    body = fhir_of(clinician_client, prediction).json()
+    DiagnosticReport.model_validate(body)
+    [rate] = [r for r in body["contained"] if r["id"] == "heart-rate"]
+    Observation.model_validate(rate)
+    assert rate["code"]["coding"][0] == {
+        "system": "http://loinc.org", "code": "8867-4", "display": "Heart rate",
+    }  # fmt: skip
+    assert rate["valueQuantity"]["value"] == 72.4 and rate["valueQuantity"]["code"] == "/min"
+    assert {"reference": "#heart-rate"} in body["result"]
