@@ -57,6 +57,7 @@ class JsonBooleanField(serializers.BooleanField):
 
 ANSWERS = [*selectors.shipped_classes(), UNCERTAIN]  # the label enum: classes + refusal
 CLASSES = ANSWERS[:-1]  # the model's classes (top_class, over-read labels)
+OVERREAD_LABELS = [*CLASSES, OverRead.NON_DIAGNOSTIC]  # what a reviewer may read
 
 
 class PredictionSerializer(serializers.ModelSerializer):
@@ -122,7 +123,7 @@ class OverReadSerializer(serializers.ModelSerializer):
     # the service checks it against the answering model's own card.
     # (DRF's metaclass moves declared fields off the class: this never shadows Field.label.)
     label = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=[*CLASSES, OverRead.NON_DIAGNOSTIC],
+        choices=OVERREAD_LABELS,
         help_text="the reviewer's reading: one of the model's classes, or non-diagnostic",
     )
     comment = StrictCharField(required=False, allow_blank=True, max_length=2000)
@@ -141,9 +142,11 @@ class OverReadSerializer(serializers.ModelSerializer):
 class OverReadAmendSerializer(serializers.Serializer):
     """A change to the caller's signed over-read: the new reading and why."""
 
-    label = serializers.CharField(max_length=16)  # type: ignore[assignment]
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    reason = serializers.CharField(max_length=2000, help_text="why the signed reading changes")
+    label = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=OVERREAD_LABELS, help_text="the new reading"
+    )
+    comment = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = StrictCharField(max_length=2000, help_text="why the signed reading changes")
 
 
 class WindowListSerializer(serializers.ListSerializer):
@@ -322,7 +325,7 @@ class StatusQuerySerializer(serializers.Serializer):
 class PatientSerializer(serializers.Serializer):
     """Patient details, all optional; ``validated_data["patient"]`` is a PatientDetails."""
 
-    patient_ref = serializers.CharField(
+    patient_ref = StrictCharField(
         required=False, allow_blank=True, max_length=PATIENT_REF_MAX_LENGTH, default="",
         help_text=PATIENT_REF_HELP,
     )  # fmt: skip

@@ -195,6 +195,9 @@ class RecordingViewSet(
         per-window results). Invalid or unknown parameters answer 400."""
         allowed = set(RecordingFilter(request=request).filters)
         _reject_unknown_parameters(request, {"page", *allowed})
+        empty = sorted(name for name, value in request.query_params.items() if value == "")
+        if empty:  # an empty date or choice is no filter the schema allows: say so, not ignore
+            raise ValidationError({name: "empty: give a value or leave it out" for name in empty})
         response = super().list(request, *args, **kwargs)
         if patient := request.query_params.get("patient"):
             services.patient_search_recorded(
@@ -479,7 +482,7 @@ class RecordingViewSet(
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: OverReadSerializer,
-            409: OpenApiResponse(
+            (409, PROBLEM_JSON): OpenApiResponse(
                 ProblemSerializer,
                 "the caller already signed an over-read of this result (amend it with PATCH), "
                 "or the result is not finished",

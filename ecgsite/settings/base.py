@@ -291,6 +291,7 @@ SPECTACULAR_SETTINGS = {
         "PredictionStatusEnum": "classifier.models.Prediction.Status",
         "LabelEnum": "classifier.api.serializers.ANSWERS",  # a class or "uncertain"
         "RhythmClassEnum": "classifier.api.serializers.CLASSES",
+        "OverReadLabelEnum": "classifier.api.serializers.OVERREAD_LABELS",
     },
 }
 

@@ -87,3 +87,18 @@ def test_a_patient_patch_that_is_not_an_object_is_a_400(clinician_client, clinic
     )
     errors = assert_problem(response, 400)["errors"]
     assert "patient fields" in errors[0]["message"]
+
+
+def test_an_empty_list_parameter_is_a_400_not_ignored(clinician_client):
+    body = assert_problem(clinician_client.get(f"{LIST}?uploaded_to="), 400)
+    assert body["errors"][0]["field"] == "uploaded_to"
+
+
+def test_a_patient_reference_sent_as_a_json_number_is_refused(clinician_client, clinician):
+    from tests.factories import RecordingFactory
+
+    recording = RecordingFactory.create(owner=clinician)
+    response = clinician_client.patch(
+        f"{LIST}{recording.pk}/", {"patient_ref": 0}, content_type="application/json"
+    )
+    assert assert_problem(response, 400)["errors"][0]["field"] == "patient_ref"

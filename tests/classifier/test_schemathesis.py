@@ -41,7 +41,13 @@ _SPAN_CHECKED = (
 )
 # The list's owner filter is for reviewers (a clinician's is a 400); a patient patch names
 # only patient fields (another name is a 400, not silently dropped).
-_ROLE_OR_FIELDS_CHECKED = ("GET /api/v1/recordings/", "PATCH /api/v1/recordings/{id}/")
+# An amendment needs its label and reason, though the schema's PATCH body (drf-spectacular's
+# convention for PATCH) marks every field optional.
+_ROLE_OR_FIELDS_CHECKED = (
+    "GET /api/v1/recordings/",
+    "PATCH /api/v1/recordings/{id}/",
+    "PATCH /api/v1/recordings/{id}/overread/",
+)
 _ACCEPTED = ["2xx", "401", "403", "404", "409", "429"]
 
 

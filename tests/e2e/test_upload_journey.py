@@ -35,7 +35,7 @@ def test_clinician_uploads_and_sees_the_result(page, live_server, login, ecg_dir
         "return i.complete && i.naturalWidth > 0; }"
     )
     page.set_viewport_size({"width": 1280, "height": 1400})
-    screenshot("result-page")
+    screenshot("screenshots/result-page")
 
     # Zoom: drag across the plot; the trace is re-fetched for the range.
     box = page.locator("#signal-plot .u-over").bounding_box()

@@ -27,6 +27,7 @@ def upload(owner, ecg_dir, name: str, record: str, patient: str, acquired: str =
     return services.recording_create(
         owner=owner,
         upload=SimpleUploadedFile(name, (ecg_dir / "recordings" / record).read_bytes()),
+        sampling_rate_hz=128,
         patient=patient_details(
             ref=patient,
             sex="female",

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
+from ..models.over_read_label_enum import OverReadLabelEnum
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PatchedOverReadAmendRequest")
@@ -17,18 +18,23 @@ class PatchedOverReadAmendRequest:
     """A change to the caller's signed over-read: the new reading and why.
 
     Attributes:
-        label (str | Unset):
+        label (OverReadLabelEnum | Unset): * `ARR` - ARR
+            * `CHF` - CHF
+            * `NSR` - NSR
+            * `non-diagnostic` - non-diagnostic
         comment (str | Unset):  Default: ''.
         reason (str | Unset): why the signed reading changes
     """
 
-    label: str | Unset = UNSET
+    label: OverReadLabelEnum | Unset = UNSET
     comment: str | Unset = ""
     reason: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        label = self.label
+        label: str | Unset = UNSET
+        if not isinstance(self.label, Unset):
+            label = self.label.value
 
         comment = self.comment
 
@@ -50,7 +56,7 @@ class PatchedOverReadAmendRequest:
         files: types.RequestFiles = []
 
         if not isinstance(self.label, Unset):
-            files.append(("label", (None, str(self.label).encode(), "text/plain")))
+            files.append(("label", (None, str(self.label.value).encode(), "text/plain")))
 
         if not isinstance(self.comment, Unset):
             files.append(("comment", (None, str(self.comment).encode(), "text/plain")))
@@ -66,7 +72,12 @@ class PatchedOverReadAmendRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        label = d.pop("label", UNSET)
+        _label = d.pop("label", UNSET)
+        label: OverReadLabelEnum | Unset
+        if isinstance(_label, Unset):
+            label = UNSET
+        else:
+            label = OverReadLabelEnum(_label)
 
         comment = d.pop("comment", UNSET)
 
