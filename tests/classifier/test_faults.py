@@ -28,9 +28,13 @@ pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
 def rebuild_pools(app) -> None:
-    """Drop this process's broker connections: the next use connects to the current URL."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Drop this process's broker connections: the next use connects to the current URL.
+
+    kombu keeps its pools in a process-wide registry keyed by URL; closing only the app's
+    pool left a closed pool registered for the lane's broker ("Acquire on closed pool")."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -75,7 +79,9 @@ def worker_env(redis, test_media_root) -> dict[str, str]:
 
 def upload(owner, path, name: str | None = None) -> int:
     recording = services.recording_create(
-        owner=owner, upload=SimpleUploadedFile(name or path.name, path.read_bytes())
+        owner=owner,
+        upload=SimpleUploadedFile(name or path.name, path.read_bytes()),
+        sampling_rate_hz=128.0,
     )
     return recording.predictions.get().pk
 
@@ -107,6 +113,18 @@ def settle(ids: list[int], timeout_s: float = 240) -> dict[str, int]:
     return figures
 
 
+def distinct_copies(path, n: int, folder) -> list:
+    """``n`` copies of a recording, each offset by a different microvolt: the same file twice
+    from one owner is a duplicate and is not classified again (issue 16)."""
+    signal = np.load(path)
+    copies = []
+    for i in range(n):
+        copy = folder / f"{path.stem}-{i}.npy"
+        np.save(copy, (signal + np.float32(i * 1e-3)).astype(np.float32))
+        copies.append(copy)
+    return copies
+
+
 @pytest.fixture
 def ten_minutes(tmp_path, recording_path):
     """The real 60-s excerpt ten times over: long enough to be caught running."""
@@ -115,13 +133,15 @@ def ten_minutes(tmp_path, recording_path):
     return path
 
 
-def test_a_worker_killed_mid_task_loses_nothing(redis, worker_env, clinician, ten_minutes):
+def test_a_worker_killed_mid_task_loses_nothing(
+    redis, worker_env, clinician, ten_minutes, tmp_path
+):
     from ecgsite.celery import app
 
     worker = Worker(worker_env)
     worker.start(app)
     try:
-        ids = [upload(clinician, ten_minutes) for _ in range(6)]
+        ids = [upload(clinician, path) for path in distinct_copies(ten_minutes, 6, tmp_path)]
         deadline = time.monotonic() + 90
         while not Prediction.objects.filter(status="running").exists():
             assert time.monotonic() < deadline, (
@@ -145,24 +165,25 @@ def test_a_worker_killed_mid_task_loses_nothing(redis, worker_env, clinician, te
 
 
 def test_uploads_while_redis_is_down_are_accepted_and_finish_after_it(
-    redis, worker_env, client, clinician, recording_path
+    redis, worker_env, client, clinician, recording_path, tmp_path
 ):
     from ecgsite.celery import app
 
+    paths = distinct_copies(recording_path, 5, tmp_path)
     worker = Worker(worker_env)
     worker.start(app)
     try:
         redis.stop()
         client.force_login(clinician)
         answers = []
-        for _ in range(3):
-            with open(recording_path, "rb") as handle:
+        for path in paths[:3]:
+            with open(path, "rb") as handle:
                 answers.append(
                     client.post("/api/v1/recordings/", {"file": handle, "sampling_rate_hz": 128})
                 )
         assert [a.status_code for a in answers] == [202, 202, 202]
         ids = [Prediction.objects.get(recording_id=a.json()["id"]).pk for a in answers]
-        ids += [upload(clinician, recording_path) for _ in range(2)]
+        ids += [upload(clinician, path) for path in paths[3:]]
         assert PredictionOutbox.objects.count() == 5  # kept, waiting for the broker
         redis.start()
         report = services.predictions_reconcile(now=timezone.now() + dt.timedelta(seconds=60))
@@ -177,15 +198,16 @@ def test_uploads_while_redis_is_down_are_accepted_and_finish_after_it(
 
 
 def test_a_poison_recording_fails_with_its_reason_and_unblocks_the_queue(
-    redis, worker_env, clinician, recording_path, settings
+    redis, worker_env, clinician, recording_path, settings, tmp_path
 ):
     from ecgsite.celery import app
 
     worker = Worker(worker_env, app="tests.classifier.poison_worker")
     worker.start(app)
     try:
-        poison = upload(clinician, recording_path, name="poison.npy")
-        behind = [upload(clinician, recording_path) for _ in range(3)]
+        first, *rest = distinct_copies(recording_path, 4, tmp_path)
+        poison = upload(clinician, first, name="poison.npy")
+        behind = [upload(clinician, path) for path in rest]
         figures = settle([poison, *behind])
     finally:
         worker.stop()
