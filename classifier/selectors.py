@@ -44,14 +44,16 @@ WORKLIST_FIRST = (UNCERTAIN, "ARR")  # answers a reviewer should read first
 
 
 def recordings_visible_to(
-    user, *, action: RecordingAction = RecordingAction.VIEW, with_windows: bool = False
+    user, *, action: RecordingAction = RecordingAction.VIEW
 ) -> RecordingQuerySet:
     """The recordings ``user`` may see (or act on), with their shown predictions and models
     prefetched and the summary annotations of ``with_summary``. The per-window results are
-    deferred (read on demand by a detail) unless ``with_windows``."""
-    shown = Prediction.objects.filter(is_shadow=False).select_related("model_version")
-    if not with_windows:
-        shown = shown.defer("window_table")
+    deferred: a detail reads its one prediction's on demand, a list never does."""
+    shown = (
+        Prediction.objects.filter(is_shadow=False)
+        .select_related("model_version")
+        .defer("window_table")
+    )
     recordings = (
         Recording.objects.restrict(user, action)
         .select_related("owner")
@@ -104,7 +106,7 @@ def worklist(user) -> RecordingQuerySet:
     """Recordings waiting for an over-read that ``user`` may give: finished, shown, not read
     by anyone yet; uncertain and ARR answers first, then the oldest upload first."""
     return (
-        recordings_visible_to(user, action=RecordingAction.OVERREAD, with_windows=False)
+        recordings_visible_to(user, action=RecordingAction.OVERREAD)
         .filter(overread_status="awaiting")  # type: ignore[misc]  # an annotation
         .annotate(
             priority=Case(
@@ -144,7 +146,7 @@ def patient_recordings(user, patient_ref: str) -> RecordingQuerySet:
     """The recordings of one patient that ``user`` may see, in the order they were taken
     (acquisition time, else upload time): a serial comparison. Summaries only."""
     return (
-        recordings_visible_to(user, with_windows=False)
+        recordings_visible_to(user)
         .filter(patient_ref=patient_ref)
         .annotate(taken_at=Coalesce("acquired_at", "uploaded_at"))
         .order_by("taken_at", "pk")

@@ -41,7 +41,7 @@ def recording_list(request):
 def _history(request) -> RecordingFilter:
     return RecordingFilter(
         request.GET,
-        queryset=selectors.recordings_visible_to(request.user, with_windows=False),
+        queryset=selectors.recordings_visible_to(request.user),
         request=request,
     )
 

@@ -212,9 +212,7 @@ class RecordingViewSet(
         return super().filter_queryset(queryset)
 
     def get_queryset(self):
-        return selectors.recordings_visible_to(
-            self.request.user, with_windows=self.action != "list"
-        )
+        return selectors.recordings_visible_to(self.request.user)
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -156,16 +156,20 @@
   trend("hr-trend", "hr-trend-data", "bpm", "bpm", "#b0282c", true);
   trend("tachogram", "tachogram-data", "rr_ms", "R-R ms", "#1f4fbf", false);
 
-  // Everything follows the window's width (no overflow on narrow screens).
-  let resizeTimer = null;
+  // Everything follows the window's width (no overflow on narrow screens). Only a change of
+  // width redraws: content growing below (the scalogram, the trends) must not clear calipers.
+  const main = document.querySelector("main");
+  let resizeTimer = null, lastWidth = main.clientWidth;
   new ResizeObserver(function () {
+    if (main.clientWidth === lastWidth) return;
+    lastWidth = main.clientWidth;
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () {
       if (plot) plot.setSize({ width: plotWidth(plotEl), height: 240 });
       trends.forEach(function (entry) { entry[1].setSize({ width: plotWidth(entry[0]), height: 150 }); });
       paper.resize();
     }, 100);
-  }).observe(document.querySelector("main"));
+  }).observe(main);
 
   function poll() {
     const current = root.dataset.status;
