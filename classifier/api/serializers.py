@@ -27,6 +27,17 @@ _RATE_HELP = (
 )
 
 
+def upload_rate_field() -> serializers.FloatField:
+    """The optional rate an upload or a classify request states (bounded like the core's)."""
+    return serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=_LIMITS.min_sampling_rate_hz,
+        max_value=_LIMITS.max_sampling_rate_hz,
+        help_text=_RATE_HELP,
+    )
+
+
 class StrictCharField(serializers.CharField):
     """A string that is a string: JSON numbers and booleans are refused, not turned to text
     (form fields are always strings, so forms are unaffected)."""
@@ -360,13 +371,7 @@ class RecordingUploadSerializer(PatientSerializer):
         help_text="instead of file: the files of one WFDB record side by side (its .hea, "
         ".dat and optional .atr, each sent as record_files); stored as one .zip",
     )
-    sampling_rate_hz = serializers.FloatField(
-        required=False,
-        allow_null=True,
-        min_value=_LIMITS.min_sampling_rate_hz,
-        max_value=_LIMITS.max_sampling_rate_hz,
-        help_text=_RATE_HELP,
-    )
+    sampling_rate_hz = upload_rate_field()
 
     def validate(self, attrs):
         if "file" not in attrs and "record_files" not in attrs:
@@ -440,13 +445,7 @@ class ClassifyRequestSerializer(serializers.Serializer):
 
     file = serializers.FileField(required=False, help_text=f"ECG recording: {formats_help()}")
     signal = serializers.JSONField(required=False, help_text="mV: [..] or [[lead 1], [lead 2]]")
-    sampling_rate_hz = serializers.FloatField(
-        required=False,
-        allow_null=True,
-        min_value=_LIMITS.min_sampling_rate_hz,
-        max_value=_LIMITS.max_sampling_rate_hz,
-        help_text=_RATE_HELP,
-    )
+    sampling_rate_hz = upload_rate_field()
     model_version = serializers.CharField(required=False, allow_blank=True, default="")
     windows = serializers.BooleanField(required=False, default=False)
 
