@@ -23,6 +23,7 @@ from django.utils import timezone
 from classifier import services
 from classifier.models import Prediction, PredictionOutbox
 from tests.classifier.faults import PrivateRedis, Worker
+from tests.factories import distinct_copies
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -111,18 +112,6 @@ def settle(ids: list[int], timeout_s: float = 240) -> dict[str, int]:
     }
     print("fault figures:", figures)  # the closing note quotes them
     return figures
-
-
-def distinct_copies(path, n: int, folder) -> list:
-    """``n`` copies of a recording, each offset by a different microvolt: the same file twice
-    from one owner is a duplicate and is not classified again (issue 16)."""
-    signal = np.load(path)
-    copies = []
-    for i in range(n):
-        copy = folder / f"{path.stem}-{i}.npy"
-        np.save(copy, (signal + np.float32(i * 1e-3)).astype(np.float32))
-        copies.append(copy)
-    return copies
 
 
 @pytest.fixture

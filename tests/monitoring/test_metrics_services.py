@@ -10,7 +10,7 @@ import requests
 from django.db import connection
 
 from classifier.models import Prediction
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, distinct_copies
 from tests.monitoring.conftest import TOKEN
 from tests.monitoring.processes import (
     celery_worker,
@@ -78,9 +78,9 @@ def test_web_and_worker_processes_are_scraped_together(
     with celery_worker(env), gunicorn(env, workers=2) as url:
         session = requests.Session()
         assert log_in(session, url, clinician.username, PASSWORD) == 302
-        for _ in range(UPLOADS):
+        for path in distinct_copies(recording_path, UPLOADS, tmp_path):
             token = csrf_token(session, f"{url}/recordings/upload/")
-            with open(recording_path, "rb") as handle:
+            with open(path, "rb") as handle:
                 response = session.post(
                     f"{url}/api/v1/recordings/",
                     files={"file": handle},
