@@ -2,9 +2,6 @@
 fields (the CLI adds only its own elapsed_s) and, for the same file, the same answer."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 import yaml
@@ -15,29 +12,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 def test_the_cli_and_the_api_answer_with_the_same_fields(
-    clinician_client, recording_path, tmp_path
+    clinician_client, recording_path, classify
 ):
-    cli = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "classify",
-            "--json",
-            "--windows",
-            "--rate",
-            "128",
-            str(recording_path),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "ecgsite.settings.test",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
-        },
-    )
+    cli = classify("--json", "--windows", "--rate", "128", str(recording_path))
     assert cli.returncode == 0, cli.stderr
     from_cli = json.loads(cli.stdout)
     with recording_path.open("rb") as handle:
