@@ -26,6 +26,7 @@ from django.db import connection
 
 from accounts.services import api_token_create
 from tests.classifier.faults import (
+    FINISHED,
     ApiClient,
     PrivatePostgres,
     Worker,
@@ -114,7 +115,14 @@ def test_a_postgresql_restart_costs_no_request_after_it_and_loses_no_recording(
         try:
             client = ApiClient(base, key, before)
             ids = [client.upload(f"b{i}.npy", npy_variant(signal, i)) for i in range(per_phase)]
-            postgres.outage(outage_s)  # while the worker classifies them
+            statuses = statuses_in(postgres.url)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # cut the database while the worker writes
+                unfinished = sum(s not in FINISHED for s, _ in statuses(ids).values())
+                if unfinished < per_phase:  # the first done, the rest running or queued
+                    break
+                time.sleep(0.05)
+            postgres.outage(outage_s)
             client = ApiClient(base, key, after)
             ids += [
                 client.upload(f"a{i}.npy", npy_variant(signal, per_phase + i))
@@ -125,14 +133,14 @@ def test_a_postgresql_restart_costs_no_request_after_it_and_loses_no_recording(
                 client.status(recording_id)
             figures = settle(
                 ids,
-                statuses=statuses_in(postgres.url),
+                statuses=statuses,
                 reconcile=lambda: django_shell(RECONCILE_LATER, env),
             )
             for recording_id in ids:
                 client.status(recording_id)
         finally:
             worker.stop()
-    print("requests after the restart:", dict(after))
+    print(f"unfinished at the outage: {unfinished}; requests after it:", dict(after))
     assert sum(after.values()) == 5 * per_phase  # uploads, then two polls of each
     assert server_errors(after) == 0 and None not in after, after
     assert_all_finished(figures)
@@ -146,7 +154,9 @@ def web_on_test_database(transactional_db, tmp_path):
 def test_slow_header_clients_leave_the_threaded_workers_answering_health_probes(
     web_on_test_database,
 ):
-    clients, duration_s = (16, 30.0) if LONG else (4, 8.0)
+    # Each slow client holds one of a worker's 8 threads: 6 leave every worker a thread for
+    # the probe however they spread. As many as the threads starve it too (nginx's job).
+    clients, duration_s = (6, 30.0) if LONG else (4, 8.0)
     with gunicorn(web_on_test_database, workers=2) as base, slow_header_clients(base, clients):
         time.sleep(1.0)  # every slow client connected and holding a thread
         statuses = probe_health(base, duration_s)
