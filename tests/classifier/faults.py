@@ -203,14 +203,14 @@ def prediction_statuses(ids: list[int]) -> dict[int, tuple[str, str]]:
     return {pk: (status, error) for pk, status, error in rows}
 
 
-def statuses_by_recording(ids: list[int]) -> dict[int, tuple[str, str]]:
+def statuses_by_recording(ids: list[str]) -> dict[str, tuple[str, str]]:
     """(status, error) of the prediction of each of these recordings in the test database."""
     from classifier.models import Prediction
 
     rows = Prediction.objects.filter(recording_id__in=ids).values_list(
         "recording_id", "status", "error"
     )
-    return {pk: (status, error) for pk, status, error in rows}
+    return {str(pk): (status, error) for pk, status, error in rows}
 
 
 def reconcile_later() -> None:
@@ -297,7 +297,7 @@ class ApiClient:
         self.answers[response.status_code] += 1
         return response
 
-    def upload(self, name: str, content: bytes) -> int | None:
+    def upload(self, name: str, content: bytes) -> str | None:
         """The new recording's id, or None when it was not accepted."""
         response = self._count(
             lambda: self.session.post(
@@ -311,7 +311,7 @@ class ApiClient:
             return None
         return response.json()["id"]
 
-    def status(self, recording_id: int) -> None:
+    def status(self, recording_id: str) -> None:
         self._count(
             lambda: self.session.get(
                 f"{self.base}/api/v1/recordings/{recording_id}/status/", timeout=60

@@ -86,14 +86,15 @@ def postgres():
 def statuses_in(database_url: str):
     """Read the private cluster's predictions (the test's own database is another one)."""
 
-    def statuses(ids: list[int]) -> dict[int, tuple[str, str]]:
+    def statuses(ids: list[str]) -> dict[str, tuple[str, str]]:
         with psycopg.connect(database_url) as db:
             rows = db.execute(
                 "SELECT r.id, p.status, p.error FROM classifier_recording r"
-                " JOIN classifier_prediction p ON p.recording_id = r.id WHERE r.id = ANY(%s)",
+                " JOIN classifier_prediction p ON p.recording_id = r.id"
+                " WHERE r.id = ANY(%s::uuid[])",
                 [ids],
             ).fetchall()
-        return {pk: (status, error) for pk, status, error in rows}
+        return {str(pk): (status, error) for pk, status, error in rows}
 
     return statuses
 
@@ -108,13 +109,20 @@ def test_a_postgresql_restart_costs_no_request_after_it_and_loses_no_recording(
     manage("migrate", "--noinput", env=env)
     key = django_shell(CLINICIAN_WITH_TOKEN, env).split()[-1]
     signal = np.load(ten_minutes)
-    before, after = collections.Counter(), collections.Counter()
+    before: collections.Counter = collections.Counter()
+    after: collections.Counter = collections.Counter()
     worker = Worker(env)
+
+    def upload(client: ApiClient, i: int) -> str:
+        recording_id = client.upload(f"r{i}.npy", npy_variant(signal, i))
+        assert recording_id is not None, (before, after)
+        return recording_id
+
     with gunicorn(env, workers=2) as base:
         worker.start(app)
         try:
             client = ApiClient(base, key, before)
-            ids = [client.upload(f"b{i}.npy", npy_variant(signal, i)) for i in range(per_phase)]
+            ids = [upload(client, i) for i in range(per_phase)]
             statuses = statuses_in(postgres.url)
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:  # cut the database while the worker writes
@@ -124,11 +132,7 @@ def test_a_postgresql_restart_costs_no_request_after_it_and_loses_no_recording(
                 time.sleep(0.05)
             postgres.outage(outage_s)
             client = ApiClient(base, key, after)
-            ids += [
-                client.upload(f"a{i}.npy", npy_variant(signal, per_phase + i))
-                for i in range(per_phase)
-            ]
-            assert None not in ids, (before, after)
+            ids += [upload(client, i) for i in range(per_phase, 2 * per_phase)]
             for recording_id in ids:
                 client.status(recording_id)
             figures = settle(
@@ -187,7 +191,7 @@ def test_clients_uploading_and_polling_for_a_while_get_no_5xx_and_every_upload_f
     signal = np.load(recording_path)
     numbers = itertools.count()
     answers: collections.Counter = collections.Counter()
-    accepted: list[int] = []
+    accepted: list[str] = []
     worker = Worker(env)
 
     def client_loop(api: ApiClient, until: float) -> None:

@@ -64,6 +64,16 @@ def test_a_token_is_created_without_waiting_for_a_transaction_adding_rows_for_it
     assert token.pk and key
 
 
+def waiting_for_the_chain(append: psycopg.Connection) -> int:
+    """Transactions of this database waiting for an advisory lock (the audit chain's)."""
+    row = append.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    ).fetchone()
+    assert row is not None
+    return row[0]
+
+
 def test_an_upload_and_an_audit_append_naming_its_owner_do_not_deadlock(
     transactional_db, clinician, recording_path
 ):
@@ -86,10 +96,7 @@ def test_an_upload_and_an_audit_append_naming_its_owner_do_not_deadlock(
         uploading = threading.Thread(target=upload)
         uploading.start()
         deadline = time.monotonic() + 30
-        while not append.execute(  # the upload holds its owner, waits for the chain
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        ).fetchone()[0]:
+        while not waiting_for_the_chain(append):  # the upload holds its owner, waits for it
             assert time.monotonic() < deadline, finished
             time.sleep(0.05)
         append.execute(KEY_SHARE, [clinician.pk])  # the append's event names the owner
