@@ -66,8 +66,8 @@ test-fast: install-dev
 test-services: install-dev  ## the same suite on real PostgreSQL + Redis + a Celery worker
 	./.ci/services-lane
 
-faults: install-dev  ## the fault tests alone (services lane): worker SIGKILL, Redis outage, poison recording
-	./.ci/services-lane tests/classifier/test_faults.py -s
+faults: install-dev  ## the fault tests, long forms (services lane): worker SIGKILL, Redis outage, poison recording, PostgreSQL outage, slow-header clients, 32 clients for 60 s
+	FAULTS_LONG=1 ./.ci/services-lane tests/classifier/test_faults.py tests/classifier/test_faults_web.py tests/classifier/test_row_locks.py -s
 
 lint: install-dev  ## ruff, the layer contracts (import-linter) and the type checker (mypy)
 	$(VENV)/bin/ruff check .

@@ -74,7 +74,9 @@ def _lock_active_admins() -> set[int]:
     """Ids of the active admins, locked until the transaction ends (PostgreSQL), so two
     admins removing each other at the same moment cannot leave the site without one."""
     User = get_user_model()
-    admins = User.objects.select_for_update().filter(groups__name=Role.ADMIN.value, is_active=True)
+    admins = User.objects.select_for_update(no_key=True).filter(
+        groups__name=Role.ADMIN.value, is_active=True
+    )
     return set(admins.values_list("pk", flat=True))
 
 
@@ -245,7 +247,7 @@ def api_token_create(
     now = timezone.now()
     with transaction.atomic():
         # One creation at a time per user (PostgreSQL), so the limit holds under races.
-        get_user_model().objects.select_for_update().get(pk=user.pk)
+        get_user_model().objects.select_for_update(no_key=True).get(pk=user.pk)
         if ApiToken.objects.filter(user=user).active(now).count() >= API_TOKENS_ACTIVE_MAX:
             raise ValidationError(
                 f"You already have {API_TOKENS_ACTIVE_MAX} active API tokens; "

@@ -250,7 +250,7 @@ def recording_upload(
     try:
         with transaction.atomic():
             # One upload per owner at a time decides "new or duplicate" (row lock on the owner).
-            get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+            get_user_model().objects.select_for_update(no_key=True).filter(pk=owner.pk).first()
             existing = _same_upload(owner, sha256, signal.original_sampling_rate_hz)
             if existing is None:
                 recording.save()
@@ -771,7 +771,7 @@ def prediction_run(prediction_id: int) -> Prediction:
     now = timezone.now()
     with transaction.atomic():
         prediction = (
-            Prediction.objects.select_for_update()
+            Prediction.objects.select_for_update(no_key=True)
             .select_related("recording", "model_version")
             .get(pk=prediction_id)
         )
@@ -958,7 +958,7 @@ def predictions_reconcile(*, now: dt.datetime | None = None) -> ReconcileReport:
 def _reconcile_overdue(prediction_id: int, now: dt.datetime) -> str:
     with transaction.atomic():
         prediction = (
-            Prediction.objects.select_for_update()
+            Prediction.objects.select_for_update(no_key=True)
             .select_related("recording", "model_version")
             .filter(
                 pk=prediction_id,
@@ -1303,7 +1303,7 @@ def overread_amend(
         raise InvalidInput("an amendment needs a reason")
     with transaction.atomic():
         overread = (
-            OverRead.objects.select_for_update()
+            OverRead.objects.select_for_update(no_key=True)
             .filter(prediction=prediction, reviewer=reviewer)
             .first()
         )

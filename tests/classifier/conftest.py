@@ -3,9 +3,11 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from classifier.core.model import newest_card
+from tests.classifier.faults import PrivateRedis, rebuild_pools
 from tests.conftest import REPO
 
 
@@ -37,3 +39,49 @@ def classify(tmp_path_factory) -> Callable[..., subprocess.CompletedProcess]:
         )
 
     return run
+
+
+@pytest.fixture
+def redis(tmp_path, transactional_db, monkeypatch):
+    """A private redis-server; this process's Celery app publishes to it (never the lane's:
+    Celery reads CELERY_BROKER_URL from the environment before its own setting)."""
+    from ecgsite.celery import app
+
+    server = PrivateRedis(tmp_path)
+    server.start()
+    monkeypatch.setenv("CELERY_BROKER_URL", server.url)
+    rebuild_pools(app)
+    assert app.conf.broker_url == server.url
+    app.conf.task_always_eager = False
+    try:
+        yield server
+    finally:
+        app.conf.task_always_eager = True
+        monkeypatch.undo()
+        rebuild_pools(app)
+        server.stop()
+
+
+@pytest.fixture
+def worker_env(redis, test_media_root) -> dict[str, str]:
+    from django.db import connection
+
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{base}/{connection.settings_dict['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "ecgsite.settings.test",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_BROKER_URL": redis.url,
+        "MEDIA_ROOT": str(test_media_root),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+def ten_minutes(tmp_path, recording_path):
+    """The real 60-s excerpt ten times over: long enough to be caught running."""
+    path = tmp_path / "ten-minutes.npy"
+    np.save(path, np.tile(np.load(recording_path), 10))
+    return path

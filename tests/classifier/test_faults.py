@@ -12,70 +12,18 @@ none lost, none stuck.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from classifier import services
 from classifier.models import Prediction, PredictionOutbox
-from tests.classifier.faults import PrivateRedis, Worker
+from tests.classifier.faults import Worker, settle
 from tests.factories import distinct_copies
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
-
-
-def rebuild_pools(app) -> None:
-    """Drop this process's broker connections: the next use connects to the current URL.
-
-    kombu keeps its pools in a process-wide registry keyed by URL; closing only the app's
-    pool left a closed pool registered for the lane's broker ("Acquire on closed pool")."""
-    from kombu import pools
-
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def redis(tmp_path, transactional_db, monkeypatch):
-    """A private redis-server; this process's Celery app publishes to it (never the lane's:
-    Celery reads CELERY_BROKER_URL from the environment before its own setting)."""
-    from ecgsite.celery import app
-
-    server = PrivateRedis(tmp_path)
-    server.start()
-    monkeypatch.setenv("CELERY_BROKER_URL", server.url)
-    rebuild_pools(app)
-    assert app.conf.broker_url == server.url
-    app.conf.task_always_eager = False
-    try:
-        yield server
-    finally:
-        app.conf.task_always_eager = True
-        monkeypatch.undo()
-        rebuild_pools(app)
-        server.stop()
-
-
-@pytest.fixture
-def worker_env(redis, test_media_root) -> dict[str, str]:
-    from django.db import connection
-
-    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    return {
-        **os.environ,
-        "DATABASE_URL": f"{base}/{connection.settings_dict['NAME']}",
-        "DJANGO_SETTINGS_MODULE": "ecgsite.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_BROKER_URL": redis.url,
-        "MEDIA_ROOT": str(test_media_root),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "LOG_LEVEL": "WARNING",
-    }
 
 
 def upload(owner, path, name: str | None = None) -> int:
@@ -85,41 +33,6 @@ def upload(owner, path, name: str | None = None) -> int:
         sampling_rate_hz=128.0,
     )
     return recording.predictions.get().pk
-
-
-def settle(ids: list[int], timeout_s: float = 240) -> dict[str, int]:
-    """Wait until every prediction is finished. When nothing moves for 15 s, run the
-    reconciler as if its deadlines had passed (what each minute of beat does over time)."""
-    deadline = time.monotonic() + timeout_s
-    last, still_since = None, time.monotonic()
-    while time.monotonic() < deadline:
-        statuses = dict(Prediction.objects.filter(pk__in=ids).values_list("pk", "status"))
-        if all(status in {"done", "failed"} for status in statuses.values()):
-            break
-        if statuses != last:
-            last, still_since = statuses, time.monotonic()
-        elif time.monotonic() - still_since > 15:
-            services.predictions_reconcile(now=timezone.now() + dt.timedelta(seconds=1000))
-            still_since = time.monotonic()
-        time.sleep(0.5)
-    rows = list(Prediction.objects.filter(pk__in=ids))
-    figures = {
-        "submitted": len(ids),
-        "finished": sum(p.status == "done" for p in rows),
-        "failed_with_reason": sum(p.status == "failed" and bool(p.error) for p in rows),
-        "lost": len(ids) - len(rows),
-        "stuck": sum(p.status in {"pending", "running"} for p in rows),
-    }
-    print("fault figures:", figures)  # the closing note quotes them
-    return figures
-
-
-@pytest.fixture
-def ten_minutes(tmp_path, recording_path):
-    """The real 60-s excerpt ten times over: long enough to be caught running."""
-    path = tmp_path / "ten-minutes.npy"
-    np.save(path, np.tile(np.load(recording_path), 10))
-    return path
 
 
 def test_a_worker_killed_mid_task_loses_nothing(

@@ -55,6 +55,7 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, max_requests: int = 0) ->
         sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--max-requests", str(max_requests),
         "--max-requests-jitter", "0", "--access-logfile", "/dev/null",
+        "--no-control-socket",  # its default path is per user: test servers would share it
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO, env=env)
     url = f"http://127.0.0.1:{port}"
