@@ -34,7 +34,7 @@ install-dev: $(VENV)/.installed-dev
 
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-system-tools:  ## Debian's chromium (browser tests), promtool (alert rule tests), pdftoppm (PDF test), curl + jq (README's examples), when missing
+system-tools:  ## Debian's chromium (browser tests), promtool (alert rule tests), pdftoppm (PDF test), curl + jq (README's examples), nginx (the front's tests), when missing
 	@test -x $(CHROMIUM) || { echo "Installing Debian chromium"; $(APT) update -qq && \
 	  $(APT) install -y -qq chromium chromium-driver >/dev/null; }
 	@command -v promtool >/dev/null || { echo "Installing Debian prometheus (promtool)"; \
@@ -43,6 +43,8 @@ system-tools:  ## Debian's chromium (browser tests), promtool (alert rule tests)
 	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends poppler-utils >/dev/null; }
 	@command -v curl >/dev/null && command -v jq >/dev/null || { echo "Installing curl and jq"; \
 	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends curl jq >/dev/null; }
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { echo "Installing Debian nginx-light"; \
+	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends nginx-light >/dev/null; }
 
 migrate: install
 	mkdir -p var

@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -328,6 +329,59 @@ def npy_variant(signal: np.ndarray, i: int) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, (signal + np.float32(i * 1e-3)).astype(np.float32))
     return buffer.getvalue()
+
+
+NGINX_CONF = REPO / "deploy" / "nginx.conf"
+
+
+def nginx_site(upstream: str, port: int) -> str:
+    """deploy/nginx.conf as shipped, but served in plain HTTP on 127.0.0.1:``port`` (no
+    certificate here, no redirect block) in front of ``upstream`` instead of 127.0.0.1:8000."""
+    site = NGINX_CONF.read_text()
+    for pattern, replacement in (
+        (r"server 127\.0\.0\.1:8000", f"server {upstream.removeprefix('http://')}"),
+        (r"server \{\n    listen 80;.*?\n\}\n", ""),
+        (r"    listen 443 ssl http2;[^\n]*\n    listen \[::\]:443 ssl http2;\n",
+         f"    listen 127.0.0.1:{port};\n"),
+        (r"    ssl_certificate[^\n]*\n    ssl_certificate_key[^\n]*\n", ""),
+    ):  # fmt: skip
+        site, count = re.subn(pattern, replacement, site, count=1, flags=re.S)
+        assert count == 1, f"deploy/nginx.conf no longer has {pattern!r}"
+    return site
+
+
+@contextlib.contextmanager
+def nginx_front(upstream: str, folder: Path) -> Iterator[str]:
+    """The shipped nginx front before ``upstream`` on a free port; yields its base URL."""
+    port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "site.conf").write_text(nginx_site(upstream, port))
+    temp = " ".join(
+        f"{kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi")
+    )
+    (folder / "nginx.conf").write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")  # workers write the folder's temp files
+        + f"daemon off; pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
+        + f"events {{}}\nhttp {{ access_log off; {temp} include {folder}/site.conf; }}\n"
+    )
+    process = subprocess.Popen(["nginx", "-c", str(folder / "nginx.conf")])
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout_s: float = 15) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode} before listening on {port}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listened on {port} after {timeout_s} s")
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import itertools
 import os
+import shutil
 import threading
 import time
 
@@ -31,6 +32,7 @@ from tests.classifier.faults import (
     PrivatePostgres,
     Worker,
     django_shell,
+    nginx_front,
     npy_variant,
     probe_health,
     server_errors,
@@ -178,6 +180,25 @@ def test_slow_header_clients_starve_a_single_threaded_sync_worker_and_the_probe_
         statuses = probe_health(base, 6.0)
     print("/healthz of one sync worker under 4 slow-header clients:", statuses)
     assert statuses.count(200) < len(statuses) / 2
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+def test_behind_the_shipped_nginx_slow_header_clients_never_reach_the_worker(
+    web_on_test_database, tmp_path
+):
+    """The defence as deployed: nginx reads headers itself, so even one single-threaded sync
+    worker (starved by 4 such clients above) keeps answering through it."""
+    clients, duration_s = (16, 30.0) if LONG else (8, 8.0)
+    env = {**web_on_test_database, "GUNICORN_THREADS": "1"}
+    with (
+        gunicorn(env, workers=1) as upstream,
+        nginx_front(upstream, tmp_path / "nginx") as base,
+        slow_header_clients(base, clients),
+    ):
+        time.sleep(1.0)
+        statuses = probe_health(base, duration_s)
+    print(f"/healthz through nginx under {clients} slow-header clients:", statuses)
+    assert statuses and set(statuses) == {200}
 
 
 def test_clients_uploading_and_polling_for_a_while_get_no_5xx_and_every_upload_finishes(
