@@ -98,15 +98,19 @@ def signal_limits() -> SignalLimits:
 _MULTIPART_OVERHEAD_BYTES = 64 * 1024  # form fields and boundaries around the file
 
 
+def upload_request_max_bytes() -> int:
+    """The largest request body an upload may have: the file's limit plus the form around it."""
+    return signal_limits().max_size_bytes + _MULTIPART_OVERHEAD_BYTES
+
+
 def check_request_size(content_length: str | int | None) -> None:
     """Refuse an upload from its Content-Length, before any of the body is read or spooled."""
-    limit = signal_limits().max_size_bytes
     try:
         size = int(content_length or 0)
     except ValueError:
         return
-    if size > limit + _MULTIPART_OVERHEAD_BYTES:
-        raise too_large(size, limit)
+    if size > upload_request_max_bytes():
+        raise too_large(size, signal_limits().max_size_bytes)
 
 
 def read_upload(upload, *, limits: SignalLimits) -> bytes:

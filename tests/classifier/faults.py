@@ -279,6 +279,21 @@ def django_shell(code: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
+CLINICIAN_WITH_TOKEN = """
+from django.contrib.auth import get_user_model
+from accounts.roles import Role
+from accounts.services import api_token_create, role_grant_bootstrap
+user = get_user_model().objects.create_user("faults-clinician")
+role_grant_bootstrap(user, Role.CLINICIAN)
+print(api_token_create(user=user, name="faults")[1])
+"""
+
+
+def clinician_token(env: dict[str, str]) -> str:
+    """A new clinician in ``env``'s database, and their API token."""
+    return django_shell(CLINICIAN_WITH_TOKEN, env).split()[-1]
+
+
 class ApiClient:
     """A script using the REST API with a bearer token; counts every answer by status
     (None: no answer within the timeout). Thread-safe: one per client thread."""

@@ -31,6 +31,7 @@ from tests.classifier.faults import (
     ApiClient,
     PrivatePostgres,
     Worker,
+    clinician_token,
     django_shell,
     nginx_front,
     npy_variant,
@@ -47,14 +48,6 @@ pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 LONG = os.environ.get("FAULTS_LONG") == "1"
 
-CLINICIAN_WITH_TOKEN = """
-from django.contrib.auth import get_user_model
-from accounts.roles import Role
-from accounts.services import api_token_create, role_grant_bootstrap
-user = get_user_model().objects.create_user("faults-clinician")
-role_grant_bootstrap(user, Role.CLINICIAN)
-print(api_token_create(user=user, name="faults")[1])
-"""
 RECONCILE_LATER = "from tests.classifier.faults import reconcile_later; reconcile_later()"
 
 
@@ -109,7 +102,7 @@ def test_a_postgresql_restart_costs_no_request_after_it_and_loses_no_recording(
     per_phase, outage_s = (6, 10.0) if LONG else (3, 3.0)
     env = web_env(tmp_path, database_url=postgres.url, broker_url=redis.url)
     manage("migrate", "--noinput", env=env)
-    key = django_shell(CLINICIAN_WITH_TOKEN, env).split()[-1]
+    key = clinician_token(env)
     signal = np.load(ten_minutes)
     before: collections.Counter = collections.Counter()
     after: collections.Counter = collections.Counter()
