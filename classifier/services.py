@@ -276,6 +276,7 @@ def recording_upload(
     if existing is not None:  # a concurrent upload of the same file stored it first
         recording.file.delete(save=False)
         return _duplicate_offered(existing, owner=owner, filename=filename, request=request)
+    _decoded_store(recording, signal)  # the prediction and the viewer read it, not the upload
     return UploadOutcome(recording, duplicate=False)
 
 
@@ -662,13 +663,33 @@ def _decoded_store(recording: Recording, signal: EcgSignal) -> None:
         if storage.exists(name):
             return
         with tempfile.TemporaryFile() as scratch:
-            np.save(scratch, np.ascontiguousarray(signal.samples), allow_pickle=False)
+            _write_npy_in_chunks(scratch, signal.samples)
             scratch.seek(0)
             saved = storage.save(name, File(scratch, name=name))
         if saved != name:  # another process stored it meanwhile
             storage.delete(saved)
     except OSError:
         logger.warning("decoded_copy_not_stored recording=%s", recording.pk, exc_info=True)
+
+
+_DECODED_CHUNK_SAMPLES = 1024 * 1024
+
+
+def _write_npy_in_chunks(file, samples: np.ndarray) -> None:
+    """``np.save`` of float32[n_leads, n], a megasample at a time: a memory-mapped 48-h
+    signal is never copied whole."""
+    np.lib.format.write_array_header_1_0(
+        file,
+        {
+            "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+            "fortran_order": False,
+            "shape": samples.shape,
+        },
+    )
+    for lead in samples:
+        for start in range(0, len(lead), _DECODED_CHUNK_SAMPLES):
+            chunk = lead[start : start + _DECODED_CHUNK_SAMPLES]
+            file.write(np.ascontiguousarray(chunk, dtype=np.float32).tobytes())
 
 
 def recording_decoded_delete(recording: Recording) -> None:
