@@ -63,6 +63,7 @@ from classifier.core.signal import (
     SignalLimits,
     load_signal,
     load_signal_file,
+    release_pages,
     too_large,
 )
 from classifier.models import (
@@ -690,6 +691,7 @@ def _write_npy_in_chunks(file, samples: np.ndarray) -> None:
         for start in range(0, len(lead), _DECODED_CHUNK_SAMPLES):
             chunk = lead[start : start + _DECODED_CHUNK_SAMPLES]
             file.write(np.ascontiguousarray(chunk, dtype=np.float32).tobytes())
+            release_pages(samples)
 
 
 def recording_decoded_delete(recording: Recording) -> None:

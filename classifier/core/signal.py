@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import mmap
 import numbers
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -43,6 +44,7 @@ __all__ = [
     "load_wfdb_record",
     "reference_length",
     "reference_rate_stretches",
+    "release_pages",
     "to_reference_rate",
     "too_large",
 ]
@@ -194,10 +196,10 @@ def load_wfdb_record(
         return _validated(parsed, given_rate_hz, limits)
 
 
-STRETCH_S = 3600.0
-"""A long recording is read, checked and resampled an hour at a time, so memory does not
-grow with its length: 48 h of 3 leads at 360 Hz is 1.5 GB as float64, its 128-Hz result
-66 MB."""
+STRETCH_S = 600.0
+"""A long recording is read, checked and resampled ten minutes at a time, so memory does not
+grow with its length: 48 h of 3 leads at 360 Hz is 1.5 GB as float64, one stretch of it
+5 MB (the margins either side cost under 0.1 % more filtering)."""
 MEMORY_MAPPED_ABOVE_BYTES = 64 * 1024 * 1024
 """A resampled signal larger than this is written to a memory-mapped temporary file (deleted
 when the last reference goes) instead of the process's memory."""
@@ -223,6 +225,7 @@ def _validated(
         values.add(raw, start, read, n_samples, stretch_samples)
         resampled[:, position : position + part.shape[1]] = part
         position += part.shape[1]
+        release_pages(resampled)
     values.check()
     resampled.flags.writeable = False
     return EcgSignal(
@@ -250,9 +253,20 @@ def _stretch_reader(parsed: ParsedRecording, limits: SignalLimits) -> tuple[int,
     dtype = samples.dtype if samples.dtype.kind == "f" else np.float64
 
     def read(start: int, stop: int) -> np.ndarray:
-        return np.asarray(samples[:, start:stop], dtype=dtype)
+        stretch = np.array(samples[:, start:stop], dtype=dtype)
+        release_pages(samples)
+        return stretch
 
     return samples.shape[0], samples.shape[1], read
+
+
+def release_pages(samples: np.ndarray) -> None:
+    """Drop a memory-mapped array's pages from this process's resident memory (they stay in
+    the page cache; written pages are written back): a file read or written once from start
+    to end then costs the memory of one stretch, not of the file. No-op for other arrays."""
+    mapping = getattr(samples, "_mmap", None)  # np.memmap and its views
+    if mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+        mapping.madvise(mmap.MADV_DONTNEED)
 
 
 def _empty_samples(n_leads: int, n_samples: int) -> np.ndarray:
