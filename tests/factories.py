@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.roles import Role
+from bench.holter_record import write_mitdb_holter, zip_record
 from classifier.models import ModelVersion, OverRead, Prediction, Recording
 
 PASSWORD = "correct horse battery"  # every factory user's password
@@ -135,46 +136,7 @@ def distinct_copies(path, n: int, folder) -> list:
     return copies
 
 
-MITDB = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wfdb" / "mitdb"
-MITDB_RATE_HZ = 360
-
-
 def mitdb_holter_zip(folder: Path, *, hours: float, records: tuple[str, ...], leads: int = 2):
-    """A long WFDB record (format 212, 360 Hz, MIT-BIH gain) zipped with its header: the
-    ``records`` of MIT-BIH played one after the other, over again, until ``hours`` are
-    filled; a third lead, when asked for, is the second minus the first (as lead III is
-    lead II minus lead I). Returns the zip's path."""
-    import zipfile
-
-    import wfdb
-
-    n_samples = round(hours * 3600 * MITDB_RATE_HZ)
-    parts, filled = [], 0
-    while filled < n_samples:
-        for name in records:
-            digital = wfdb.rdrecord(str(MITDB / name), physical=False).d_signal[:, :2]
-            parts.append(digital[: n_samples - filled])
-            filled += len(parts[-1])
-            if filled == n_samples:
-                break
-    samples = np.concatenate(parts).astype(np.int16)
-    if leads == 3:
-        third = np.clip(samples[:, 1] - samples[:, 0] + 1024, -2048, 2047)
-        samples = np.column_stack([samples, third])
-    names = ["MLII", "V5", "III"][:leads]
-    wfdb.wrsamp(
-        "holter",
-        fs=MITDB_RATE_HZ,
-        units=["mV"] * leads,
-        sig_name=names,
-        d_signal=samples,
-        fmt=["212"] * leads,
-        adc_gain=[200.0] * leads,
-        baseline=[1024] * leads,
-        write_dir=str(folder),
-    )
-    target = folder / "holter.zip"
-    with zipfile.ZipFile(target, "w") as archive:
-        for suffix in (".hea", ".dat"):
-            archive.write(folder / f"holter{suffix}", f"holter{suffix}")
-    return target
+    """A zipped WFDB record (format 212, 360 Hz) of ``hours`` of MIT-BIH ``records`` played
+    one after the other (``bench.holter_record``); the zip's path."""
+    return zip_record(write_mitdb_holter(folder, hours=hours, records=records, leads=leads))

@@ -10,6 +10,7 @@ import pytest
 import wfdb
 from scipy.signal import resample_poly
 
+from bench.holter_record import MITDB, MITDB_RATE_HZ
 from classifier.core import heart
 from classifier.core import signal as core_signal
 from classifier.core.signal import (
@@ -20,7 +21,7 @@ from classifier.core.signal import (
     reference_rate_stretches,
     to_reference_rate,
 )
-from tests.factories import MITDB, MITDB_RATE_HZ, mitdb_holter_zip
+from tests.factories import mitdb_holter_zip
 
 MIB = 1024 * 1024
 HOLTER_RECORDS = ("100", "101", "103", "113", "200", "201", "209", "210")
