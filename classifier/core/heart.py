@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from classifier.core.rhythm import r_peaks
+from classifier.core.signal import release_pages
 
 # R-R intervals outside this range are detection errors or signal gaps, not beats
 # (the same bounds as the model's R-R features: 20-300 bpm).
@@ -138,7 +139,8 @@ def lead_r_apices(
     for start in range(0, len(lead), step):
         stop = min(start + step, len(lead))
         low, high = max(start - overlap, 0), min(stop + overlap, len(lead))
-        part = np.asarray(lead[low:high], dtype=np.float64)
+        part = np.array(lead[low:high], dtype=np.float64)
+        release_pages(lead)
         peaks = r_peaks(part, sampling_rate_hz)
         peaks = peaks[(peaks >= start - low) & (peaks < stop - low)]
         found.append(r_apices(part, peaks, sampling_rate_hz) + low)
