@@ -213,6 +213,22 @@ def write_wfdb_holter(
     return {"path": str(archive), "bytes": archive.stat().st_size}
 
 
+def write_npy_holter_mv(*, hours: float, leads: int, path: str) -> dict:
+    """A Holter-length float32 .npy in mV: MIT-BIH records tiled (``bench.holter_record``)."""
+    from bench.holter_record import MITDB, write_mitdb_holter_npy
+
+    records = [record.stem for record in sorted(MITDB.glob("*.hea"))]
+    write_mitdb_holter_npy(Path(path), hours=hours, records=records, leads=leads)
+    return {"path": path, "bytes": Path(path).stat().st_size}
+
+
+def upload(*, uploads: list[dict], warm_up: list[dict]) -> dict:
+    """A web worker's memory growth while taking large uploads (``bench.upload``)."""
+    from bench import upload as upload_bench
+
+    return upload_bench.run(uploads=uploads, warm_up=warm_up)
+
+
 def ours_holter(*, path: str, card: str, sampling_rate_hz: float | None = 128.0) -> dict:
     """Ours end to end on a Holter-length file: parse the upload, classify every window.
     ``sampling_rate_hz`` None: the file states it (a WFDB header)."""
@@ -348,6 +364,8 @@ STAGES = {
         throughput,
         write_holter,
         write_wfdb_holter,
+        write_npy_holter_mv,
+        upload,
         ours_holter,
         reference_holter_reach,
     )
