@@ -252,7 +252,11 @@ def _stretch_reader(parsed: ParsedRecording, limits: SignalLimits) -> tuple[int,
     samples = _as_leads_by_samples(values, parsed.leads_on_columns, limits)
     dtype = samples.dtype if samples.dtype.kind == "f" else np.float64
 
+    if not isinstance(samples, np.memmap):
+        return samples.shape[0], samples.shape[1], lambda a, b: np.asarray(samples[:, a:b], dtype)
+
     def read(start: int, stop: int) -> np.ndarray:
+        """A copy of the stretch, its pages of the file then released."""
         stretch = np.array(samples[:, start:stop], dtype=dtype)
         release_pages(samples)
         return stretch
