@@ -4,6 +4,7 @@ length, up to 48 hours."""
 
 import tracemalloc
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,7 +107,7 @@ def test_a_four_hour_three_lead_holter_is_read_in_memory_that_does_not_grow_with
     assert peak_bytes < 32 * MIB
 
 
-def _one_hz(seconds: int, folder) -> np.ndarray:
+def _one_hz(seconds: int, folder: Path) -> Path:
     """A 1-Hz signal (a test-only rate) ``seconds`` long, saved: 48 h in 700 kB."""
     path = folder / "holter.npy"
     np.save(path, np.random.default_rng(0).normal(0.0, 0.5, size=seconds).astype(np.float32))
