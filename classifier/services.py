@@ -248,6 +248,9 @@ def recording_upload(
         **patient.fields(),
     )
     recording.file.save(filename, File(upload), save=False)  # copied chunk by chunk
+    # Stored before the commit queues the prediction: it and the viewer read this copy and
+    # never parse a long upload again.
+    _decoded_store(recording, signal)
     try:
         with transaction.atomic():
             # One upload per owner at a time decides "new or duplicate" (row lock on the owner).
@@ -272,13 +275,17 @@ def recording_upload(
                 )
                 prediction_request(recording=recording, actor=owner, request=request)
     except Exception:
-        recording.file.delete(save=False)  # no orphan file without its row
+        _stored_files_delete(recording)  # no orphan file without its row
         raise
     if existing is not None:  # a concurrent upload of the same file stored it first
-        recording.file.delete(save=False)
+        _stored_files_delete(recording)
         return _duplicate_offered(existing, owner=owner, filename=filename, request=request)
-    _decoded_store(recording, signal)  # the prediction and the viewer read it, not the upload
     return UploadOutcome(recording, duplicate=False)
+
+
+def _stored_files_delete(recording: Recording) -> None:
+    recording_decoded_delete(recording)  # named after the original: first
+    recording.file.delete(save=False)
 
 
 def _same_upload(owner, sha256: str, sampling_rate_hz: float) -> Recording | None:
