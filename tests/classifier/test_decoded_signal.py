@@ -1,7 +1,7 @@
 """Parsed signals are not re-parsed per request (issue 18 point 5): the upload (or the first
 read of a recording stored before) stores a decoded, memory-mappable copy beside the
-original; later reads map it; it goes with the
-recording; a damaged copy or a storage without local paths falls back to parsing."""
+original; later reads map it; it goes with the recording; a damaged copy or a storage
+without local paths falls back to parsing."""
 
 import numpy as np
 import pytest
