@@ -27,7 +27,18 @@ from classifier.training.sources import default_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "RESULTS.md"
-SECTIONS = ("cwt", "e2e", "throughput", "cli", "web", "size", "holter", "windows", "viewer")
+SECTIONS = (
+    "cwt",
+    "e2e",
+    "throughput",
+    "cli",
+    "web",
+    "size",
+    "holter",
+    "upload",
+    "windows",
+    "viewer",
+)
 RUNTIMES = ("litert", "keras")  # the served runtime first; Keras for comparison
 N_SAMPLES = 65536
 TARGETS = {  # from issue 5
@@ -41,6 +52,9 @@ TARGETS = {  # from issue 5
     "model_bytes": 2 * 1024 * 1024,
     "holter_s": 15.0,  # issue 15: 24 h, 2 leads at 128 Hz
     "holter_rss_mb": 400.0,
+    "wfdb_holter_s": 60.0,  # issue 15: 48 h, 3 leads at 360 Hz, WFDB
+    "wfdb_holter_rss_mb": 500.0,
+    "upload_growth_mb": 100.0,  # issue 15: a web worker taking a ~500-MB upload
     "window_bytes_ratio": 5.0,  # issue 15: per-window results stored compactly ...
     "window_page_ms": 50.0,  # ... and read back fast
     "first_paint_ms": 1000.0,  # issue 15: a 24-h recording opens in under a second
@@ -82,11 +96,11 @@ def run_stage_or_error(name: str, **kwargs) -> dict:
         return {"error": str(exc).splitlines()[-1]}
 
 
-def run_stage(name: str, **kwargs) -> dict:
+def run_stage(stage: str, /, **kwargs) -> dict:
     """Run one bench.stages stage in a fresh process; its JSON result."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "bench.stages", name, json.dumps(kwargs)],
+        [sys.executable, "-m", "bench.stages", stage, json.dumps(kwargs)],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -95,7 +109,7 @@ def run_stage(name: str, **kwargs) -> dict:
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
-        raise RuntimeError(f"stage {name} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"stage {stage} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return json.loads(lines[-1])
 
 
@@ -204,6 +218,9 @@ def measure(args: argparse.Namespace) -> dict:
         }
     if "holter" in args.sections:
         figures.update(holter(rec, card, hours=args.holter_hours))
+        figures["wfdb_holter"] = wfdb_holter(card, hours=args.wfdb_holter_hours)
+    if "upload" in args.sections:
+        figures["upload"] = upload_memory(hours=args.wfdb_holter_hours)
     if "viewer" in args.sections:
         with tempfile.TemporaryDirectory(prefix="wavecardio-viewer-") as folder:
             path = str(Path(folder) / "holter.npy")
@@ -241,6 +258,36 @@ def holter(recordings: list[str], card: Path, hours: float) -> dict:
         budget_s=120.0,
     )
     return {"holter": ours, "reference_holter": reach}
+
+
+def wfdb_holter(card: Path, hours: float) -> dict:
+    """Ours end to end on a zipped 3-lead 360-Hz WFDB Holter (MIT-BIH records tiled)."""
+    with tempfile.TemporaryDirectory(prefix="wavecardio-wfdb-holter-") as folder:
+        written = run_stage("write_wfdb_holter", hours=hours, leads=3, folder=folder)
+        return run_stage("ours_holter", path=written["path"], card=str(card), sampling_rate_hz=None)
+
+
+def upload_memory(hours: float) -> dict:
+    """A web worker's memory growth taking a ~500-MB WFDB zip (4 leads, format 16) and a
+    ~500-MB .npy (2 leads, float32), both 360 Hz, ``hours`` long (48: ~500 MB each)."""
+    with tempfile.TemporaryDirectory(prefix="wavecardio-upload-") as name:
+        folder = Path(name)
+        files = []
+        for label, file_hours in (("holter", hours), ("warm-up", 0.25)):
+            wfdb_zip = run_stage(
+                "write_wfdb_holter",
+                hours=file_hours,
+                leads=4 if label == "holter" else 3,
+                fmt="16",
+                folder=name,
+                name=f"{label}-wfdb",
+            )["path"]
+            npy = str(folder / f"{label}.npy")
+            run_stage("write_npy_holter_mv", hours=file_hours, leads=2, path=npy)
+            files.append([{"path": wfdb_zip, "rate_hz": None}, {"path": npy, "rate_hz": 360}])
+        measured = run_stage("upload", uploads=files[0], warm_up=files[1])
+    measured.pop("peak_rss_mb")  # the bench's own process, not the server's
+    return {"hours": hours, "files": measured}
 
 
 def _load_shape(path: Path) -> tuple[int, ...]:
@@ -398,6 +445,39 @@ def table(figures: dict) -> list[str]:
             ok,
             any_size=True,
         )
+    if wfdb := figures.get("wfdb_holter"):
+        add(
+            f"Holter: {wfdb['hours']:g} h x {wfdb['leads']} leads at {wfdb['rate_hz']:g} Hz "
+            f"(zipped WFDB, {wfdb['file_bytes'] / 1e6:.0f} MB), parse (read and resampled 10 min "
+            f"at a time) + classify {wfdb['windows']} windows",
+            "",
+            f"{wfdb['seconds']:.1f} s (parse {wfdb['parse_s']:.1f} s), "
+            f"peak RSS {wfdb['peak_rss_mb']:.0f} MB",
+            "",
+            f"≤ {TARGETS['wfdb_holter_s']:.0f} s, ≤ {TARGETS['wfdb_holter_rss_mb']:.0f} MB",
+            wfdb["seconds"] <= TARGETS["wfdb_holter_s"]
+            and wfdb["peak_rss_mb"] <= TARGETS["wfdb_holter_rss_mb"]
+            if wfdb["hours"] >= 48
+            else None,
+            any_size=True,
+        )
+    if uploads := figures.get("upload"):
+        hours = uploads["hours"]
+        for name, upload in uploads["files"].items():
+            accepted = upload["status"] in (201, 202)
+            add(
+                f"web worker RSS growth taking {name} ({upload['bytes'] / 1e6:.0f} MB, "
+                f"{hours:g} h) through gunicorn (1 worker, SQLite, not classified)",
+                "",
+                f"+{upload['growth_mb']:.0f} MB (peak {upload['peak_rss_mb']:.0f} MB), HTTP "
+                f"{upload['status']} in {upload['seconds']:.1f} s",
+                "",
+                f"< {TARGETS['upload_growth_mb']:.0f} MB",
+                accepted and upload["growth_mb"] < TARGETS["upload_growth_mb"]
+                if hours >= 48
+                else None,
+                any_size=True,
+            )
     if view := figures.get("viewer"):
         rows += viewer_rows(view)
     if storage := figures.get("window_storage"):
@@ -514,6 +594,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.sections.discard("web")
         args.samples, args.runs, args.resident_runs, args.batch, args.cli_runs = 8192, 2, 3, 4, 1
         args.holter_hours = 0.25
+        args.wfdb_holter_hours = 0.5
         args.windows = 3000
     else:
         args.samples, args.runs, args.resident_runs, args.batch, args.cli_runs = (
@@ -524,6 +605,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             5,
         )
         args.holter_hours = 24.0
+        args.wfdb_holter_hours = 48.0
         args.windows = 65_000  # issue 15: a 48-h 3-lead recording
     return args
 

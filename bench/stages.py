@@ -197,23 +197,61 @@ def write_holter(*, recordings: list[str], hours: float, leads: int, path: str) 
     return {"bytes": Path(path).stat().st_size}
 
 
-def ours_holter(*, path: str, card: str) -> dict:
-    """Ours end to end on a Holter-length file: parse the upload, classify every window."""
+def write_wfdb_holter(
+    *, hours: float, leads: int, folder: str, fmt: str = "212", name: str = "holter"
+) -> dict:
+    """A zipped WFDB record in ``folder``: every MIT-BIH record there is, tiled to ``hours``
+    of ``leads`` leads at 360 Hz (``bench.holter_record``)."""
+    from bench.holter_record import MITDB, write_mitdb_holter, zip_record
+
+    records = [path.stem for path in sorted(MITDB.glob("*.hea"))]
+    header = write_mitdb_holter(
+        Path(folder), hours=hours, records=records, leads=leads, fmt=fmt, name=name
+    )
+    archive = zip_record(header)
+    header.with_suffix(".dat").unlink()  # only the zip is uploaded
+    return {"path": str(archive), "bytes": archive.stat().st_size}
+
+
+def write_npy_holter_mv(*, hours: float, leads: int, path: str) -> dict:
+    """A Holter-length float32 .npy in mV: MIT-BIH records tiled (``bench.holter_record``)."""
+    from bench.holter_record import MITDB, write_mitdb_holter_npy
+
+    records = [record.stem for record in sorted(MITDB.glob("*.hea"))]
+    write_mitdb_holter_npy(Path(path), hours=hours, records=records, leads=leads)
+    return {"path": path, "bytes": Path(path).stat().st_size}
+
+
+def upload(*, uploads: list[dict], warm_up: list[dict]) -> dict:
+    """A web worker's memory growth while taking large uploads (``bench.upload``)."""
+    from bench import upload as upload_bench
+
+    return upload_bench.run(uploads=uploads, warm_up=warm_up)
+
+
+def ours_holter(*, path: str, card: str, sampling_rate_hz: float | None = 128.0) -> dict:
+    """Ours end to end on a Holter-length file: parse the upload, classify every window.
+    ``sampling_rate_hz`` None: the file states it (a WFDB header)."""
     from classifier.core import pipeline
     from classifier.core.model import load_model
     from classifier.core.signal import SignalLimits, load_signal_file
 
     model = load_model(card)
-    limits = SignalLimits(max_size_bytes=Path(path).stat().st_size + 1)
-    started = time.perf_counter()  # the upload path: the spooled file is memory-mapped
-    signal = load_signal_file(path, sampling_rate_hz=128.0, limits=limits)
+    limits = SignalLimits(max_size_bytes=2 * Path(path).stat().st_size + 1)  # a zip unpacks
+    started = time.perf_counter()  # the upload path: the spooled file is read in stretches
+    signal = load_signal_file(path, sampling_rate_hz=sampling_rate_hz, limits=limits)
+    parsed_s = time.perf_counter() - started
     result = pipeline.classify(signal, model)
     return {
         "seconds": time.perf_counter() - started,
+        "parse_s": parsed_s,
         "windows": result.n_windows,
         "label": result.label,
         "hours": signal.duration_s / 3600,
         "leads": signal.n_leads,
+        "rate_hz": signal.original_sampling_rate_hz,
+        "format": signal.format,
+        "file_bytes": Path(path).stat().st_size,
     }
 
 
@@ -325,6 +363,9 @@ STAGES = {
         ours_resident,
         throughput,
         write_holter,
+        write_wfdb_holter,
+        write_npy_holter_mv,
+        upload,
         ours_holter,
         reference_holter_reach,
     )

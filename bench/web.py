@@ -59,23 +59,22 @@ class Client:
         self.http = requests.Session()
         self.http.headers.update({"X-Forwarded-Proto": "https", "Origin": _origin(base_url)})
         self.cookies: dict[str, str] = {}
-        page = self._send("GET", "/login/")
+        page = self.send("GET", "/login/")
         match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         if match is None:
             raise RuntimeError(f"login page for {username} has no CSRF token")
         form = {"login": username, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1)}
-        done = self._send("POST", "/login/", data=form, allow_redirects=False)
+        done = self.send("POST", "/login/", data=form, allow_redirects=False)
         if done.status_code != 302 or "sessionid" not in self.cookies:
             raise RuntimeError(f"login failed for {username}: HTTP {done.status_code}")
 
-    def _send(self, method: str, path: str, **kwargs) -> requests.Response:
+    def send(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if "csrftoken" in self.cookies:
             headers["X-CSRFToken"] = self.cookies["csrftoken"]
             headers["Referer"] = _origin(self.base_url) + path
-        response = self.http.request(
-            method, self.base_url + path, headers=headers, timeout=REQUEST_TIMEOUT_S, **kwargs
-        )
+        kwargs.setdefault("timeout", REQUEST_TIMEOUT_S)
+        response = self.http.request(method, self.base_url + path, headers=headers, **kwargs)
         self.cookies.update({k: v for k, v in response.cookies.get_dict().items() if v is not None})
         self.http.cookies.clear()
         return response
@@ -83,7 +82,7 @@ class Client:
     def upload_and_wait(self, name: str, payload: bytes, deadline: float) -> float:
         """Seconds from upload to a finished prediction; RuntimeError on any failure."""
         started = time.perf_counter()
-        response = self._send(
+        response = self.send(
             "POST",
             "/api/v1/recordings/",
             files={"file": (name, payload)},
@@ -99,11 +98,11 @@ class Client:
             if time.monotonic() > deadline:
                 raise RuntimeError("prediction not finished before the deadline")
             time.sleep(POLL_INTERVAL_S)
-            response = self._send("GET", f"/api/v1/recordings/{recording_id}/status/")
+            response = self.send("GET", f"/api/v1/recordings/{recording_id}/status/")
             if response.status_code != 200:
                 raise RuntimeError(f"poll: HTTP {response.status_code}")
             status = response.json()["status"]
-        result = self._send("GET", f"/api/v1/recordings/{recording_id}/")  # the result, once
+        result = self.send("GET", f"/api/v1/recordings/{recording_id}/")  # the result, once
         if result.status_code != 200:
             raise RuntimeError(f"result: HTTP {result.status_code}")
         return time.perf_counter() - started
@@ -152,53 +151,19 @@ def run(
     work = Path(tempfile.mkdtemp(prefix="wavecardio-bench-web-"))
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "ecgsite.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "DATABASE_URL": f"{pg_url}/{database}",
-        "CELERY_BROKER_URL": redis_url,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "ACCOUNT_EMAIL_VERIFICATION": "none",
-        "EMAIL_URL": "consolemail://",
-        "MEDIA_ROOT": str(work / "media"),
-        "STATIC_ROOT": str(work / "static"),
-        "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(web_workers),
-        "LOG_LEVEL": "WARNING",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-    (work / "prometheus").mkdir()
-    manage = [python, "manage.py"]
+    env = server_env(
+        work,
+        port,
+        database_url=f"{pg_url}/{database}",
+        broker_url=redis_url,
+        web_workers=web_workers,
+    )
     usernames = [f"bench-clinician-{i}" for i in range(clients)]
     _psql(f'CREATE DATABASE "{database}"', pg_url)
     processes: list[subprocess.Popen] = []
     logs = {name: open(work / f"{name}.log", "w") for name in ("gunicorn", "celery")}  # noqa: SIM115
     try:
-        for command in (
-            ["migrate", "--noinput"],
-            ["collectstatic", "--noinput"],
-            ["model_versions", "--sync"],
-        ):
-            subprocess.run([*manage, *command], cwd=REPO, env=env, check=True, capture_output=True)
-        create_users = (
-            "from django.contrib.auth import get_user_model\n"
-            "from accounts.roles import Role\n"
-            "from accounts.services import role_grant_bootstrap\n"
-            f"for name in {usernames!r}:\n"
-            f"    user = get_user_model().objects.create_user(name, name + '@example.org', "
-            f"{PASSWORD!r})\n"
-            "    role_grant_bootstrap(user, Role.CLINICIAN)\n"
-        )
-        subprocess.run(
-            [*manage, "shell", "-c", create_users],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        prepare_site(env, usernames)
         celery = subprocess.Popen(
             [
                 str(bin_dir / "celery"),
@@ -220,19 +185,7 @@ def run(
             stderr=subprocess.STDOUT,
         )
         processes.append(celery)
-        gunicorn = subprocess.Popen(
-            [
-                str(bin_dir / "gunicorn"),
-                "-c",
-                "deploy/gunicorn.conf.py",
-                "--access-logfile",
-                "/dev/null",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=logs["gunicorn"],
-            stderr=subprocess.STDOUT,
-        )
+        gunicorn = start_gunicorn(env, logs["gunicorn"])
         processes.append(gunicorn)
         _wait_http(base_url + "/healthz", gunicorn, 60)
         logged_in = [Client(base_url, name) for name in usernames]
@@ -251,6 +204,73 @@ def run(
         with contextlib.suppress(Exception):
             _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', pg_url)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def server_env(
+    work: Path, port: int, *, database_url: str, broker_url: str, web_workers: int
+) -> dict[str, str]:
+    """The environment of a throw-away production-mode site on 127.0.0.1:``port``, its
+    media, static files and metrics under ``work``."""
+    (work / "prometheus").mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ecgsite.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker_url,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "ACCOUNT_EMAIL_VERIFICATION": "none",
+        "EMAIL_URL": "consolemail://",
+        "MEDIA_ROOT": str(work / "media"),
+        "STATIC_ROOT": str(work / "static"),
+        "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(web_workers),
+        "LOG_LEVEL": "WARNING",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+
+
+def prepare_site(env: dict[str, str], usernames: list[str]) -> None:
+    """Migrate, collect static files, register the models and create clinicians."""
+    manage = [sys.executable, "manage.py"]
+    for command in (
+        ["migrate", "--noinput"],
+        ["collectstatic", "--noinput"],
+        ["model_versions", "--sync"],
+    ):
+        subprocess.run([*manage, *command], cwd=REPO, env=env, check=True, capture_output=True)
+    create_users = (
+        "from django.contrib.auth import get_user_model\n"
+        "from accounts.roles import Role\n"
+        "from accounts.services import role_grant_bootstrap\n"
+        f"for name in {usernames!r}:\n"
+        f"    user = get_user_model().objects.create_user(name, name + '@example.org', "
+        f"{PASSWORD!r})\n"
+        "    role_grant_bootstrap(user, Role.CLINICIAN)\n"
+    )
+    subprocess.run(
+        [*manage, "shell", "-c", create_users], cwd=REPO, env=env, check=True, capture_output=True
+    )
+
+
+def start_gunicorn(env: dict[str, str], log) -> subprocess.Popen:
+    """gunicorn with the deployment's configuration (``deploy/gunicorn.conf.py``)."""
+    bin_dir = Path(sys.executable).parent
+    return subprocess.Popen(
+        [
+            str(bin_dir / "gunicorn"),
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _load(clients: list[Client], payloads: list[tuple[str, bytes]], duration_s: float) -> dict:

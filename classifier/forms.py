@@ -56,7 +56,7 @@ class PatientForm(forms.Form):
 class UploadForm(PatientForm):
     file = forms.FileField(
         label="ECG recording",
-        help_text=f"{formats_help()}; 8 s to 24 h.",
+        help_text=f"{formats_help()}; 8 s to 48 h.",
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(extensions())}),
     )
     sampling_rate_hz = forms.FloatField(

@@ -63,6 +63,7 @@ from classifier.core.signal import (
     SignalLimits,
     load_signal,
     load_signal_file,
+    release_pages,
     too_large,
 )
 from classifier.models import (
@@ -251,6 +252,9 @@ def recording_upload(
         **patient.fields(),
     )
     recording.file.save(filename, File(upload), save=False)  # copied chunk by chunk
+    # Stored before the commit queues the prediction: it and the viewer read this copy and
+    # never parse a long upload again.
+    _decoded_store(recording, signal)
     try:
         with transaction.atomic():
             # One upload per owner at a time decides "new or duplicate" (row lock on the owner).
@@ -275,12 +279,17 @@ def recording_upload(
                 )
                 prediction_request(recording=recording, actor=owner, request=request)
     except Exception:
-        recording.file.delete(save=False)  # no orphan file without its row
+        _stored_files_delete(recording)  # no orphan file without its row
         raise
     if existing is not None:  # a concurrent upload of the same file stored it first
-        recording.file.delete(save=False)
+        _stored_files_delete(recording)
         return _duplicate_offered(existing, owner=owner, filename=filename, request=request)
     return UploadOutcome(recording, duplicate=False)
+
+
+def _stored_files_delete(recording: Recording) -> None:
+    recording_decoded_delete(recording)  # named after the original: first
+    recording.file.delete(save=False)
 
 
 def _same_upload(owner, sha256: str, sampling_rate_hz: float) -> Recording | None:
@@ -666,13 +675,34 @@ def _decoded_store(recording: Recording, signal: EcgSignal) -> None:
         if storage.exists(name):
             return
         with tempfile.TemporaryFile() as scratch:
-            np.save(scratch, np.ascontiguousarray(signal.samples), allow_pickle=False)
+            _write_npy_in_chunks(scratch, signal.samples)
             scratch.seek(0)
             saved = storage.save(name, File(scratch, name=name))
         if saved != name:  # another process stored it meanwhile
             storage.delete(saved)
     except OSError:
         logger.warning("decoded_copy_not_stored recording=%s", recording.pk, exc_info=True)
+
+
+_DECODED_CHUNK_SAMPLES = 1024 * 1024
+
+
+def _write_npy_in_chunks(file, samples: np.ndarray) -> None:
+    """``np.save`` of float32[n_leads, n], a megasample at a time: a memory-mapped 48-h
+    signal is never copied whole."""
+    np.lib.format.write_array_header_1_0(
+        file,
+        {
+            "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+            "fortran_order": False,
+            "shape": samples.shape,
+        },
+    )
+    for lead in samples:
+        for start in range(0, len(lead), _DECODED_CHUNK_SAMPLES):
+            chunk = lead[start : start + _DECODED_CHUNK_SAMPLES]
+            file.write(np.ascontiguousarray(chunk, dtype=np.float32).tobytes())
+            release_pages(samples)
 
 
 def recording_decoded_delete(recording: Recording) -> None:

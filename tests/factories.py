@@ -1,7 +1,9 @@
-"""Factories (factory-boy) for users, tokens, recordings, predictions and over-reads."""
+"""Factories (factory-boy) for users, tokens, recordings, predictions and over-reads, and
+long WFDB recordings built from MIT-BIH."""
 
 import hashlib
 import io
+from pathlib import Path
 
 import factory
 import numpy as np
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.roles import Role
+from bench.holter_record import write_mitdb_holter, zip_record
 from classifier.models import ModelVersion, OverRead, Prediction, Recording
 
 PASSWORD = "correct horse battery"  # every factory user's password
@@ -131,3 +134,9 @@ def distinct_copies(path, n: int, folder) -> list:
         np.save(copy, (signal + np.float32(i * 1e-3)).astype(np.float32))
         copies.append(copy)
     return copies
+
+
+def mitdb_holter_zip(folder: Path, *, hours: float, records: tuple[str, ...], leads: int = 2):
+    """A zipped WFDB record (format 212, 360 Hz) of ``hours`` of MIT-BIH ``records`` played
+    one after the other (``bench.holter_record``); the zip's path."""
+    return zip_record(write_mitdb_holter(folder, hours=hours, records=records, leads=leads))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from classifier.core.rhythm import r_peaks
+from classifier.core.signal import release_pages
 
 # R-R intervals outside this range are detection errors or signal gaps, not beats
 # (the same bounds as the model's R-R features: 20-300 bpm).
@@ -24,6 +25,12 @@ _R_SEARCH_S = 0.06  # the R apex: the largest deflection within 60 ms of the det
 _IRREGULAR_DELTA = 0.15  # successive R-R differences above 15 % of the median: irregular
 MAX_TACHOGRAM_POINTS = 2000  # the stored R-R series: every beat, or means of equal stretches
 HEART_RATE_TREND_S = 60.0  # one heart-rate point per minute for the trend under the trace
+# Beats are detected an hour at a time, so memory does not grow with the recording (a 48-h
+# lead as float64 is 177 MB, times the detector's intermediate arrays). Each hour is read
+# with this much more either side: the detector's filters and its 2.5-s threshold reach
+# less than 4 s, so beats in the hour are found as in the whole lead.
+STRETCH_S = 3600.0
+_OVERLAP_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -121,8 +128,30 @@ def irregular_fraction(peaks: np.ndarray, sampling_rate_hz: float) -> float:
     return float(np.mean(np.abs(np.diff(rr)) > _IRREGULAR_DELTA * np.median(rr)))
 
 
-def heart_rhythm(samples: np.ndarray, sampling_rate_hz: float) -> HeartRhythm:
-    """R-peaks of the recording on its most regular lead (the first of equals).
+def lead_r_apices(
+    lead: np.ndarray, sampling_rate_hz: float, stretch_s: float = STRETCH_S
+) -> np.ndarray:
+    """int64[k] R apices of one lead float[n] (mV), detected a stretch of ``stretch_s`` at
+    a time (with ``_OVERLAP_S`` either side; a beat belongs to the stretch it is detected in)."""
+    step = max(1, round(stretch_s * sampling_rate_hz))
+    overlap = round(_OVERLAP_S * sampling_rate_hz)
+    found = [np.zeros(0, dtype=np.int64)]
+    for start in range(0, len(lead), step):
+        stop = min(start + step, len(lead))
+        low, high = max(start - overlap, 0), min(stop + overlap, len(lead))
+        part = np.array(lead[low:high], dtype=np.float64)
+        release_pages(lead)
+        peaks = r_peaks(part, sampling_rate_hz)
+        peaks = peaks[(peaks >= start - low) & (peaks < stop - low)]
+        found.append(r_apices(part, peaks, sampling_rate_hz) + low)
+    return np.unique(np.concatenate(found))
+
+
+def heart_rhythm(
+    samples: np.ndarray, sampling_rate_hz: float, stretch_s: float = STRETCH_S
+) -> HeartRhythm:
+    """R-peaks of the recording on its most regular lead (the first of equals), detected
+    ``stretch_s`` at a time (:func:`lead_r_apices`).
 
     A lead whose QRS is small or noisy lets the detector count noise or T waves as beats,
     which shows as alternating short and long intervals; a true arrhythmia is irregular on
@@ -132,7 +161,7 @@ def heart_rhythm(samples: np.ndarray, sampling_rate_hz: float) -> HeartRhythm:
     samples = np.atleast_2d(samples)
     best: tuple[float, int, np.ndarray] | None = None
     for index, lead in enumerate(samples):
-        peaks = r_apices(lead, r_peaks(lead, sampling_rate_hz), sampling_rate_hz)
+        peaks = lead_r_apices(lead, sampling_rate_hz, stretch_s)
         score = irregular_fraction(peaks, sampling_rate_hz)
         if best is None or score < best[0]:
             best = (score, index, peaks)

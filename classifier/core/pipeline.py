@@ -22,7 +22,7 @@ from classifier.core.features import (  # noqa: F401  (model_inputs, robust_ampl
 )
 from classifier.core.model import UNCERTAIN, DecisionRule, LoadedModel
 from classifier.core.plausibility import median_heart_rate_bpm, sampling_rate_doubt
-from classifier.core.signal import REFERENCE_RATE_HZ, EcgSignal
+from classifier.core.signal import REFERENCE_RATE_HZ, EcgSignal, release_pages
 
 # Signal quality per window (mV). Outside these limits a window says nothing about the heart:
 # the lead is off (flat), the amplifier saturated (clipped) or a movement artefact dominates.
@@ -271,8 +271,9 @@ def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[Classifi
     """:func:`classify` for several recordings, batching their windows into shared model calls.
 
     Each lead is read in chunks of :data:`CHUNK_WINDOWS` windows (inputs built per chunk,
-    sent to the model in batches of about :data:`MODEL_BATCH_WINDOWS`), so peak memory does
-    not grow with the recording's length. Each result equals ``classify(signal, model)``;
+    sent to the model in batches of about :data:`MODEL_BATCH_WINDOWS`; the pages of a
+    memory-mapped signal released once read), so peak memory does not grow with the
+    recording's length. Each result equals ``classify(signal, model)``;
     ``timings_ms["model"]`` is the recording's share of the model calls. Raises ValueError if
     any recording is shorter than one analysis window.
     """
@@ -315,6 +316,7 @@ def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[Classifi
                 cwt_ms[index] += (time.perf_counter() - started) * 1e3
                 pending.append((index, row, inputs))
                 row += end - first
+                release_pages(lead)  # a memory-mapped 48-h signal is 265 MB: read, let go
                 if sum(len(next(iter(x.values()))) for _, _, x in pending) >= MODEL_BATCH_WINDOWS:
                     flush()
     flush()

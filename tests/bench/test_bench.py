@@ -119,3 +119,68 @@ def test_viewer_stage_stores_a_recording_and_times_the_viewer_requests(ecg_dir, 
     assert figures["leads"] == 2 and figures["windows"] == 2 * 45
     assert figures["signal"]["n"] == 96 and figures["first_paint"]["total_ms"] > 0
     assert len(viewer_rows(figures)) == 4
+
+
+def test_wfdb_holter_stages_write_a_zipped_record_and_classify_it_end_to_end(tmp_path):
+    written = stages.write_wfdb_holter(hours=0.1, leads=3, folder=str(tmp_path))
+    ours = stages.ours_holter(path=written["path"], card=str(newest_card()), sampling_rate_hz=None)
+    assert (ours["format"], ours["leads"], ours["rate_hz"]) == ("wfdb", 3, 360.0)
+    assert ours["windows"] == 3 * 45
+
+
+@pytest.mark.slow
+def test_upload_stage_measures_a_web_worker_taking_each_file(tmp_path):
+    def files(name: str, hours: float) -> list[dict]:
+        wfdb_zip = stages.write_wfdb_holter(hours=hours, leads=2, folder=str(tmp_path), name=name)
+        npy = str(tmp_path / f"{name}.npy")
+        stages.write_npy_holter_mv(hours=hours, leads=2, path=npy)
+        return [{"path": wfdb_zip["path"], "rate_hz": None}, {"path": npy, "rate_hz": 360}]
+
+    figures = stages.upload(uploads=files("measured", 0.05), warm_up=files("warm", 0.03))
+
+    assert set(figures) == {"measured.zip", "measured.npy"}
+    for upload in figures.values():
+        assert upload["status"] == 202, upload["response"]  # stored, queued
+        assert upload["peak_rss_mb"] >= upload["rss_before_mb"]
+
+
+def test_report_says_whether_a_48_hour_holter_and_its_upload_met_their_targets():
+    figures = {
+        "card": "m.json",
+        "n_samples": 65536,
+        "recordings": 10,
+        "wfdb_holter": {
+            "hours": 48.0,
+            "leads": 3,
+            "rate_hz": 360.0,
+            "file_bytes": 280e6,
+            "windows": 64800,
+            "seconds": 40.0,
+            "parse_s": 11.0,
+            "peak_rss_mb": 306.0,
+        },
+        "upload": {
+            "hours": 48.0,
+            "files": {
+                "a.zip": {
+                    "bytes": 5e8,
+                    "status": 202,
+                    "seconds": 15.0,
+                    "growth_mb": 45.0,
+                    "peak_rss_mb": 270.0,
+                },
+                "b.npy": {
+                    "bytes": 5e8,
+                    "status": 202,
+                    "seconds": 10.0,
+                    "growth_mb": 120.0,
+                    "peak_rss_mb": 350.0,
+                },
+            },
+        },
+    }
+    info = {"date": "d", "cpu": "CPU", "cores": 2, "python": "3.11", "load_average": (1.0,) * 3}
+    rows = report(figures, info, (1.0,) * 3).splitlines()
+    assert any("48 h x 3 leads at 360 Hz" in row and row.endswith("| met |") for row in rows)
+    assert any("a.zip" in row and row.endswith("| met |") for row in rows)
+    assert any("b.npy" in row and row.endswith("| **missed** |") for row in rows)

@@ -1,6 +1,7 @@
-"""Parsed signals are not re-parsed per request (issue 18 point 5): the first read stores a
-decoded, memory-mappable copy beside the upload; later reads map it; it goes with the
-recording; a damaged copy or a storage without local paths falls back to parsing."""
+"""Parsed signals are not re-parsed per request (issue 18 point 5): the upload (or the first
+read of a recording stored before) stores a decoded, memory-mappable copy beside the
+original; later reads map it; it goes with the recording; a damaged copy or a storage
+without local paths falls back to parsing."""
 
 import numpy as np
 import pytest
@@ -100,3 +101,15 @@ def test_a_copy_without_its_original_is_never_read_and_is_removed(recording):
 
 def _no_parse(*args, **kwargs):
     raise AssertionError("the upload was parsed again")
+
+
+def test_the_upload_leaves_the_decoded_copy_so_its_prediction_never_parses_it(
+    clinician, recording_path, monkeypatch
+):
+    monkeypatch.setattr(services, "_parse_stored", _no_parse)  # how a stored file is read
+    upload = SimpleUploadedFile(recording_path.name, recording_path.read_bytes())
+
+    recording = services.recording_create(owner=clinician, upload=upload, sampling_rate_hz=128)
+
+    assert len(decoded_files(recording)) == 1
+    assert recording.predictions.get().status == "done"

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from accounts.roles import Role
 from tests.conftest import REPO
-from tests.factories import UserFactory
+from tests.factories import UserFactory, mitdb_holter_zip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -203,3 +203,38 @@ def test_a_10_s_12_lead_ecg_is_laid_out_3_by_4_with_a_rhythm_strip(
     assert [r["t0"] for r in rows[:12:3]] == pytest.approx([0, 2.5, 2.5 * 2, 2.5 * 3], abs=0.01)
     assert rows[12]["lead"] == "II" and rows[12]["t0"] == 0  # the rhythm strip: 10 s of II
     expect(page.locator("#paper-status")).to_contain_text("+ rhythm strip")
+
+
+def test_a_two_hour_wfdb_upload_shows_its_timeline_and_zooms_to_an_arr_stretch(
+    page, live_server, clinician_page, tmp_path
+):
+    """Two hours of MIT-BIH records one after the other (normal rhythm, frequent
+    ventricular ectopy, normal rhythm, atrial fibrillation), zipped as one WFDB record and
+    uploaded through the form: the timeline covers the two hours and an ARR stretch of it
+    brings the trace and the ECG paper there."""
+    holter = mitdb_holter_zip(tmp_path, hours=2, records=("100", "200", "103", "201"))
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    page.goto(f"{live_server.url}/recordings/upload/")
+    page.get_by_label("ECG recording").set_input_files(str(holter))  # the header states 360 Hz
+    page.get_by_role("button", name="Upload and classify").click()
+
+    expect(page.get_by_role("heading", name="holter.zip")).to_be_visible(timeout=120_000)
+    expect(page.locator("#signal-plot canvas").first).to_be_visible()
+    page.wait_for_function("() => document.getElementById('ecg-paper').dataset.rows")
+    stretches = page.locator(".timeline-bar rect[data-start-s]")
+    ends = [float(end) for end in stretches.evaluate_all("rs => rs.map(r => r.dataset.endS)")]
+    assert max(ends) == pytest.approx(2 * 3600, abs=8)  # the last 8-s window
+    arr = page.locator(".timeline-bar rect.run-ARR").first
+    expect(arr).to_be_attached()
+    start_s = float(arr.get_attribute("data-start-s"))
+    end_s = float(arr.get_attribute("data-end-s"))
+
+    with page.expect_response(lambda r: "/signal/?" in r.url and "lead=0" in r.url):
+        arr.click()
+
+    plot = page.locator("#signal-plot")
+    view_start = float(plot.get_attribute("data-view-start-s"))
+    view_end = float(plot.get_attribute("data-view-end-s"))
+    assert view_start <= start_s < end_s <= view_end
+    assert view_end - view_start < 2 * (end_s - start_s) + 5  # zoomed in, not two hours
+    expect(page.locator("#ecg-paper")).to_have_attribute("data-start-s", f"{start_s:.4f}")

@@ -59,21 +59,41 @@ def as_bytes(source: Source) -> bytes:
 
 
 @dataclass(frozen=True)
+class StoredSamples:
+    """Samples left in the file and read a stretch at a time (a 48-h WFDB record at 360 Hz
+    is 1.5 GB as float64): what a reader returns instead of an array when it can read
+    sample ranges. ``read(start, stop)`` gives float64[stop - start, n_leads] in mV."""
+
+    n_samples: int
+    n_leads: int
+    read: Callable[[int, int], np.ndarray]
+
+
+@dataclass(frozen=True)
 class ParsedRecording:
     """What a reader found, before the format-independent validation.
 
     ``values`` is the array as stored (any shape and dtype; the validation explains what is
-    wrong with it). Readers of formats with a header give float[n_samples, n_leads] in
-    millivolts with ``leads_on_columns=True``.
+    wrong with it), or :class:`StoredSamples` still in the file. Readers of formats with a
+    header give float[n_samples, n_leads] in millivolts with ``leads_on_columns=True``.
+    Use it as a context manager: ``close`` frees what the reader keeps open for
+    :class:`StoredSamples` (an unpacked zip).
     """
 
-    values: np.ndarray
+    values: np.ndarray | StoredSamples
     format: str
     lead_names: tuple[str, ...] | None = None  # None: the file does not name its leads
     sampling_rate_hz: float | None = None  # None: the file does not state its rate
     leads_on_columns: bool = False  # True: axis 1 is the lead axis; False: the smaller axis
     units: tuple[str, ...] | None = None  # per lead, as the file states them (None: not stated)
     metadata: RecordingMetadata = field(default=NO_METADATA)
+    close: Callable[[], None] = field(default=lambda: None, repr=False)
+
+    def __enter__(self) -> ParsedRecording:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 @dataclass(frozen=True)

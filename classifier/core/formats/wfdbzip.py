@@ -1,8 +1,9 @@
 """PhysioNet WFDB records: a ``.zip`` holding ``<record>.hea`` + its signal files (``.dat``)
 and, optionally, reference annotations (``.atr``); or a ``.hea`` read from a folder.
 
-Read with the ``wfdb`` package (physical units, lead names and rate from the header). The zip
-is unpacked into a private temporary folder that is always removed, after checking every
+Read with the ``wfdb`` package (physical units, lead names and rate from the header), a
+stretch of samples at a time. The zip is unpacked into a private temporary folder, removed
+when the parsed recording is closed, after checking every
 member: no absolute paths, no ``..``, no links, a bounded number of members and a bounded
 total and per-member expansion (zip bombs).
 """
@@ -11,10 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 import stat
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
 from pathlib import Path, PurePath, PurePosixPath
 from typing import BinaryIO
 
@@ -26,6 +30,7 @@ from classifier.core.formats.base import (
     ParsedRecording,
     RecordingMetadata,
     Source,
+    StoredSamples,
     to_millivolts,
 )
 
@@ -37,24 +42,32 @@ _UNREADABLE = (OSError, ValueError, IndexError, TypeError, KeyError, AttributeEr
 
 
 def read(source: Source, suffix: str, max_size_bytes: int) -> ParsedRecording:
-    """A zip of one WFDB record -> its signal in mV with the header's names and rate."""
+    """A zip of one WFDB record -> its signal in mV with the header's names and rate, left
+    unpacked in a private folder and read a stretch at a time until the result is closed."""
     try:
         archive = zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InvalidRecording(f"not a readable zip file: {exc}") from exc
-    with archive, tempfile.TemporaryDirectory(prefix="wavecardio-wfdb-") as folder:
-        names = _extract_checked(archive, Path(folder), max_size_bytes)
+    folder = Path(tempfile.mkdtemp(prefix="wavecardio-wfdb-"))
+    try:
+        with archive:
+            names = _extract_checked(archive, folder, max_size_bytes)
         headers = sorted(name for name in names if name.lower().endswith(".hea"))
         if len(headers) != 1:
             found = ", ".join(headers) if headers else "none"
             raise InvalidRecording(
                 f"a WFDB zip must hold exactly one record header (.hea); found {found}"
             )
-        return read_record(Path(folder) / headers[0], max_size_bytes)
+        parsed = read_record(folder / headers[0], max_size_bytes)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return replace(parsed, close=partial(shutil.rmtree, folder, ignore_errors=True))
 
 
 def read_record(header_path: Path, max_size_bytes: int) -> ParsedRecording:
-    """``<record>.hea`` with its signal files beside it -> float[n, n_leads] mV."""
+    """``<record>.hea`` with its signal files beside it -> :class:`StoredSamples` in mV,
+    read with ``wfdb.rdrecord(sampfrom=, sampto=)`` a stretch at a time, never whole."""
     import wfdb  # deferred: only this reader needs it
 
     name = header_path.name
@@ -78,26 +91,44 @@ def read_record(header_path: Path, max_size_bytes: int) -> ParsedRecording:
         raise RecordingTooLarge(
             f"the record's signal files hold {size:,} bytes; the limit is {max_size_bytes:,}"
         )
-    try:
-        record = wfdb.rdrecord(record_path, physical=True)
-    except _UNREADABLE as exc:
-        raise InvalidRecording(f"{name}: the WFDB record cannot be read: {exc}") from exc
-    if record.p_signal is None or not record.fs:
+    if not header.fs or not header.n_sig:
         raise InvalidRecording(f"{name}: the WFDB record has no signal or no sampling rate")
-    units = tuple(str(unit) for unit in (record.units or ["mV"] * record.n_sig))
-    values = to_millivolts(np.asarray(record.p_signal, dtype=np.float64), units, name)
+    units = tuple(str(unit) for unit in (header.units or ["mV"] * header.n_sig))
+    # A header may leave out the length (the .dat's size then gives it): read it whole once.
+    n_samples = header.sig_len or len(_read_stretch(record_path, units, 0, None))
+    _read_stretch(record_path, units, 0, 1)  # a record that cannot be read fails here
     return ParsedRecording(
-        values,
+        StoredSamples(
+            n_samples=int(n_samples),
+            n_leads=int(header.n_sig),
+            read=partial(_read_stretch, record_path, units),
+        ),
         "wfdb",
-        lead_names=tuple(str(lead) for lead in record.sig_name),
-        sampling_rate_hz=float(record.fs),
+        lead_names=tuple(str(lead) for lead in header.sig_name),
+        sampling_rate_hz=float(header.fs),
         leads_on_columns=True,
         units=units,
         metadata=RecordingMetadata(
-            start=_start(record.base_date, record.base_time),
+            start=_start(header.base_date, header.base_time),
             annotations=_annotation_count(record_path),
         ),
     )
+
+
+def _read_stretch(
+    record_path: str, units: tuple[str, ...], start: int, stop: int | None
+) -> np.ndarray:
+    """Samples [start, stop) (None: to the end): float64[stop - start, n_leads] in mV."""
+    import wfdb
+
+    name = PurePath(record_path).name + ".hea"
+    try:
+        record = wfdb.rdrecord(record_path, sampfrom=start, sampto=stop, physical=True)
+    except _UNREADABLE as exc:
+        raise InvalidRecording(f"{name}: the WFDB record cannot be read: {exc}") from exc
+    if record.p_signal is None:
+        raise InvalidRecording(f"{name}: the WFDB record has no signal")
+    return to_millivolts(np.asarray(record.p_signal, dtype=np.float64), units, name)
 
 
 def _start(base_date: dt.date | None, base_time: dt.time | None) -> dt.datetime | None:
