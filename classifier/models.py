@@ -191,6 +191,9 @@ class Prediction(models.Model):
     attempts = models.PositiveSmallIntegerField(
         default=0, help_text="times a worker started it (a crash or time limit counts)"
     )
+    progress = models.FloatField(
+        null=True, blank=True, help_text="fraction of the windows classified, while running"
+    )
     queued_at = models.DateTimeField(null=True, blank=True)
     deadline = models.DateTimeField(
         null=True,

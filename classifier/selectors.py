@@ -2,6 +2,7 @@
 
 import logging
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
@@ -154,21 +155,31 @@ def patient_recordings(user, patient_ref: str) -> RecordingQuerySet:
 
 
 def recording_statuses_visible_to(user) -> RecordingQuerySet:
-    """The recordings ``user`` may see, each with only ``shown_status``: the newest shown
-    prediction's status (``None`` before one). One small query: what a poll costs."""
+    """The recordings ``user`` may see, each with only ``shown_status`` and ``shown_progress``:
+    the newest shown prediction's status (``None`` before one) and how far it got. One small
+    query: what a poll costs."""
     newest = Prediction.objects.filter(recording=OuterRef("pk"), is_shadow=False).order_by(
         "-created_at"
     )
     visible = Recording.objects.restrict(user, RecordingAction.VIEW)
-    return visible.only("pk").annotate(shown_status=Subquery(newest.values("status")[:1]))
+    return visible.only("pk").annotate(
+        shown_status=Subquery(newest.values("status")[:1]),
+        shown_progress=Subquery(newest.values("progress")[:1]),
+    )
 
 
 STATUS_POLL_INTERVAL_S = 0.5  # how often a long-poll re-reads the status (one small query)
 _PENDING = {Prediction.Status.PENDING, Prediction.Status.RUNNING}
 
 
-def recording_status(user, recording_id, *, wait_s: float = 0.0) -> tuple[Recording, str]:
-    """The recording (``pk`` only) and its shown prediction's status (``"none"`` before one).
+@dataclass(frozen=True)
+class ShownStatus:
+    status: str  # the shown prediction's status, "none" before one
+    progress: float | None  # fraction of its windows classified, while running
+
+
+def recording_status(user, recording_id, *, wait_s: float = 0.0) -> tuple[Recording, ShownStatus]:
+    """The recording (``pk`` only) and its shown prediction's status and progress.
 
     With ``wait_s`` > 0, a long-poll: while the status is pending or running, re-read it
     every STATUS_POLL_INTERVAL_S (each read its own autocommit query, no transaction held
@@ -180,7 +191,9 @@ def recording_status(user, recording_id, *, wait_s: float = 0.0) -> tuple[Record
         status = getattr(recording, "shown_status", None) or "none"
         left_s = deadline - time.monotonic()
         if status not in _PENDING or left_s <= 0:
-            return recording, status
+            running = status == Prediction.Status.RUNNING
+            progress = getattr(recording, "shown_progress", None) if running else None
+            return recording, ShownStatus(status, progress)
         _sleep(min(STATUS_POLL_INTERVAL_S, left_s))
 
 

@@ -9,6 +9,7 @@ import json
 import logging
 import secrets
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -817,14 +818,17 @@ def prediction_run(prediction_id: int) -> Prediction:
             prediction.started_at = now
             prediction.error = ""
             prediction.attempts += 1
+            prediction.progress = 0.0
             prediction.deadline = _running_deadline(prediction, now)
-            prediction.save(update_fields=["status", "started_at", "error", "attempts", "deadline"])
+            prediction.save(
+                update_fields=["status", "started_at", "error", "attempts", "progress", "deadline"]
+            )
     if give_up:
         return _prediction_abandoned(prediction)
     try:
         model = get_model(prediction.model_version.card_path)
         signal = recording_signal(prediction.recording)
-        result = pipeline.classify(signal, model)
+        result = pipeline.classify(signal, model, progress=_progress_recorder(prediction.pk))
     except (OperationalError, InterfaceError):
         raise  # the database, not the recording: the task retries, the reconciler backs it
     except Exception as exc:  # whatever the work raised, the prediction ends with the reason
@@ -832,6 +836,7 @@ def prediction_run(prediction_id: int) -> Prediction:
         signals.prediction_failed.send(sender=Prediction, prediction=failed, exception=exc)
         return failed
     prediction.status = Prediction.Status.DONE
+    prediction.progress = 1.0
     for name, value in result.answer_fields().items():
         setattr(prediction, name, value)
     prediction.window_table = result.window_table()
@@ -861,6 +866,26 @@ def prediction_run(prediction_id: int) -> Prediction:
         prediction.attempts,
     )
     return prediction
+
+
+PROGRESS_EVERY_S = 1.0  # a long recording's progress is stored this often, not per batch
+
+
+def _progress_recorder(prediction_id: int) -> pipeline.Progress:
+    """Store how far a running prediction got (for the status poll and the result page's
+    progress bar), at most every PROGRESS_EVERY_S: one small UPDATE, in its own autocommit."""
+    last = time.monotonic()
+
+    def record(fraction: float) -> None:
+        nonlocal last
+        if time.monotonic() - last < PROGRESS_EVERY_S:
+            return
+        last = time.monotonic()
+        Prediction.objects.filter(pk=prediction_id, status=Prediction.Status.RUNNING).update(
+            progress=round(fraction, 3)
+        )
+
+    return record
 
 
 def _failure_text(prediction: Prediction, exc: BaseException) -> str:

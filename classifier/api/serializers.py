@@ -317,6 +317,13 @@ class RecordingUploadedSerializer(RecordingDetailSerializer):
 class RecordingStatusSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=[*Prediction.Status.values, "none"])
+    progress = serializers.FloatField(
+        allow_null=True,
+        min_value=0.0,
+        max_value=1.0,
+        help_text="fraction of the windows classified while running (stored about every "
+        "second); null otherwise",
+    )
 
 
 MAX_STATUS_WAIT_S = 30

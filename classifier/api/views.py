@@ -323,7 +323,11 @@ class RecordingViewSet(
         recording, shown = selectors.recording_status(
             request.user, pk, wait_s=query.validated_data["wait"]
         )
-        return Response(RecordingStatusSerializer({"id": recording.pk, "status": shown}).data)
+        return Response(
+            RecordingStatusSerializer(
+                {"id": recording.pk, "status": shown.status, "progress": shown.progress}
+            ).data
+        )
 
     @extend_schema(
         parameters=[SignalQuerySerializer],

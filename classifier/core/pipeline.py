@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -245,10 +246,16 @@ def decide(
     return UNCERTAIN, BY_MEAN_PROBABILITY
 
 
-def classify(signal: EcgSignal, model: LoadedModel) -> ClassificationResult:
+Progress = Callable[[float], None]
+"""Told the fraction of windows classified so far (0 < f <= 1) after each model call."""
+
+
+def classify(
+    signal: EcgSignal, model: LoadedModel, *, progress: Progress | None = None
+) -> ClassificationResult:
     """Classify every window of every lead in one model call and aggregate to the recording
     with :func:`recording_answer` and the card's decision rule."""
-    return classify_many([signal], model)[0]
+    return classify_many([signal], model, progress=progress)[0]
 
 
 # Lead context (amplitude, dominant beat, median R-R) is measured over at most this many
@@ -267,13 +274,16 @@ def chunk_bounds(n_windows: int, chunk_windows: int = CHUNK_WINDOWS) -> list[tup
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
 
 
-def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[ClassificationResult]:
+def classify_many(
+    signals: list[EcgSignal], model: LoadedModel, *, progress: Progress | None = None
+) -> list[ClassificationResult]:
     """:func:`classify` for several recordings, batching their windows into shared model calls.
 
     Each lead is read in chunks of :data:`CHUNK_WINDOWS` windows (inputs built per chunk,
     sent to the model in batches of about :data:`MODEL_BATCH_WINDOWS`; the pages of a
     memory-mapped signal released once read), so peak memory does not grow with the
-    recording's length. Each result equals ``classify(signal, model)``;
+    recording's length. ``progress`` hears how far it got after each model call. Each
+    result equals ``classify(signal, model)``;
     ``timings_ms["model"]`` is the recording's share of the model calls. Raises ValueError if
     any recording is shorter than one analysis window.
     """
@@ -290,8 +300,10 @@ def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[Classifi
     ]
     cwt_ms, model_ms = [0.0] * len(signals), [0.0] * len(signals)
     pending: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (recording, row, inputs)
+    total, done = sum(map(sum, counts)), 0
 
     def flush() -> None:
+        nonlocal done
         if not pending:
             return
         started = time.perf_counter()
@@ -304,6 +316,9 @@ def classify_many(signals: list[EcgSignal], model: LoadedModel) -> list[Classifi
             model_ms[index] += elapsed * n / len(out)
             offset += n
         pending.clear()
+        done += len(out)
+        if progress is not None:
+            progress(done / total)
 
     for index, signal in enumerate(signals):
         row = 0

@@ -171,12 +171,21 @@
     }, 100);
   }).observe(main);
 
+  function showProgress(fraction) {  // a long recording tells how far its classification got
+    const bar = document.getElementById("prediction-progress");
+    if (!bar || fraction === null || fraction === undefined) return;
+    bar.value = fraction;
+    document.getElementById("prediction-progress-text").textContent =
+      Math.round(fraction * 100) + " % of the windows classified";
+  }
+
   function poll() {
     const current = root.dataset.status;
     if (current !== "pending" && current !== "running") return;
     setTimeout(async function () {
       const data = await getJson(statusUrl);
       if (data && data.status !== current) { window.location.reload(); return; }
+      if (data) showProgress(data.progress);
       poll();
     }, 1500);
   }

@@ -194,7 +194,11 @@ def test_status_endpoint_is_cheap_and_not_audited(
     rid = post_file(api, recording_path).json()["id"]
     before = AuditEvent.objects.count()
     with django_assert_max_num_queries(5):  # session, user, 2 x permissions, the status
-        assert api.get(f"{LIST}{rid}/status/").json() == {"id": rid, "status": "done"}
+        assert api.get(f"{LIST}{rid}/status/").json() == {
+            "id": rid,
+            "status": "done",
+            "progress": None,
+        }
     assert AuditEvent.objects.count() == before
     client.force_login(other_clinician)
     assert client.get(f"{LIST}{rid}/status/").status_code == 404

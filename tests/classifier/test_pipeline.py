@@ -171,3 +171,14 @@ def test_memory_stays_flat_for_a_four_hour_recording(model, ecg_dir):
         tracemalloc.stop()
     assert result.n_windows == 1800
     assert peak < 80e6, f"peak {peak / 1e6:.0f} MB"
+
+
+def test_progress_is_told_after_each_model_call_up_to_the_whole(model, ecg_dir):
+    one = np.load(ecg_dir / "recordings" / "nsrdb-16273-ECG1.npy")
+    long = np.tile(one, 180)  # 3 h: 1,350 windows, a model call per two 30-min chunks
+    told: list[float] = []
+    pipeline.classify(
+        EcgSignal(long[np.newaxis], 128.0, ("ECG1",), "npy"), model, progress=told.append
+    )
+    assert len(told) == 3
+    assert told == sorted(told) and 0 < told[0] < 1 and told[-1] == 1.0

@@ -382,3 +382,44 @@ def test_dev_mode_classifies_long_recordings_in_a_background_thread(
     while Prediction.objects.get().status != Prediction.Status.DONE:
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+# --- progress of a running prediction ----------------------------------------------------------
+
+
+def test_a_running_prediction_shows_its_progress_to_the_poll_and_on_its_page(
+    client, clinician, recording_path, queued, monkeypatch
+):
+    prediction = stored_pending(clinician, recording_path, queued)
+    client.force_login(clinician)
+    status_url = f"/api/v1/recordings/{prediction.recording_id}/status/"
+    page_url = reverse("classifier:recording_detail", args=[prediction.recording_id])
+    monkeypatch.setattr(services, "PROGRESS_EVERY_S", 0.0)
+    seen: list[tuple[dict, str]] = []
+    real = pipeline.classify
+
+    def classify(signal, model, *, progress):
+        progress(0.42)
+        seen.append((client.get(status_url).json(), client.get(page_url).content.decode()))
+        return real(signal, model, progress=progress)
+
+    monkeypatch.setattr(pipeline, "classify", classify)
+    services.prediction_run(prediction.pk)
+
+    [(status, page)] = seen
+    assert status["status"] == "running" and status["progress"] == pytest.approx(0.42)
+    assert 'id="prediction-progress" max="1" value="0.420"' in page
+    assert "42 % of the windows classified" in page
+    finished = client.get(status_url).json()
+    assert finished == {"id": str(prediction.recording_id), "status": "done", "progress": None}
+
+
+def test_a_queued_prediction_has_no_progress_yet(client, clinician, recording_path, queued):
+    prediction = stored_pending(clinician, recording_path, queued)
+    client.force_login(clinician)
+    status = client.get(f"/api/v1/recordings/{prediction.recording_id}/status/").json()
+    assert (status["status"], status["progress"]) == ("pending", None)
+    page = client.get(reverse("classifier:recording_detail", args=[prediction.recording_id]))
+    assert (
+        '<progress id="prediction-progress" max="1" aria' in page.content.decode()
+    )  # no value: indeterminate

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -22,10 +22,13 @@ class RecordingStatus:
             * `done` - done
             * `failed` - failed
             * `none` - none
+        progress (float | None): fraction of the windows classified while running (stored about every second); null
+            otherwise
     """
 
     id: UUID
     status: RecordingStatusStatusEnum
+    progress: float | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,12 +36,16 @@ class RecordingStatus:
 
         status = self.status.value
 
+        progress: float | None
+        progress = self.progress
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "id": id,
                 "status": status,
+                "progress": progress,
             }
         )
 
@@ -51,9 +58,17 @@ class RecordingStatus:
 
         status = RecordingStatusStatusEnum(d.pop("status"))
 
+        def _parse_progress(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        progress = _parse_progress(d.pop("progress"))
+
         recording_status = cls(
             id=id,
             status=status,
+            progress=progress,
         )
 
         recording_status.additional_properties = d
