@@ -149,14 +149,7 @@ def test_clicking_an_arr_stretch_of_the_timeline_zooms_the_trace_there(
     )
     assert start_s >= 88 and end_s <= 152  # where the ectopy was spliced in
     screenshot("result-viewer")
-    with page.expect_response(lambda r: "/signal/?" in r.url and "lead=0" in r.url):
-        arr.click()
-    plot = page.locator("#signal-plot")
-    view_start = float(plot.get_attribute("data-view-start-s"))
-    view_end = float(plot.get_attribute("data-view-end-s"))
-    assert view_start <= start_s < end_s <= view_end
-    assert view_end - view_start < 2 * (end_s - start_s) + 5  # zoomed in, not the whole
-    expect(page.locator("#ecg-paper")).to_have_attribute("data-start-s", f"{start_s:.4f}")
+    click_and_see_the_trace_zoom_there(page, arr)
     # Keyboard users reach the same stretch with Enter.
     page.get_by_role("button", name="Show whole recording").click()
     arr.focus()
@@ -205,6 +198,21 @@ def test_a_10_s_12_lead_ecg_is_laid_out_3_by_4_with_a_rhythm_strip(
     expect(page.locator("#paper-status")).to_contain_text("+ rhythm strip")
 
 
+def click_and_see_the_trace_zoom_there(page, stretch) -> None:
+    """Clicking a timeline stretch brings the trace (zoomed in, not the whole recording) and
+    the ECG paper to it."""
+    start_s = float(stretch.get_attribute("data-start-s"))
+    end_s = float(stretch.get_attribute("data-end-s"))
+    with page.expect_response(lambda r: "/signal/?" in r.url and "lead=0" in r.url):
+        stretch.click()
+    plot = page.locator("#signal-plot")
+    view_start = float(plot.get_attribute("data-view-start-s"))
+    view_end = float(plot.get_attribute("data-view-end-s"))
+    assert view_start <= start_s < end_s <= view_end
+    assert view_end - view_start < 2 * (end_s - start_s) + 5
+    expect(page.locator("#ecg-paper")).to_have_attribute("data-start-s", f"{start_s:.4f}")
+
+
 def test_a_two_hour_wfdb_upload_shows_its_timeline_and_zooms_to_an_arr_stretch(
     page, live_server, clinician_page, tmp_path
 ):
@@ -226,15 +234,4 @@ def test_a_two_hour_wfdb_upload_shows_its_timeline_and_zooms_to_an_arr_stretch(
     assert max(ends) == pytest.approx(2 * 3600, abs=8)  # the last 8-s window
     arr = page.locator(".timeline-bar rect.run-ARR").first
     expect(arr).to_be_attached()
-    start_s = float(arr.get_attribute("data-start-s"))
-    end_s = float(arr.get_attribute("data-end-s"))
-
-    with page.expect_response(lambda r: "/signal/?" in r.url and "lead=0" in r.url):
-        arr.click()
-
-    plot = page.locator("#signal-plot")
-    view_start = float(plot.get_attribute("data-view-start-s"))
-    view_end = float(plot.get_attribute("data-view-end-s"))
-    assert view_start <= start_s < end_s <= view_end
-    assert view_end - view_start < 2 * (end_s - start_s) + 5  # zoomed in, not two hours
-    expect(page.locator("#ecg-paper")).to_have_attribute("data-start-s", f"{start_s:.4f}")
+    click_and_see_the_trace_zoom_there(page, arr)
