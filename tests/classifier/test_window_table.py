@@ -139,12 +139,15 @@ COMPACT = [("classifier", "0009_perf_compact_windows")]
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_converts_stored_windows_both_ways(clinician):
     before = [("classifier", "0010_merge_webhooks")]  # everything but the compact windows
-    after = [("classifier", "0011_merge_compact_windows")]  # undone with COMPACT
+
+    def undo_compact(executor: MigrationExecutor) -> list:
+        """COMPACT and every migration after it (0011 and any newer), newest first."""
+        graph = executor.loader.graph
+        return [(graph.nodes[key], True) for key in graph.backwards_plan(COMPACT[0])]
+
     try:
         executor = MigrationExecutor(connection)
-        graph = executor.loader.graph
-        undo = [(graph.nodes[key], True) for key in after + COMPACT]
-        executor.migrate(before, plan=undo)
+        executor.migrate(before, plan=undo_compact(executor))
         old = executor.loader.project_state(before[0]).apps
         recording = old.get_model("classifier", "Recording").objects.create(
             owner_id=clinician.pk,
@@ -172,8 +175,9 @@ def test_the_migration_converts_stored_windows_both_ways(clinician):
             .pk,
         )
 
-        MigrationExecutor(connection).migrate(after)
-        new = MigrationExecutor(connection).loader.project_state(after[0]).apps
+        newest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+        MigrationExecutor(connection).migrate(newest)
+        new = MigrationExecutor(connection).loader.project_state(newest).apps
         stored = new.get_model("classifier", "Prediction").objects.exclude(pk=empty.pk).get()
         assert list(WindowTable(stored.window_table)) == windows
         assert (
@@ -186,9 +190,7 @@ def test_the_migration_converts_stored_windows_both_ways(clinician):
         )
 
         executor = MigrationExecutor(connection)
-        executor.migrate(
-            before, plan=[(executor.loader.graph.nodes[k], True) for k in after + COMPACT]
-        )
+        executor.migrate(before, plan=undo_compact(executor))
         back = MigrationExecutor(connection).loader.project_state(before[0]).apps
         assert (
             back.get_model("classifier", "Prediction").objects.exclude(pk=empty.pk).get().windows
