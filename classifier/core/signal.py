@@ -610,7 +610,7 @@ class _ValueCheck:
                 "the signal is flat (every lead is constant); check that the electrodes were "
                 "connected and that the export wrote the samples"
             )
-        spans = np.median(self.highs, axis=0) - np.median(self.lows, axis=0)
+        spans = np.median(np.subtract(self.highs, self.lows), axis=0)
         widest = int(np.argmax(spans))
         if spans[widest] > _MAX_ROBUST_PEAK_TO_PEAK_MV:
             raise InvalidRecording(

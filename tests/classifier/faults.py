@@ -7,7 +7,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
-import io
 import os
 import re
 import shutil
@@ -21,7 +20,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 import requests
 from django.utils import timezone
 
@@ -60,14 +58,7 @@ class PrivateRedis:
             ],
             stdout=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"redis-server did not listen on {self.port}")
+        wait_for_port(self.port, self.process)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -337,13 +328,6 @@ class ApiClient:
 
 def server_errors(answers: collections.Counter) -> int:
     return sum(n for status, n in answers.items() if status is not None and status >= 500)
-
-
-def npy_variant(signal: np.ndarray, i: int) -> bytes:
-    """``signal`` offset by ``i`` microvolts as .npy bytes: a distinct upload, not a duplicate."""
-    buffer = io.BytesIO()
-    np.save(buffer, (signal + np.float32(i * 1e-3)).astype(np.float32))
-    return buffer.getvalue()
 
 
 NGINX_CONF = REPO / "deploy" / "nginx.conf"

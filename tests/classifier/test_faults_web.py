@@ -34,7 +34,6 @@ from tests.classifier.faults import (
     clinician_token,
     django_shell,
     nginx_front,
-    npy_variant,
     probe_health,
     server_errors,
     settle,
@@ -42,6 +41,7 @@ from tests.classifier.faults import (
     statuses_by_recording,
     web_env,
 )
+from tests.factories import npy_variant
 from tests.monitoring.processes import gunicorn, manage
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
