@@ -384,14 +384,16 @@ _EVALUATIONS = (
 
 
 def evaluation_rows(card: dict) -> list[dict]:
-    """Flat rows of a v5 card's evaluation (cross-validation, leave-one-database-out and the
-    equipment-only shortcut control) for one table on the card page; [] for older cards."""
+    """Flat rows of a v5 card's evaluation (cross-validation, the network without the rhythm
+    stage from v7 on, leave-one-database-out and the equipment-only shortcut control) for
+    one table on the card page; [] for older cards."""
     evaluation = card.get("evaluation") or {}
     if "mitdb_per_window" not in evaluation:
         return []
     rows = []
     sections = (
         ("cross-validation", evaluation),
+        ("cross-validation, network alone", evaluation.get("network_alone") or {}),
         ("leave-one-database-out", evaluation.get("leave_one_database_out") or {}),
         ("shortcut control", (evaluation.get("shortcut_control") or {})),
         (

@@ -82,6 +82,27 @@ class DecisionRule:
 
 
 @dataclass(frozen=True)
+class RhythmStage:
+    """Trees after the network (cards from v7 on): they read the network's logits, then the
+    ``inputs`` kinds, and give the model's logits. ``file`` (an ``.npz`` beside the card,
+    :class:`classifier.core.trees.BoostedTrees`) must have the ``sha256``."""
+
+    file: str
+    sha256: str
+    inputs: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RhythmStage:
+        if not isinstance(data, dict):
+            raise CardSchemaError("rhythm_stage must be an object")
+        inputs = _strings(data, "inputs")
+        _check_kinds(inputs, "rhythm_stage.inputs")
+        if not str(data.get("file", "")).endswith(".npz"):
+            raise CardSchemaError(f"rhythm_stage.file must name an .npz, got {data.get('file')!r}")
+        return cls(file=_string(data, "file"), sha256=_string(data, "sha256"), inputs=inputs)
+
+
+@dataclass(frozen=True)
 class ModelCard:
     """The fields serving needs, typed and checked; everything else in ``raw``."""
 
@@ -93,11 +114,18 @@ class ModelCard:
     weights_file: str
     weights_sha256: str
     label_rule: str = ""
+    stage: RhythmStage | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def window_s(self) -> float:
         return self.spec.window_s
+
+    @property
+    def all_inputs(self) -> tuple[str, ...]:
+        """Every input kind serving computes: the network's, then the rhythm stage's."""
+        extra = self.stage.inputs if self.stage else ()
+        return self.inputs + tuple(kind for kind in extra if kind not in self.inputs)
 
     @classmethod
     def read(cls, card_path: Path | str) -> ModelCard:
@@ -131,12 +159,7 @@ class ModelCard:
         except (TypeError, ValueError) as exc:
             raise CardSchemaError(f"preprocessing.scalogram: {exc}") from exc
         inputs = tuple(preprocessing.get("inputs") or LEGACY_INPUTS)
-        unknown = [kind for kind in inputs if kind not in INPUT_KINDS]
-        if unknown or len(set(inputs)) != len(inputs):
-            raise CardSchemaError(
-                f"preprocessing.inputs must be distinct kinds among {list(INPUT_KINDS)}, "
-                f"got {list(inputs)}"
-            )
+        _check_kinds(inputs, "preprocessing.inputs")
         decision = raw.get("decision", {})
         if not isinstance(decision, dict):
             raise CardSchemaError("decision must be an object")
@@ -149,7 +172,16 @@ class ModelCard:
             weights_file=_string(raw, "weights_file"),
             weights_sha256=_string(raw, "weights_sha256"),
             label_rule=str(raw.get("label_rule", "")),
+            stage=RhythmStage.from_dict(raw["rhythm_stage"]) if "rhythm_stage" in raw else None,
             raw=raw,
+        )
+
+
+def _check_kinds(kinds: tuple[str, ...], where: str) -> None:
+    unknown = [kind for kind in kinds if kind not in INPUT_KINDS]
+    if unknown or len(set(kinds)) != len(kinds):
+        raise CardSchemaError(
+            f"{where} must be distinct kinds among {list(INPUT_KINDS)}, got {list(kinds)}"
         )
 
 

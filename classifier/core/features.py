@@ -6,7 +6,10 @@ rate); a model card lists the kinds its network takes, in order (``preprocessing
 * ``scalogram``: [n_freqs, columns, 1] log Morlet envelope (:func:`model_inputs`);
 * ``waveform``: [window_samples, 1] the 0.5-40 Hz band-passed signal (:func:`waveform_windows`);
 * ``rr_intervals``: [len(RR_FEATURES)] R-R interval features (:mod:`classifier.core.rhythm`);
-* ``beats``: [len(BEAT_FEATURES)] QRS width and beat-shape features (same module).
+* ``beats``: [len(BEAT_FEATURES)] QRS width and beat-shape features (same module);
+* ``rhythm_context``: [len(RHYTHM_CONTEXT_FEATURES)] every per-window feature with the
+  previous and next window's (:mod:`classifier.core.context`), what a card's rhythm stage
+  reads beside the network's logits.
 
 Pure NumPy/SciPy: no Django, no TensorFlow.
 """
@@ -18,11 +21,22 @@ import functools
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
+from classifier.core.context import RHYTHM_CONTEXT_FEATURES, context_features, with_neighbours
 from classifier.core.cwt import ScalogramSpec, scalograms
-from classifier.core.rhythm import BEAT_FEATURES, RR_FEATURES, beat_features, r_peaks, rr_features
+from classifier.core.rhythm import (
+    BEAT_FEATURES,
+    RR_FEATURES,
+    aligned_beats,
+    beat_features,
+    r_peaks,
+    rr_features,
+)
 
 SCALOGRAM, WAVEFORM, RR_INTERVALS, BEATS = "scalogram", "waveform", "rr_intervals", "beats"
-INPUT_KINDS: tuple[str, ...] = (SCALOGRAM, WAVEFORM, RR_INTERVALS, BEATS)
+RHYTHM_CONTEXT = "rhythm_context"
+# What the networks of v5 and v6 read (the rhythm stage's network too).
+NETWORK_INPUT_KINDS: tuple[str, ...] = (SCALOGRAM, WAVEFORM, RR_INTERVALS, BEATS)
+INPUT_KINDS: tuple[str, ...] = (*NETWORK_INPUT_KINDS, RHYTHM_CONTEXT)
 _LOG_FLOOR = 1e-3  # relative envelope floor: keeps log() finite on flat stretches
 
 
@@ -74,12 +88,19 @@ def lead_model_inputs(
 ) -> dict[str, np.ndarray]:
     """One lead -> {input kind: float32[n_windows, ...]} for the kinds a model reads."""
     rate, window = spec.sampling_rate_hz, spec.window_samples
-    peaks = functools.cache(lambda: r_peaks(samples, rate))  # detected once, read by two kinds
+    # Each part is computed once, however many kinds read it.
+    peaks = functools.cache(lambda: r_peaks(samples, rate))
+    aligned = functools.cache(lambda: aligned_beats(samples, rate, peaks()))
+    rr = functools.cache(lambda: rr_features(samples, rate, window, peaks()))
+    beats = functools.cache(lambda: beat_features(samples, rate, window, peaks(), aligned()))
     builders = {
         SCALOGRAM: lambda: model_inputs(samples, spec),
         WAVEFORM: lambda: waveform_windows(samples, spec),
-        RR_INTERVALS: lambda: rr_features(samples, rate, window, peaks()),
-        BEATS: lambda: beat_features(samples, rate, window, peaks()),
+        RR_INTERVALS: rr,
+        BEATS: beats,
+        RHYTHM_CONTEXT: lambda: with_neighbours(
+            np.hstack([rr(), beats(), context_features(len(samples), rate, window, aligned())])
+        ),
     }
     unknown = set(kinds) - set(builders)
     if unknown:
@@ -99,6 +120,7 @@ def input_shape(kind: str, spec: ScalogramSpec) -> tuple[int, ...]:
         WAVEFORM: (spec.window_samples, 1),
         RR_INTERVALS: (len(RR_FEATURES),),
         BEATS: (len(BEAT_FEATURES),),
+        RHYTHM_CONTEXT: (len(RHYTHM_CONTEXT_FEATURES),),
     }
     if kind not in shapes:
         raise ValueError(f"unknown model input {kind!r}; known: {', '.join(INPUT_KINDS)}")

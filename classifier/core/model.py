@@ -22,6 +22,7 @@ import numpy as np
 
 from classifier.core.card import UNCERTAIN, DecisionRule, ModelCard, ModelLoadError
 from classifier.core.features import input_shape
+from classifier.core.trees import BoostedTrees
 
 __all__ = ["UNCERTAIN", "DecisionRule", "LoadedModel", "ModelCard", "ModelLoadError", "load_model"]
 
@@ -125,13 +126,18 @@ class LiteRTBackend:
 
 class LoadedModel:
     """A model backend plus its card. ``predict`` maps model inputs to calibrated
-    probabilities. ``backend`` is a KerasBackend, a LiteRTBackend, or a bare Keras model."""
+    probabilities. ``backend`` is a KerasBackend, a LiteRTBackend, or a bare Keras model;
+    ``trees`` the card's rhythm stage (v7 on), which turns the network's logits and the
+    stage's inputs into the model's logits."""
 
-    def __init__(self, card: ModelCard, backend: Any) -> None:
+    def __init__(self, card: ModelCard, backend: Any, trees: BoostedTrees | None = None) -> None:
         self.card = card
         if not isinstance(backend, KerasBackend | LiteRTBackend):
             backend = KerasBackend(backend)
         self.backend = backend
+        if (trees is None) != (card.stage is None):
+            raise ModelLoadError(f"{card.version}: the rhythm stage and its card disagree")
+        self.trees = trees
 
     @property
     def version(self) -> str:
@@ -148,7 +154,11 @@ class LoadedModel:
             inputs = {self.card.inputs[0]: inputs}
         if len(next(iter(inputs.values()))) == 0:
             return np.zeros((0, len(self.card.classes)), dtype=np.float32)
-        return self.backend({kind: inputs[kind] for kind in self.card.inputs})
+        logits = self.backend({kind: inputs[kind] for kind in self.card.inputs})
+        if self.trees is None or self.card.stage is None:
+            return logits
+        stage = [inputs[kind] for kind in self.card.stage.inputs]
+        return self.trees.logits(np.hstack([logits, *stage]))
 
     def predict(self, inputs: Inputs | np.ndarray) -> np.ndarray:
         """Model inputs -> float32[b, n_classes] temperature-scaled probabilities."""
@@ -227,11 +237,23 @@ def load_model(
         import keras  # deferred: importing TensorFlow costs seconds, only pay it when loading
 
         backend = KerasBackend(keras.models.load_model(weights, compile=False))
-    model = LoadedModel(card, backend)
-    model.predict(  # warm up, and fail now if the network does not take the card's inputs
-        {kind: np.zeros((1, *input_shape(kind, card.spec)), np.float32) for kind in card.inputs}
+    model = LoadedModel(card, backend, rhythm_stage_trees(card, card_path.parent))
+    model.predict(  # warm up, and fail now if the network or trees do not take the inputs
+        {kind: np.zeros((1, *input_shape(kind, card.spec)), np.float32) for kind in card.all_inputs}
     )
     return model
+
+
+def rhythm_stage_trees(card: ModelCard, folder: Path) -> BoostedTrees | None:
+    """The card's rhythm-stage trees, checked against their sha256 (None without a stage)."""
+    if card.stage is None:
+        return None
+    path = folder / Path(card.stage.file).name
+    if not path.is_file():
+        raise ModelLoadError(f"the rhythm-stage trees {path} are missing")
+    if sha256_of(path) != card.stage.sha256:
+        raise ModelLoadError(f"the rhythm-stage trees {path.name} do not match their card")
+    return BoostedTrees.load(path)
 
 
 def newest_card(models_dir: Path) -> Path:

@@ -327,7 +327,7 @@ def classify_many(
                 chunk = lead[first * size : end * size]
                 quality[index] += window_quality(chunk, spec)
                 started = time.perf_counter()
-                inputs = lead_model_inputs(chunk, spec, card.inputs)
+                inputs = lead_model_inputs(chunk, spec, card.all_inputs)
                 cwt_ms[index] += (time.perf_counter() - started) * 1e3
                 pending.append((index, row, inputs))
                 row += end - first

@@ -179,23 +179,13 @@ def _qrs_widths(beats: np.ndarray, centre: int, sampling_rate_hz: float) -> np.n
     return (last - first + 1).clip(min=0) / sampling_rate_hz
 
 
-def beat_features(
-    samples: np.ndarray,
-    sampling_rate_hz: float,
-    window_samples: int,
-    peaks: np.ndarray | None = None,
-) -> np.ndarray:
-    """One lead -> float32[n_windows, len(BEAT_FEATURES)] for its non-overlapping windows.
-
-    Each detected beat (``peaks`` from :func:`r_peaks`, computed when not given) is cut from
-    the 0.5-40 Hz band-passed lead, amplitude-normalised, aligned on its largest deflection
-    and compared with the lead's median beat. Windows with fewer than two beats get the
-    lead's dominant-beat values (no ectopy).
-    """
-    n_windows = len(samples) // window_samples
-    features = np.zeros((n_windows, len(BEAT_FEATURES)), dtype=np.float32)
-    if n_windows == 0:
-        return features
+def aligned_beats(
+    samples: np.ndarray, sampling_rate_hz: float, peaks: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(int64[k] R-peaks, float64[k, 2 * half] beats): each detected beat cut from the
+    0.5-40 Hz band-passed lead (amplitude-normalised), 250 ms either side of its largest
+    deflection within 60 ms of the detection, each centred on its median. Beats too near
+    either end are dropped."""
     filtered = sosfiltfilt(
         _beat_filter(float(sampling_rate_hz)), np.asarray(samples, dtype=np.float64)
     )
@@ -204,14 +194,40 @@ def beat_features(
     peaks = r_peaks(samples, sampling_rate_hz) if peaks is None else peaks
     half, search = int(_BEAT_HALF_S * sampling_rate_hz), int(_R_SEARCH_S * sampling_rate_hz)
     peaks = peaks[(peaks >= half + search) & (peaks < len(filtered) - half - search)]
-    if len(peaks) < 2:
-        features[:] = [0.1, 0, 1, 1, 0, 0, 0.1, 1]  # a narrow, regular beat: neutral
-        return features
+    if len(peaks) == 0:
+        return peaks.astype(np.int64), np.zeros((0, 2 * half))
     near = filtered[peaks[:, None] + np.arange(-search, search + 1)[None, :]]
     near -= np.median(near, axis=1, keepdims=True)
     peaks = peaks + np.argmax(np.abs(near), axis=1) - search
     beats = filtered[peaks[:, None] + np.arange(-half, half)[None, :]]
     beats -= np.median(beats, axis=1, keepdims=True)
+    return peaks.astype(np.int64), beats
+
+
+def beat_features(
+    samples: np.ndarray,
+    sampling_rate_hz: float,
+    window_samples: int,
+    peaks: np.ndarray | None = None,
+    aligned: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """One lead -> float32[n_windows, len(BEAT_FEATURES)] for its non-overlapping windows.
+
+    Each detected beat (``peaks`` from :func:`r_peaks`, computed when not given) is cut from
+    the 0.5-40 Hz band-passed lead, amplitude-normalised, aligned on its largest deflection
+    (``aligned``: :func:`aligned_beats`, computed when not given) and compared with the
+    lead's median beat. Windows with fewer than two beats get the lead's dominant-beat
+    values (no ectopy).
+    """
+    n_windows = len(samples) // window_samples
+    features = np.zeros((n_windows, len(BEAT_FEATURES)), dtype=np.float32)
+    if n_windows == 0:
+        return features
+    peaks, beats = aligned or aligned_beats(samples, sampling_rate_hz, peaks)
+    if len(peaks) < 2:
+        features[:] = [0.1, 0, 1, 1, 0, 0, 0.1, 1]  # a narrow, regular beat: neutral
+        return features
+    half = int(_BEAT_HALF_S * sampling_rate_hz)
     template = np.median(beats, axis=0)
     correlations = _correlation(beats, template[None, :])
     widths = _qrs_widths(beats, half, sampling_rate_hz)

@@ -95,7 +95,7 @@ def export(card_path: Path, ecg_dir: Path) -> Equivalence:
     flatbuffer = convert_to_litert(keras_model.backend.keras_model)
     target = card_path.parent / f"{card.version}.tflite"
     target.write_bytes(flatbuffer)
-    litert_model = LoadedModel(card, LiteRTBackend(flatbuffer))
+    litert_model = LoadedModel(card, LiteRTBackend(flatbuffer), keras_model.trees)
     result = compare(keras_model, litert_model, recordings)
     raw = json.loads(card_path.read_text())
     raw.pop("serving", None)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from classifier.core.cwt import ScalogramSpec
-from classifier.core.features import INPUT_KINDS
+from classifier.core.features import NETWORK_INPUT_KINDS
 from classifier.training.corpus import CorpusLead, WindowTable
 from classifier.training.fit import make_deterministic
 from classifier.training.sources import CLASSES
@@ -35,7 +35,7 @@ class RhythmRecipe:
     """Everything that decides the trained network (recorded in the model card)."""
 
     spec: ScalogramSpec = field(default_factory=ScalogramSpec)
-    inputs: tuple[str, ...] = INPUT_KINDS
+    inputs: tuple[str, ...] = NETWORK_INPUT_KINDS
     width: int = 8
     dropout: float = 0.3
     epochs: int = 10
@@ -168,10 +168,13 @@ def cross_validated_logits(
     table: WindowTable, recipe: RhythmRecipe, fold_of: dict[str, int], seed: int, tag: str
 ) -> HeldOutLogits:
     """Patient-grouped CV: fold k's windows are scored by a network trained on the others."""
-    patients = np.array([item.patient for item in table.leads])
-    lead_fold = np.array([fold_of[p] for p in patients])
-    groups = [lead_fold == k for k in range(max(fold_of.values()) + 1)]
-    return _held_out(table, recipe, groups, seed, tag)
+    return _held_out(table, recipe, fold_groups(table, fold_of), seed, tag)
+
+
+def fold_groups(table: WindowTable, fold_of: dict[str, int]) -> list[np.ndarray]:
+    """bool[n_leads] per fold: the leads of that fold's patients."""
+    lead_fold = np.array([fold_of[item.patient] for item in table.leads])
+    return [lead_fold == k for k in range(max(fold_of.values()) + 1)]
 
 
 def leave_database_out_logits(

@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 
 from classifier.core.card import DecisionRule, ModelCard
+from classifier.core.context import CONTEXT_FEATURES, RHYTHM_CONTEXT_FEATURES
 from classifier.core.features import BEATS
+from classifier.core.model import sha256_of
 from classifier.core.rhythm import BEAT_FEATURES, RR_FEATURES
 from classifier.training import PROGRESS_LOGGER, show_progress
 from classifier.training import card as cards
@@ -55,17 +57,19 @@ from classifier.training.rhythm_fit import (
     cross_validated_logits,
     deal_folds,
     fit_network,
+    fold_groups,
     leave_database_out_logits,
     source_weights,
     training_rows,
 )
+from classifier.training.rhythm_stage import StageRecipe, fit_trees, stage_logits
 from classifier.training.shortcut import FEATURES as SHORTCUT_FEATURES
 from classifier.training.shortcut import equipment_features
 from classifier.training.sources import DataSourceError, shared_data_root
 
 logger = logging.getLogger(PROGRESS_LOGGER)
 
-DEFAULT_VERSION = "wavecardio-cnn-v6"
+DEFAULT_VERSION = "wavecardio-cnn-v7"
 N_FOLDS = 5
 # Databases holding both classes: each is held out whole in turn (leave-one-database-out).
 BOTH_CLASS_DATABASES = ("mitdb", "cinc2017", "cpsc2021")
@@ -116,13 +120,17 @@ LICENCE = (
 
 
 class Study:
-    """The corpus, its window table and the patient folds, read once per command."""
+    """The corpus, its window table and the patient folds, read once per command.
+    ``stage``: the rhythm stage after the network (None: the network alone, as v5-v6)."""
 
-    def __init__(self, root: Path, recipe: RhythmRecipe, seed: int) -> None:
-        self.root, self.recipe, self.seed = root, recipe, seed
+    def __init__(
+        self, root: Path, recipe: RhythmRecipe, seed: int, stage: StageRecipe | None = None
+    ) -> None:
+        self.root, self.recipe, self.seed, self.stage = root, recipe, seed, stage
         self.leads: list[CorpusLead] = read_corpus(root, recipe.spec.window_s)
         started = time.perf_counter()
-        self.table: WindowTable = window_table(self.leads, recipe.spec, recipe.inputs)
+        kinds = recipe.inputs + (stage.inputs if stage else ())
+        self.table: WindowTable = window_table(self.leads, recipe.spec, kinds)
         logger.info(
             "model inputs of %d windows in %.0f s", len(self.table), time.perf_counter() - started
         )
@@ -132,8 +140,30 @@ class Study:
     def window_s(self) -> float:
         return self.recipe.spec.window_s
 
-    def cross_validation(self) -> HeldOutLogits:
+    def network_cross_validation(self) -> HeldOutLogits:
         return cross_validated_logits(self.table, self.recipe, self.folds, self.seed, "cv")
+
+    def cross_validation(self) -> HeldOutLogits:
+        """Held-out logits of the whole model (network, then the rhythm stage if any)."""
+        network = self.network_cross_validation()
+        if self.stage is None:
+            return network
+        groups = fold_groups(self.table, self.folds)
+        return stage_logits(self.table, network, network, groups, self.stage, self.seed)
+
+    def leave_database_out(self) -> HeldOutLogits:
+        """Each database holding both classes scored by a model trained on all the others:
+        its network never saw the database; the stage's trees read the other databases'
+        cross-validated logits."""
+        network = leave_database_out_logits(
+            self.table, self.recipe, BOTH_CLASS_DATABASES, self.seed, "lodo"
+        )
+        if self.stage is None:
+            return network
+        lead_db = np.array([item.database for item in self.table.leads])
+        groups = [lead_db == name for name in BOTH_CLASS_DATABASES]
+        trained_on = self.network_cross_validation()
+        return stage_logits(self.table, trained_on, network, groups, self.stage, self.seed)
 
     def fitted_rule(self, held_out: HeldOutLogits) -> DecisionRule:
         """The decision rule fitted on every trainable held-out window (what is served when
@@ -206,6 +236,16 @@ class Study:
                 "leave_one_database_out": self._lodo(
                     with_rule(lodo_control.logits, lodo_control.group, control_rule), n_resamples
                 ),
+            }
+        if self.stage is not None:
+            network = self.network_cross_validation()
+            alone = cross_fitted(network.logits, network.group, self.table, self.window_s)
+            out["network_alone"] = {
+                "note": (
+                    "the same cross-validation scored by the network without the rhythm "
+                    "stage (its own temperature and thresholds): what the trees add"
+                ),
+                **self._evaluations(alone, n_resamples, brief=True),
             }
         out["targets"] = targets(out)
         if shortcut is not None:
@@ -494,6 +534,7 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     weights = out_dir / f"{version}.keras"
     model.save(weights)
+    stage = study.stage and _ship_stage(study, out_dir / f"{version}.trees.npz")
     card = {
         "schema_version": 2,
         "version": version,
@@ -507,6 +548,7 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
             "scalogram": recipe.spec.to_dict(),
             "rr_features": list(RR_FEATURES),
             **({"beat_features": list(BEAT_FEATURES)} if BEATS in recipe.inputs else {}),
+            **({"context_features": list(CONTEXT_FEATURES)} if study.stage else {}),
             "functions": "classifier.core.features.lead_model_inputs",
             "input": "each lead, mV, resampled to 128 Hz by classifier.core.signal",
             "code_sha256": preprocessing_code,
@@ -525,6 +567,7 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
             ),
             "trained_on": "every patient of the corpus (after cross-validation)",
         },
+        **({"rhythm_stage": stage} if stage else {}),
         "data": study.data_summary(),
         "evaluation": study.report(cv, n_resamples),
         "limits": list(LIMITS),
@@ -538,14 +581,38 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
     return card_path
 
 
+def _ship_stage(study: Study, path: Path) -> dict[str, Any]:
+    """Fit the rhythm stage on every patient (reading the cross-validated network logits),
+    save its trees, and return the card's ``rhythm_stage``."""
+    assert study.stage is not None
+    started = time.perf_counter()
+    network = study.network_cross_validation()
+    every_lead = np.ones(len(study.table.leads), dtype=bool)
+    trees = fit_trees(study.table, network.logits, every_lead, study.stage, study.seed)
+    trees.save(path)
+    return {
+        "file": path.name,
+        "sha256": sha256_of(path),
+        "size_bytes": path.stat().st_size,
+        "inputs": list(study.stage.inputs),
+        "reads": ["logit_" + name for name in CLASSES] + list(RHYTHM_CONTEXT_FEATURES),
+        "trees": len(trees.tree_class),
+        "max_depth": trees.max_depth,
+        "recipe": study.stage.to_dict(),
+        "fitted_on": (
+            "every patient's windows, each read with the logits of a network that never saw "
+            "its patient (cross-validation); serving reads the shipped network's logits"
+        ),
+        "seconds": round(time.perf_counter() - started),
+    }
+
+
 def evaluate(study: Study, card_path: Path, n_resamples: int) -> dict[str, Any]:
     """Cross-validation (cached), leave-one-database-out and the shortcut control, written
     into the card's ``evaluation``."""
     card = json.loads(card_path.read_text())
     cv = study.cross_validation()
-    lodo = leave_database_out_logits(
-        study.table, study.recipe, BOTH_CLASS_DATABASES, study.seed, "lodo"
-    )
+    lodo = study.leave_database_out()
     control = shortcut_logits(study, BOTH_CLASS_DATABASES)
     card["evaluation"] = study.report(cv, n_resamples, lodo=lodo, shortcut=control)
     with_measured_limits(card)
@@ -555,13 +622,22 @@ def evaluate(study: Study, card_path: Path, n_resamples: int) -> dict[str, Any]:
 
 
 def preprocessing_code_sha256() -> dict[str, str]:
-    """sha256 of the source files that turn a signal into the rhythm models' inputs."""
+    """sha256 of the source files that turn a signal into the rhythm models' inputs (and
+    walk the rhythm stage's trees)."""
+    import classifier.core.context
     import classifier.core.cwt
     import classifier.core.features
     import classifier.core.rhythm
+    import classifier.core.trees
 
     return cards.preprocessing_code_sha256(
-        (classifier.core.cwt, classifier.core.features, classifier.core.rhythm)
+        (
+            classifier.core.cwt,
+            classifier.core.features,
+            classifier.core.rhythm,
+            classifier.core.context,
+            classifier.core.trees,
+        )
     )
 
 
@@ -574,10 +650,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--card", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument(
+        "--network-only", action="store_true", help="no rhythm stage (how v5 and v6 were made)"
+    )
     args = parser.parse_args(argv)
     show_progress("%(asctime)s %(message)s")
     try:
-        study = Study(args.data or shared_data_root(), RhythmRecipe(), args.seed)
+        stage = None if args.network_only else StageRecipe()
+        study = Study(args.data or shared_data_root(), RhythmRecipe(), args.seed, stage)
         if args.command == "train":
             path = train(study, args.out, args.version, args.bootstrap)
             summary = json.loads(path.read_text())["evaluation"]["targets"]

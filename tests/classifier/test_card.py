@@ -8,6 +8,8 @@ from classifier.core.card import LEGACY_INPUTS, CardSchemaError, ModelCard, Mode
 from classifier.core.features import INPUT_KINDS
 from tests.conftest import REPO
 
+STAGE = {"file": "v.trees.npz", "sha256": "0" * 64, "inputs": ["rhythm_context"]}
+
 
 @pytest.fixture
 def card_dict(card_path) -> dict:
@@ -46,6 +48,10 @@ def test_a_card_before_v5_reads_the_scalogram_only():
         (lambda c: c["decision"].update(uncertain_below=1.5), "decision.uncertain_below"),
         (lambda c: c["decision"].update(temperature="hot"), "decision.temperature"),
         (lambda c: c.update(weights_sha256=""), "weights_sha256"),
+        (lambda c: c.update(rhythm_stage=["trees.npz"]), "rhythm_stage must be an object"),
+        (lambda c: c.update(rhythm_stage=STAGE | {"inputs": ["x"]}), "rhythm_stage.inputs"),
+        (lambda c: c.update(rhythm_stage=STAGE | {"file": "trees.pkl"}), "must name an .npz"),
+        (lambda c: c.update(rhythm_stage=STAGE | {"sha256": None}), "sha256"),
     ],
 )
 def test_a_broken_card_is_refused_with_the_field_named(tmp_path, card_dict, change, message):

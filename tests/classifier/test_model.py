@@ -24,10 +24,14 @@ def served(card_path):
     return load_model(card_path)
 
 
+FILE_PARTS = ("serving", "rhythm_stage")  # card sections naming a file beside the weights
+
+
 def _copy_model(card_path, folder, edit=None):
     """The model's files in ``folder``; ``edit(card_dict)`` changes the copied card."""
     card = json.loads(card_path.read_text())
-    for name in {card["weights_file"], (card.get("serving") or {}).get("file")} - {None}:
+    files = {card["weights_file"], *(card.get(part, {}).get("file") for part in FILE_PARTS)}
+    for name in files - {None}:
         shutil.copy(card_path.parent / name, folder / name)
     if edit:
         edit(card)
@@ -78,6 +82,28 @@ def test_a_doubtful_export_is_not_served(card_path, tmp_path, edit):
         load_model(doubtful, runtime="litert")
 
 
+def test_the_rhythm_stage_must_be_there_and_match_its_card(card_path, tmp_path):
+    stage = json.loads(card_path.read_text()).get("rhythm_stage")
+    if not stage:
+        pytest.skip("this model has no rhythm stage")
+    trees = tmp_path / stage["file"]
+    copied = _copy_model(card_path, tmp_path)
+    assert load_model(copied).trees is not None
+    trees.write_bytes(trees.read_bytes()[:-16])
+    with pytest.raises(ModelLoadError, match="do not match their card"):
+        load_model(copied)
+    trees.unlink()
+    with pytest.raises(ModelLoadError, match="missing"):
+        load_model(copied)
+
+
+def test_a_card_with_a_rhythm_stage_is_not_served_without_its_trees(served):
+    if served.card.stage is None:
+        pytest.skip("this model has no rhythm stage")
+    with pytest.raises(ModelLoadError, match="disagree"):
+        LoadedModel(served.card, served.backend, trees=None)
+
+
 def test_without_a_verified_export_keras_serves(card_path, tmp_path):
     tampered = _copy_model(card_path, tmp_path, lambda card: card.pop("serving", None))
     assert load_model(tampered).runtime == "keras"
@@ -108,7 +134,7 @@ def test_litert_backend_serves_each_thread_and_batch_size(card_path, served):
 
 def test_a_loaded_model_can_carry_another_card(served):
     """Tests and tools re-wrap a backend with a changed card (e.g. a stricter threshold)."""
-    again = LoadedModel(served.card, served.backend)
+    again = LoadedModel(served.card, served.backend, served.trees)
     assert again.backend is served.backend
     if isinstance(served.backend, LiteRTBackend):
         assert again.runtime == "litert"

@@ -76,6 +76,19 @@ def test_the_card_page_shows_the_rhythm_evaluations(client, clinician):
     assert ("leave-one-database-out", "MIT-BIH per 8-s window, every lead (annotations)") in titles
 
 
+def test_the_card_page_shows_the_rhythm_stage_and_what_it_adds(client, clinician):
+    """From v7: the trees after the network are described, and the same cross-validation
+    scored by the network alone sits beside the whole model's."""
+    version = ModelVersion.objects.get(name="wavecardio-cnn-v7")
+    card = json.loads(version.card_path.read_text())
+    client.force_login(clinician)
+    page = client.get(reverse("classifier:model_card", args=[version.name])).content.decode()
+    assert f"{card['rhythm_stage']['trees']} gradient-boosted trees" in page
+    alone = [r for r in selectors.evaluation_rows(card) if r["method"].endswith("network alone")]
+    assert alone
+    assert page.count("<tr><td>cross-validation, network alone</td>") == len(alone)
+
+
 def test_admin_shadows_then_activates(client, admin_user, candidate):
     client.force_login(admin_user)
     url = reverse("classifier:model_version_change", args=["candidate-v2", "shadow"])

@@ -69,7 +69,7 @@ def test_low_confidence_answers_uncertain(model, ecg_dir):
     strict = dataclasses.replace(
         model.card, decision=DecisionRule(temperature=1.0, uncertain_below=0.999)
     )
-    cautious = LoadedModel(strict, model.backend)
+    cautious = LoadedModel(strict, model.backend, model.trees)
     result = pipeline.classify(signal_of(ecg_dir / "recordings" / "mitdb-100-MLII.npy"), cautious)
     assert result.label == UNCERTAIN
     assert result.top_class in model.card.classes  # the best guess is still reported

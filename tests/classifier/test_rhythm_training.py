@@ -69,3 +69,45 @@ def test_chf_weighs_half_a_class():
     weights = source_weights(databases, labels, exponent=0.5, chf_weight=0.5)
     arr, chf = weights[labels == "ARR"].sum(), weights[labels == "CHF"].sum()
     assert chf / arr == pytest.approx(0.5)
+
+
+@pytest.fixture(scope="module")
+def small_table(corpus):
+    """Both leads of ten annotated records and 200 CinC recordings: rhythm context only."""
+    from classifier.core.cwt import ScalogramSpec
+    from classifier.core.features import RHYTHM_CONTEXT
+    from classifier.training.corpus import window_table
+
+    mitdb = [i for i in corpus if i.annotated][:20]
+    cinc = [i for i in corpus if i.database == "cinc2017"][:200]
+    return window_table(mitdb + cinc, ScalogramSpec(), (RHYTHM_CONTEXT,))
+
+
+def test_the_rhythm_stage_scores_each_group_with_trees_that_never_saw_it(small_table, monkeypatch):
+    from classifier.training import rhythm_stage
+    from classifier.training.rhythm_fit import HeldOutLogits
+
+    table = small_table
+    patients = np.array([item.patient for item in table.leads])
+    first_half = np.isin(patients, np.unique(patients)[::2])
+    groups = [first_half, ~first_half]
+    network = HeldOutLogits(np.zeros((len(table), 3), np.float32), np.zeros(len(table)), 0.0)
+    seen = []
+    fit = rhythm_stage.fit_trees
+    monkeypatch.setattr(
+        rhythm_stage,
+        "fit_trees",
+        lambda table, logits, allowed, recipe, seed: (
+            seen.append(allowed) or fit(table, logits, allowed, recipe, seed)
+        ),
+    )
+    recipe = rhythm_stage.StageRecipe(max_iter=20)
+    held = rhythm_stage.stage_logits(table, network, network, groups, recipe, seed=0)
+    assert np.isfinite(held.logits).all()
+    for allowed, group in zip(seen, groups, strict=True):
+        assert not (allowed & group).any()  # trees never read the group they score
+    annotated = table.lead_values("annotated")
+    called = np.array(["ARR", "CHF", "NSR"])[held.logits.argmax(axis=1)]
+    truth = table.labels
+    sensitivities = [np.mean(called[annotated & (truth == c)] == c) for c in ("ARR", "NSR")]
+    assert np.mean(sensitivities) > 0.65  # rhythm features alone, on patients never seen

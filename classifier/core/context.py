@@ -1,0 +1,142 @@
+"""Beat-by-beat context features and the window-with-neighbours table the rhythm stage reads.
+
+The R-R and beat features of :mod:`classifier.core.rhythm` summarise a window against the
+whole lead. A single premature beat, though, is premature against the beats just before it,
+and an ectopic beat differs from the beats around it; an atrial beat has another P wave. The
+features here measure each beat against its local context, then summarise per window.
+:func:`with_neighbours` stacks every per-window feature with those of the window before and
+after it (rhythms last; one window's evidence is clearer with its neighbours'):
+:func:`classifier.core.features.lead_model_inputs` builds the ``rhythm_context`` input so.
+Pure NumPy/SciPy, no Django; the same code serves and trains.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from classifier.core import rhythm
+
+CONTEXT_FEATURES: tuple[str, ...] = (
+    "premature_min",  # shortest R-R / the median of the 8 intervals before it
+    "premature_fraction",  # beats whose R-R is under 85 % of that local median
+    "pause_after_max",  # largest next R-R / previous R-R (compensatory pause)
+    "p_wave_corr_min",  # the 250-80 ms before the R-peak against the lead's dominant beat
+    "p_wave_corr_mean",
+    "window_corr_min",  # least correlation of a beat with the window's own median beat
+    "width_excess_max",  # widest QRS minus the dominant beat's QRS width (s)
+    "alternation",  # R-R differences alternating in sign by > 10 % (bigeminy, AF)
+    "odd_or_premature_fraction",  # beats unlike the dominant beat or premature
+)
+# One window's features (R-R, beat shape, context), then the previous and the next window's.
+WINDOW_FEATURES: tuple[str, ...] = rhythm.RR_FEATURES + rhythm.BEAT_FEATURES + CONTEXT_FEATURES
+RHYTHM_CONTEXT_FEATURES: tuple[str, ...] = tuple(
+    f"{where}{name}" for where in ("", "previous_", "next_") for name in WINDOW_FEATURES
+)
+_NEUTRAL = (1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0)  # regular, narrow, alike
+_LOCAL_BEATS = 8
+_PREMATURE = 0.85
+_ALTERNATION = 0.1
+_P_WAVE_S = (0.25, 0.08)  # before the R-peak
+
+
+def context_features(
+    n_samples: int,
+    sampling_rate_hz: float,
+    window_samples: int,
+    aligned: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """A lead of ``n_samples`` with its ``aligned`` beats (:func:`rhythm.aligned_beats`) ->
+    float32[n_windows, len(CONTEXT_FEATURES)]; windows with fewer than two beats get
+    neutral values."""
+    n_windows = n_samples // window_samples
+    features = np.tile(np.asarray(_NEUTRAL, np.float32), (n_windows, 1))
+    peaks, beats = aligned
+    if n_windows == 0 or len(peaks) < 4:
+        return features
+    rate, half = sampling_rate_hz, beats.shape[1] // 2
+    template = np.median(beats, axis=0)
+    odd = rhythm._correlation(beats, template[None, :]) < rhythm._ODD_CORRELATION
+    widths = rhythm._qrs_widths(beats, half, rate)
+    lead_width = float(rhythm._qrs_widths(template[None, :], half, rate)[0])
+    p_start, p_end = half - int(_P_WAVE_S[0] * rate), half - int(_P_WAVE_S[1] * rate)
+    p_corr = rhythm._correlation(beats[:, p_start:p_end], template[None, p_start:p_end])
+
+    rr = np.diff(peaks) / rate
+    before = np.concatenate([[np.nan], rr])  # the interval ending at each beat
+    after = np.concatenate([rr, [np.nan]])
+    premature = before / _local_median(before, float(np.median(rr)))
+    change = np.diff(before, prepend=np.nan)
+    alternating = (np.sign(change) * np.sign(np.roll(change, 1)) < 0) & (
+        np.abs(change) > _ALTERNATION * np.median(rr)
+    )
+    is_premature = premature < _PREMATURE  # NaN (the first beat) is not premature
+
+    window = peaks // window_samples
+    bounds = np.searchsorted(window, np.arange(n_windows + 1))
+    counts = np.diff(bounds)
+    enough = np.flatnonzero(counts >= 2)
+    if not len(enough):
+        return features
+    starts, counts = bounds[enough], counts[enough]
+    valid = np.arange(int(counts.max()))[None, :] < counts[:, None]
+    index = np.minimum(starts[:, None] + np.arange(valid.shape[1])[None, :], len(peaks) - 1)
+
+    def padded(values: np.ndarray) -> np.ndarray:
+        mask = valid.reshape(valid.shape + (1,) * (values.ndim - 1))
+        return np.where(mask, values[index], np.nan)
+
+    def mean(flags: np.ndarray) -> np.ndarray:
+        return np.where(valid, flags[index], False).sum(axis=1) / counts
+
+    window_beats = padded(beats)
+    window_template = np.nanmedian(window_beats, axis=1)
+    window_corr = rhythm._correlation(window_beats, window_template[:, None, :])
+    with np.errstate(invalid="ignore"):
+        features[enough] = np.stack(
+            [
+                _finite_or(np.nanmin, padded(premature), 1.0),
+                mean(is_premature),
+                _finite_or(np.nanmax, padded(after / before), 1.0),
+                np.nanmin(padded(p_corr), axis=1),
+                np.nanmean(padded(p_corr), axis=1),
+                np.nanmin(np.where(valid, window_corr, np.nan), axis=1),
+                np.nanmax(padded(widths), axis=1) - lead_width,
+                mean(alternating),
+                mean(odd | is_premature),
+            ],
+            axis=1,
+        )
+    return np.nan_to_num(features, nan=0.0)
+
+
+def _local_median(intervals: np.ndarray, fallback: float) -> np.ndarray:
+    """float[k]: the median of the _LOCAL_BEATS intervals before each (``fallback`` when
+    there are none yet)."""
+    padded = np.concatenate([np.full(_LOCAL_BEATS, np.nan), intervals])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: the fallback
+        local = np.nanmedian(sliding_window_view(padded, _LOCAL_BEATS)[:-1], axis=1)
+    return np.where(np.isnan(local), fallback, local)
+
+
+def _finite_or(reduce, values: np.ndarray, default: float) -> np.ndarray:
+    """``reduce`` (np.nanmin, np.nanmax) over each row's finite values; ``default`` for a
+    row with none."""
+    finite = np.isfinite(values)
+    rows = finite.any(axis=1)
+    out = np.full(len(values), default)
+    out[rows] = reduce(np.where(finite[rows], values[rows], np.nan), axis=1)
+    return out
+
+
+def with_neighbours(features: np.ndarray) -> np.ndarray:
+    """float32[n, k] per-window features of one stretch -> float32[n, 3k]: each window's,
+    then the previous and the next window's (the first and last repeat their own)."""
+    if len(features) == 0:
+        return np.zeros((0, 3 * features.shape[1]), np.float32)
+    previous = np.concatenate([features[:1], features[:-1]])
+    following = np.concatenate([features[1:], features[-1:]])
+    return np.hstack([features, previous, following]).astype(np.float32)
