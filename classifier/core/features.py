@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
 from classifier.core.context import RHYTHM_CONTEXT_FEATURES, context_features, with_neighbours
 from classifier.core.cwt import ScalogramSpec, scalograms
@@ -27,6 +26,7 @@ from classifier.core.rhythm import (
     BEAT_FEATURES,
     RR_FEATURES,
     aligned_beats,
+    band_passed,
     beat_features,
     r_peaks,
     rr_features,
@@ -61,25 +61,19 @@ def model_inputs(samples: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
     return ((logs - mean) / (std + 1e-6))[..., np.newaxis].astype(np.float32, copy=False)
 
 
-WAVEFORM_BAND_HZ = (0.5, 40.0)  # the band the scalograms cover, so both branches see the same
-
-
-@functools.cache
-def _waveform_filter(sampling_rate_hz: float) -> np.ndarray:
-    return butter(2, WAVEFORM_BAND_HZ, btype="bandpass", fs=sampling_rate_hz, output="sos")
-
-
-def waveform_windows(samples: np.ndarray, spec: ScalogramSpec) -> np.ndarray:
+def waveform_windows(
+    samples: np.ndarray, spec: ScalogramSpec, filtered: np.ndarray | None = None
+) -> np.ndarray:
     """One lead float32[n] (mV) -> float32[n_windows, window_samples, 1]: the 0.5-40 Hz
-    band-passed signal, amplitude-normalised per lead like :func:`model_inputs`, each window
-    centred on its median. Beat shape and timing at full 128-Hz resolution."""
-    filtered = sosfiltfilt(
-        _waveform_filter(spec.sampling_rate_hz), np.asarray(samples, dtype=np.float64)
-    )
-    filtered /= max(robust_amplitude(filtered), 1e-6)
+    band-passed signal (``filtered``: :func:`classifier.core.rhythm.band_passed`, computed
+    when not given; the band the scalograms cover), amplitude-normalised per lead like
+    :func:`model_inputs`, each window centred on its median. Beat shape and timing at full
+    128-Hz resolution."""
+    if filtered is None:
+        filtered = band_passed(samples, spec.sampling_rate_hz)
     n_windows = len(filtered) // spec.window_samples
     windows = filtered[: n_windows * spec.window_samples].reshape(n_windows, -1)
-    windows -= np.median(windows, axis=1, keepdims=True)
+    windows = windows - np.median(windows, axis=1, keepdims=True)  # a copy: filtered is shared
     return windows[..., np.newaxis].astype(np.float32)
 
 
@@ -90,12 +84,13 @@ def lead_model_inputs(
     rate, window = spec.sampling_rate_hz, spec.window_samples
     # Each part is computed once, however many kinds read it.
     peaks = functools.cache(lambda: r_peaks(samples, rate))
-    aligned = functools.cache(lambda: aligned_beats(samples, rate, peaks()))
+    band = functools.cache(lambda: band_passed(samples, rate))
+    aligned = functools.cache(lambda: aligned_beats(samples, rate, peaks(), band()))
     rr = functools.cache(lambda: rr_features(samples, rate, window, peaks()))
     beats = functools.cache(lambda: beat_features(samples, rate, window, peaks(), aligned()))
     builders = {
         SCALOGRAM: lambda: model_inputs(samples, spec),
-        WAVEFORM: lambda: waveform_windows(samples, spec),
+        WAVEFORM: lambda: waveform_windows(samples, spec, band()),
         RR_INTERVALS: rr,
         BEATS: beats,
         RHYTHM_CONTEXT: lambda: with_neighbours(

@@ -179,18 +179,29 @@ def _qrs_widths(beats: np.ndarray, centre: int, sampling_rate_hz: float) -> np.n
     return (last - first + 1).clip(min=0) / sampling_rate_hz
 
 
-def aligned_beats(
-    samples: np.ndarray, sampling_rate_hz: float, peaks: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(int64[k] R-peaks, float64[k, 2 * half] beats): each detected beat cut from the
-    0.5-40 Hz band-passed lead (amplitude-normalised), 250 ms either side of its largest
-    deflection within 60 ms of the detection, each centred on its median. Beats too near
-    either end are dropped."""
+def band_passed(samples: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
+    """float64[n]: the lead 0.5-40 Hz band-passed (zero phase) and divided by its 1-99 %
+    percentile range, what beats are cut from and the waveform input reads."""
     filtered = sosfiltfilt(
         _beat_filter(float(sampling_rate_hz)), np.asarray(samples, dtype=np.float64)
     )
     low, high = np.percentile(filtered, [1.0, 99.0])
     filtered /= max(float(high - low), 1e-6)
+    return filtered
+
+
+def aligned_beats(
+    samples: np.ndarray,
+    sampling_rate_hz: float,
+    peaks: np.ndarray | None = None,
+    filtered: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(int64[k] R-peaks, float64[k, 2 * half] beats): each detected beat cut from the
+    :func:`band_passed` lead (``filtered``, computed when not given), 250 ms either side of
+    its largest deflection within 60 ms of the detection, each centred on its median. Beats
+    too near either end are dropped."""
+    if filtered is None:
+        filtered = band_passed(samples, sampling_rate_hz)
     peaks = r_peaks(samples, sampling_rate_hz) if peaks is None else peaks
     half, search = int(_BEAT_HALF_S * sampling_rate_hz), int(_R_SEARCH_S * sampling_rate_hz)
     peaks = peaks[(peaks >= half + search) & (peaks < len(filtered) - half - search)]

@@ -101,6 +101,12 @@ LIMITS = (
     "figures are somewhat optimistic for new recorders; leave-one-database-out shows how "
     "much.",
 )
+STAGE_LIMIT = (
+    "The rhythm stage (v7 on) was designed looking at these folds (its context features were "
+    "compared on them), and its trees read out-of-fold network logits that came from "
+    "networks which had seen the other folds' patients: a second, smaller source of "
+    "optimism. The network-alone row shows what the stage adds under the same folds."
+)
 CITATIONS = (
     *cards.CITATIONS,
     "Clifford GD et al. AF classification from a short single lead ECG recording: the "
@@ -470,9 +476,10 @@ def measured_limits(report: dict[str, Any]) -> list[str]:
     """The limits the evaluation itself shows, in words (rewritten by every evaluation)."""
     mitdb = _dig(report, MITDB, TOP, "balanced_accuracy", "value")
     cinc = _dig(report, CINC, TOP, "balanced_accuracy", "value")
+    reached = "reached" if mitdb >= 0.90 and cinc >= 0.85 else "not both reached"
     lines = [
         f"{MEASURED}balanced accuracy {mitdb:.2f} per MIT-BIH window and {cinc:.2f} per CinC "
-        "2017 recording (issue 13 asked 0.90 and 0.85: not reached; see evaluation.targets)."
+        f"2017 recording (issue 13 asked 0.90 and 0.85: {reached}; see evaluation.targets)."
     ]
     lodo = report.get("leave_one_database_out") or {}
     held = [
@@ -570,7 +577,7 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
         **({"rhythm_stage": stage} if stage else {}),
         "data": study.data_summary(),
         "evaluation": study.report(cv, n_resamples),
-        "limits": list(LIMITS),
+        "limits": [*LIMITS, *([STAGE_LIMIT] if study.stage else [])],
         "citations": list(CITATIONS),
         "licence": LICENCE,
     }
