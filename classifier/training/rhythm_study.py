@@ -499,10 +499,10 @@ def measured_limits(report: dict[str, Any]) -> list[str]:
         if (row := per_record.get(f"mitdb-{record}-MLII")) and row["arr_sensitivity"] is not None
     ]
     lines.append(
-        f"{MEASURED}arrhythmias seen in beat shape only (bundle branch block, "
-        f"pre-excitation) are often called NSR: ARR sensitivity per MIT-BIH record (MLII) "
-        f"{', '.join(missed)}; isolated premature beats are often missed (ARR window "
-        f"sensitivity {_dig(report, MITDB, TOP, 'arr_sensitivity', 'value'):.2f})."
+        f"{MEASURED}ARR sensitivity on the MIT-BIH records whose arrhythmia shows in beat "
+        f"shape only (bundle branch block, pre-excitation; MLII): {', '.join(missed)}. Over "
+        "every annotated ARR window (one premature beat makes a window ARR): "
+        f"{_dig(report, MITDB, TOP, 'arr_sensitivity', 'value'):.2f}."
     )
     return lines
 
