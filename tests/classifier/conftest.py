@@ -1,4 +1,6 @@
+import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -9,6 +11,22 @@ import pytest
 from classifier.core.model import newest_card
 from tests.classifier.faults import PrivateRedis, rebuild_pools
 from tests.conftest import REPO
+
+FILE_PARTS = ("serving", "rhythm_stage")  # card sections naming a file beside the weights
+
+
+def copy_model(card_path, folder, edit=None):
+    """The model's files (weights, LiteRT export, rhythm-stage trees) in ``folder``;
+    ``edit(card_dict)`` changes the copied card."""
+    card = json.loads(card_path.read_text())
+    files = {card["weights_file"], *((card.get(part) or {}).get("file") for part in FILE_PARTS)}
+    for name in files - {None}:
+        shutil.copy(card_path.parent / name, folder / name)
+    if edit:
+        edit(card)
+    target = folder / card_path.name
+    target.write_text(json.dumps(card))
+    return target
 
 
 @pytest.fixture(scope="session")

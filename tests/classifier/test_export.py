@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 
-from classifier.core.model import load_model, sha256_of
+from classifier.core.model import load_model, newest_card, sha256_of
 from classifier.training import export
+from tests.classifier.conftest import copy_model
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow  # the fixture converts the shipped model to LiteRT (~8 s)
@@ -15,19 +16,14 @@ pytestmark = pytest.mark.slow  # the fixture converts the shipped model to LiteR
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, ecg_dir):
     """A copy of the shipped model exported against a few real recordings."""
-    cards = sorted((REPO / "models").glob("*.json"))
-    card_path = max(cards, key=lambda p: json.loads(p.read_text()).get("created", ""))
     folder = tmp_path_factory.mktemp("model")
-    card = json.loads(card_path.read_text())
-    card.pop("serving", None)
-    shutil.copy(card_path.parent / card["weights_file"], folder / card["weights_file"])
-    (folder / card_path.name).write_text(json.dumps(card))
+    copied = copy_model(newest_card(REPO / "models"), folder, lambda c: c.pop("serving", None))
     data = folder / "ecg"
     (data / "recordings").mkdir(parents=True)
     for name in ("mitdb-100-MLII.npy", "nsrdb-16273-ECG1.npy", "chfdb-chf01-ECG1.npy"):
         shutil.copy(ecg_dir / "recordings" / name, data / "recordings" / name)
-    code = export.main([str(folder / card_path.name), "--data", str(data)])
-    return folder / card_path.name, code
+    code = export.main([str(copied), "--data", str(data)])
+    return copied, code
 
 
 def test_export_writes_a_verified_serving_record(exported):
@@ -47,9 +43,7 @@ def test_export_writes_a_verified_serving_record(exported):
 
 def test_a_failed_check_leaves_the_card_on_keras(exported, tmp_path, monkeypatch, ecg_dir):
     card_path, _ = exported
-    for path in card_path.parent.glob("*.keras"):
-        shutil.copy(path, tmp_path / path.name)
-    shutil.copy(card_path, tmp_path / card_path.name)
+    copy_model(card_path, tmp_path, lambda card: card.pop("serving", None))
     data = tmp_path / "ecg" / "recordings"
     data.mkdir(parents=True)
     shutil.copy(ecg_dir / "recordings" / "mitdb-100-MLII.npy", data / "mitdb-100-MLII.npy")

@@ -1,7 +1,6 @@
 """Model loading: the verified LiteRT export is served, anything doubtful falls back to Keras."""
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -17,27 +16,12 @@ from classifier.core.model import (
     verified_serving_file,
 )
 from classifier.core.signal import load_signal
+from tests.classifier.conftest import copy_model
 
 
 @pytest.fixture(scope="module")
 def served(card_path):
     return load_model(card_path)
-
-
-FILE_PARTS = ("serving", "rhythm_stage")  # card sections naming a file beside the weights
-
-
-def _copy_model(card_path, folder, edit=None):
-    """The model's files in ``folder``; ``edit(card_dict)`` changes the copied card."""
-    card = json.loads(card_path.read_text())
-    files = {card["weights_file"], *(card.get(part, {}).get("file") for part in FILE_PARTS)}
-    for name in files - {None}:
-        shutil.copy(card_path.parent / name, folder / name)
-    if edit:
-        edit(card)
-    target = folder / card_path.name
-    target.write_text(json.dumps(card))
-    return target
 
 
 def _has_litert_export(card_path) -> bool:
@@ -76,7 +60,7 @@ def test_served_model_gives_keras_answers_on_real_recordings(card_path, served, 
 def test_a_doubtful_export_is_not_served(card_path, tmp_path, edit):
     if not _has_litert_export(card_path):
         pytest.skip("this model has no LiteRT export")
-    doubtful = _copy_model(card_path, tmp_path, edit)
+    doubtful = copy_model(card_path, tmp_path, edit)
     assert verified_serving_file(ModelCard.read(doubtful), tmp_path) is None
     with pytest.raises(ModelLoadError, match="LiteRT"):
         load_model(doubtful, runtime="litert")
@@ -87,7 +71,7 @@ def test_the_rhythm_stage_must_be_there_and_match_its_card(card_path, tmp_path):
     if not stage:
         pytest.skip("this model has no rhythm stage")
     trees = tmp_path / stage["file"]
-    copied = _copy_model(card_path, tmp_path)
+    copied = copy_model(card_path, tmp_path)
     assert load_model(copied).trees is not None
     trees.write_bytes(trees.read_bytes()[:-16])
     with pytest.raises(ModelLoadError, match="do not match their card"):
@@ -105,7 +89,7 @@ def test_a_card_with_a_rhythm_stage_is_not_served_without_its_trees(served):
 
 
 def test_without_a_verified_export_keras_serves(card_path, tmp_path):
-    tampered = _copy_model(card_path, tmp_path, lambda card: card.pop("serving", None))
+    tampered = copy_model(card_path, tmp_path, lambda card: card.pop("serving", None))
     assert load_model(tampered).runtime == "keras"
 
 
@@ -119,7 +103,7 @@ def test_litert_backend_serves_each_thread_and_batch_size(card_path, served):
     batches = [
         {
             kind: rng.normal(size=(n, *input_shape(kind, card.spec))).astype(np.float32)
-            for kind in card.inputs
+            for kind in card.all_inputs
         }
         for n in (1, 7, 3)
     ]
