@@ -9,6 +9,7 @@ scikit-learn nor TensorFlow. Pure NumPy, no Django.
 
 from __future__ import annotations
 
+import functools
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,18 +55,36 @@ class BoostedTrees:
             out[start : start + _BATCH_ROWS] = self._walk(rows[start : start + _BATCH_ROWS])
         return out
 
+    @functools.cached_property
+    def _flat(self) -> dict[str, np.ndarray]:
+        """The node tables raveled, node ids global, and every leaf its own child with an
+        infinite threshold: a walk then needs no leaf test, only 1-D takes."""
+        n_trees, n_nodes = self.feature.shape
+        leaf = self.is_leaf.astype(bool)
+        first = (np.arange(n_trees) * n_nodes)[:, None]
+        itself = np.broadcast_to(np.arange(n_nodes), leaf.shape)
+        return {
+            "feature": np.where(leaf, 0, self.feature).astype(np.int64).ravel(),
+            "threshold": np.where(leaf, np.inf, self.threshold).ravel(),
+            "left": (np.where(leaf, itself, self.left) + first).astype(np.int64).ravel(),
+            "right": (np.where(leaf, itself, self.right) + first).astype(np.int64).ravel(),
+            "missing_left": self.missing_left.astype(bool).ravel(),
+            "value": self.value.astype(np.float64).ravel(),
+            "roots": first.ravel().astype(np.int64),
+        }
+
     def _walk(self, rows: np.ndarray) -> np.ndarray:
-        trees = np.arange(self.feature.shape[0])[None, :]
-        node = np.zeros((len(rows), len(self.tree_class)), np.int64)
-        sample = np.arange(len(rows))[:, None]
+        flat = self._flat
+        node = np.repeat(flat["roots"][None, :], len(rows), axis=0)  # [rows, trees]
+        row_start = (np.arange(len(rows)) * self.n_features)[:, None]
+        values, has_nan = rows.ravel(), bool(np.isnan(rows).any())
         for _ in range(self.max_depth):
-            x = rows[sample, self.feature[trees, node]]
-            go_left = np.where(
-                np.isnan(x), self.missing_left[trees, node], x <= self.threshold[trees, node]
-            )
-            step = np.where(go_left, self.left[trees, node], self.right[trees, node])
-            node = np.where(self.is_leaf[trees, node], node, step)
-        leaves = self.value[trees, node]  # [rows, trees]
+            x = values.take(row_start + flat["feature"].take(node))
+            go_left = x <= flat["threshold"].take(node)
+            if has_nan:
+                go_left = np.where(np.isnan(x), flat["missing_left"].take(node), go_left)
+            node = np.where(go_left, flat["left"].take(node), flat["right"].take(node))
+        leaves = flat["value"].take(node)  # [rows, trees]
         scores = np.zeros((len(rows), self.n_classes))
         for index in range(self.n_classes):
             scores[:, index] = leaves[:, self.tree_class == index].sum(axis=1)
