@@ -17,6 +17,7 @@ Pure NumPy/SciPy: no Django, no TensorFlow.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 
@@ -88,7 +89,7 @@ def lead_model_inputs(
     aligned = functools.cache(lambda: aligned_beats(samples, rate, peaks(), band()))
     rr = functools.cache(lambda: rr_features(samples, rate, window, peaks()))
     beats = functools.cache(lambda: beat_features(samples, rate, window, peaks(), aligned()))
-    builders = {
+    builders: dict[str, Callable[[], np.ndarray]] = {
         SCALOGRAM: lambda: model_inputs(samples, spec),
         WAVEFORM: lambda: waveform_windows(samples, spec, band()),
         RR_INTERVALS: rr,

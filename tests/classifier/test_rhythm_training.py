@@ -94,13 +94,12 @@ def test_the_rhythm_stage_scores_each_group_with_trees_that_never_saw_it(small_t
     network = HeldOutLogits(np.zeros((len(table), 3), np.float32), np.zeros(len(table)), 0.0)
     seen = []
     fit = rhythm_stage.fit_trees
-    monkeypatch.setattr(
-        rhythm_stage,
-        "fit_trees",
-        lambda table, logits, allowed, recipe, seed: (
-            seen.append(allowed) or fit(table, logits, allowed, recipe, seed)
-        ),
-    )
+
+    def fit_and_note(table, logits, allowed, recipe, seed):
+        seen.append(allowed)
+        return fit(table, logits, allowed, recipe, seed)
+
+    monkeypatch.setattr(rhythm_stage, "fit_trees", fit_and_note)
     recipe = rhythm_stage.StageRecipe(max_iter=20)
     held = rhythm_stage.stage_logits(table, network, network, groups, recipe, seed=0)
     assert np.isfinite(held.logits).all()
