@@ -181,8 +181,13 @@ def leave_database_out_logits(
     table: WindowTable, recipe: RhythmRecipe, databases: Sequence[str], seed: int, tag: str
 ) -> HeldOutLogits:
     """Each database in turn scored by a network trained on every other database."""
+    return _held_out(table, recipe, database_groups(table, databases), seed, tag)
+
+
+def database_groups(table: WindowTable, databases: Sequence[str]) -> list[np.ndarray]:
+    """bool[n_leads] per database in ``databases``: that database's leads."""
     lead_db = np.array([item.database for item in table.leads])
-    return _held_out(table, recipe, [lead_db == name for name in databases], seed, tag)
+    return [lead_db == name for name in databases]
 
 
 def _held_out(

@@ -11,8 +11,6 @@ arrays (:class:`classifier.core.trees.BoostedTrees`), served with NumPy.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -56,9 +54,6 @@ class StageRecipe:
         data = asdict(self)
         data["inputs"] = list(self.inputs)
         return data
-
-    def key(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def stage_rows(table: WindowTable, logits: np.ndarray, rows: np.ndarray, recipe: StageRecipe):

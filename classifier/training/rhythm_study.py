@@ -55,6 +55,7 @@ from classifier.training.rhythm_fit import (
     RhythmRecipe,
     class_indices,
     cross_validated_logits,
+    database_groups,
     deal_folds,
     fit_network,
     fold_groups,
@@ -166,8 +167,7 @@ class Study:
         )
         if self.stage is None:
             return network
-        lead_db = np.array([item.database for item in self.table.leads])
-        groups = [lead_db == name for name in BOTH_CLASS_DATABASES]
+        groups = database_groups(self.table, BOTH_CLASS_DATABASES)
         trained_on = self.network_cross_validation()
         return stage_logits(self.table, trained_on, network, groups, self.stage, self.seed)
 
