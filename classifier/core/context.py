@@ -12,8 +12,6 @@ Pure NumPy/SciPy, no Django; the same code serves and trains.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -42,70 +40,43 @@ _ALTERNATION = 0.1
 _P_WAVE_S = (0.25, 0.08)  # before the R-peak
 
 
-def context_features(
-    n_samples: int,
-    sampling_rate_hz: float,
-    window_samples: int,
-    aligned: tuple[np.ndarray, np.ndarray],
-) -> np.ndarray:
-    """A lead of ``n_samples`` with its ``aligned`` beats (:func:`rhythm.aligned_beats`) ->
-    float32[n_windows, len(CONTEXT_FEATURES)]; windows with fewer than two beats get
-    neutral values."""
-    n_windows = n_samples // window_samples
-    features = np.tile(np.asarray(_NEUTRAL, np.float32), (n_windows, 1))
-    peaks, beats = aligned
-    if n_windows == 0 or len(peaks) < 4:
+def context_features(windows: rhythm.BeatWindows) -> np.ndarray:
+    """A lead's :class:`rhythm.BeatWindows` -> float32[n_windows, len(CONTEXT_FEATURES)];
+    windows with fewer than two beats get neutral values."""
+    features = np.tile(np.asarray(_NEUTRAL, np.float32), (windows.n_windows, 1))
+    peaks, beats, enough = windows.peaks, windows.beats, windows.enough
+    if windows.n_windows == 0 or len(peaks) < 4 or not len(enough):
         return features
-    rate, half = sampling_rate_hz, beats.shape[1] // 2
-    template = np.median(beats, axis=0)
-    odd = rhythm._correlation(beats, template[None, :]) < rhythm._ODD_CORRELATION
-    widths = rhythm._qrs_widths(beats, half, rate)
-    lead_width = float(rhythm._qrs_widths(template[None, :], half, rate)[0])
+    rate, half, template = windows.sampling_rate_hz, windows.half, windows.template
+    odd = windows.correlations < rhythm._ODD_CORRELATION
     p_start, p_end = half - int(_P_WAVE_S[0] * rate), half - int(_P_WAVE_S[1] * rate)
     p_corr = rhythm._correlation(beats[:, p_start:p_end], template[None, p_start:p_end])
 
     rr = np.diff(peaks) / rate
     before = np.concatenate([[np.nan], rr])  # the interval ending at each beat
     after = np.concatenate([rr, [np.nan]])
-    premature = before / _local_median(before, float(np.median(rr)))
+    median_rr = np.median(rr)
+    premature = before / _local_median(before, float(median_rr))
     change = np.diff(before, prepend=np.nan)
     alternating = (np.sign(change) * np.sign(np.roll(change, 1)) < 0) & (
-        np.abs(change) > _ALTERNATION * np.median(rr)
+        np.abs(change) > _ALTERNATION * median_rr
     )
     is_premature = premature < _PREMATURE  # NaN (the first beat) is not premature
 
-    window = peaks // window_samples
-    bounds = np.searchsorted(window, np.arange(n_windows + 1))
-    counts = np.diff(bounds)
-    enough = np.flatnonzero(counts >= 2)
-    if not len(enough):
-        return features
-    starts, counts = bounds[enough], counts[enough]
-    valid = np.arange(int(counts.max()))[None, :] < counts[:, None]
-    index = np.minimum(starts[:, None] + np.arange(valid.shape[1])[None, :], len(peaks) - 1)
-
-    def padded(values: np.ndarray) -> np.ndarray:
-        mask = valid.reshape(valid.shape + (1,) * (values.ndim - 1))
-        return np.where(mask, values[index], np.nan)
-
-    def mean(flags: np.ndarray) -> np.ndarray:
-        return np.where(valid, flags[index], False).sum(axis=1) / counts
-
-    window_beats = padded(beats)
-    window_template = np.nanmedian(window_beats, axis=1)
-    window_corr = rhythm._correlation(window_beats, window_template[:, None, :])
+    padded, valid = windows.padded, windows.valid
+    window_corr = rhythm._correlation(padded(beats), windows.window_beats[:, None, :])
     with np.errstate(invalid="ignore"):
         features[enough] = np.stack(
             [
                 _finite_or(np.nanmin, padded(premature), 1.0),
-                mean(is_premature),
+                windows.fraction(is_premature),
                 _finite_or(np.nanmax, padded(after / before), 1.0),
                 np.nanmin(padded(p_corr), axis=1),
                 np.nanmean(padded(p_corr), axis=1),
                 np.nanmin(np.where(valid, window_corr, np.nan), axis=1),
-                np.nanmax(padded(widths), axis=1) - lead_width,
-                mean(alternating),
-                mean(odd | is_premature),
+                np.nanmax(padded(windows.widths), axis=1) - windows.lead_width,
+                windows.fraction(alternating),
+                windows.fraction(odd | is_premature),
             ],
             axis=1,
         )
@@ -116,9 +87,7 @@ def _local_median(intervals: np.ndarray, fallback: float) -> np.ndarray:
     """float[k]: the median of the _LOCAL_BEATS intervals before each (``fallback`` when
     there are none yet)."""
     padded = np.concatenate([np.full(_LOCAL_BEATS, np.nan), intervals])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: the fallback
-        local = np.nanmedian(sliding_window_view(padded, _LOCAL_BEATS)[:-1], axis=1)
+    local = rhythm.nan_median(sliding_window_view(padded, _LOCAL_BEATS)[:-1])
     return np.where(np.isnan(local), fallback, local)
 
 

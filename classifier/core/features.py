@@ -26,9 +26,9 @@ from classifier.core.cwt import ScalogramSpec, scalograms
 from classifier.core.rhythm import (
     BEAT_FEATURES,
     RR_FEATURES,
-    aligned_beats,
     band_passed,
     beat_features,
+    beat_windows,
     r_peaks,
     rr_features,
 )
@@ -86,16 +86,16 @@ def lead_model_inputs(
     # Each part is computed once, however many kinds read it.
     peaks = functools.cache(lambda: r_peaks(samples, rate))
     band = functools.cache(lambda: band_passed(samples, rate))
-    aligned = functools.cache(lambda: aligned_beats(samples, rate, peaks(), band()))
+    grouped = functools.cache(lambda: beat_windows(samples, rate, window, peaks(), band()))
     rr = functools.cache(lambda: rr_features(samples, rate, window, peaks()))
-    beats = functools.cache(lambda: beat_features(samples, rate, window, peaks(), aligned()))
+    beats = functools.cache(lambda: beat_features(grouped()))
     builders: dict[str, Callable[[], np.ndarray]] = {
         SCALOGRAM: lambda: model_inputs(samples, spec),
         WAVEFORM: lambda: waveform_windows(samples, spec, band()),
         RR_INTERVALS: rr,
         BEATS: beats,
         RHYTHM_CONTEXT: lambda: with_neighbours(
-            np.hstack([rr(), beats(), context_features(len(samples), rate, window, aligned())])
+            np.hstack([rr(), beats(), context_features(grouped())])
         ),
     }
     unknown = set(kinds) - set(builders)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifier.core.rhythm import r_peaks
+from classifier.core.rhythm import r_peaks_of_rows
 
 MIN_PLAUSIBLE_BPM = 25.0
 MAX_PLAUSIBLE_BPM = 250.0
@@ -49,22 +49,21 @@ def median_heart_rate_bpm(samples: np.ndarray, sampling_rate_hz: float) -> float
     return fast_bpm if fast_bpm is not None and fast_bpm > MAX_PLAUSIBLE_BPM else bpm
 
 
-def _excerpts(samples: np.ndarray, length: int) -> list[np.ndarray]:
+def _excerpts(samples: np.ndarray, length: int) -> np.ndarray:
+    """float64[m, length]: up to five excerpts of each lead, spread over it; flat ones left out."""
     starts = np.unique(
         np.linspace(0, max(samples.shape[1] - length, 0), _MAX_EXCERPTS).astype(np.int64)
     )
-    parts = [
-        np.asarray(lead[start : start + length], dtype=np.float64)
-        for lead in samples
-        for start in starts
-    ]
-    return [part for part in parts if np.ptp(part) > 0]
+    parts = np.asarray(
+        [lead[start : start + length] for lead in samples for start in starts], dtype=np.float64
+    )
+    return parts[np.ptp(parts, axis=1) > 0]
 
 
-def _median_bpm(excerpts: list[np.ndarray], sampling_rate_hz: float, stretch: int) -> float | None:
+def _median_bpm(excerpts: np.ndarray, sampling_rate_hz: float, stretch: int) -> float | None:
     """Median rate over the excerpts' R-R intervals, R-peaks found with the samples read as
     recorded at ``sampling_rate_hz / stretch``."""
-    intervals = [np.diff(r_peaks(part, sampling_rate_hz / stretch)) for part in excerpts]
+    intervals = [np.diff(peaks) for peaks in r_peaks_of_rows(excerpts, sampling_rate_hz / stretch)]
     rr_samples = np.concatenate(intervals) if intervals else np.zeros(0)
     if len(rr_samples) < _MIN_INTERVALS:
         return None

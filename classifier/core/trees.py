@@ -58,7 +58,8 @@ class BoostedTrees:
     @functools.cached_property
     def _flat(self) -> dict[str, np.ndarray]:
         """The node tables raveled, node ids global, and every leaf its own child with an
-        infinite threshold: a walk then needs no leaf test, only 1-D takes."""
+        infinite threshold: a walk then needs no leaf test, only 1-D takes. ``child``
+        interleaves each node's left and right child (``2 * node + goes_right``)."""
         n_trees, n_nodes = self.feature.shape
         leaf = self.is_leaf.astype(bool)
         first = (np.arange(n_trees) * n_nodes)[:, None]
@@ -66,8 +67,15 @@ class BoostedTrees:
         return {
             "feature": np.where(leaf, 0, self.feature).astype(np.int64).ravel(),
             "threshold": np.where(leaf, np.inf, self.threshold).ravel(),
-            "left": (np.where(leaf, itself, self.left) + first).astype(np.int64).ravel(),
-            "right": (np.where(leaf, itself, self.right) + first).astype(np.int64).ravel(),
+            "child": np.stack(
+                [
+                    np.where(leaf, itself, self.left) + first,
+                    np.where(leaf, itself, self.right) + first,
+                ],
+                axis=-1,
+            )
+            .astype(np.int64)
+            .ravel(),
             "missing_left": self.missing_left.astype(bool).ravel(),
             "value": self.value.astype(np.float64).ravel(),
             "roots": first.ravel().astype(np.int64),
@@ -80,10 +88,10 @@ class BoostedTrees:
         values, has_nan = rows.ravel(), bool(np.isnan(rows).any())
         for _ in range(self.max_depth):
             x = values.take(row_start + flat["feature"].take(node))
-            go_left = x <= flat["threshold"].take(node)
+            go_right = ~(x <= flat["threshold"].take(node))
             if has_nan:
-                go_left = np.where(np.isnan(x), flat["missing_left"].take(node), go_left)
-            node = np.where(go_left, flat["left"].take(node), flat["right"].take(node))
+                go_right = np.where(np.isnan(x), ~flat["missing_left"].take(node), go_right)
+            node = flat["child"].take(2 * node + go_right)
         leaves = flat["value"].take(node)  # [rows, trees]
         scores = np.zeros((len(rows), self.n_classes))
         for index in range(self.n_classes):

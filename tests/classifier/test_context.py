@@ -11,7 +11,7 @@ from classifier.core.context import (
 )
 from classifier.core.cwt import ScalogramSpec
 from classifier.core.features import RHYTHM_CONTEXT, lead_model_inputs
-from classifier.core.rhythm import aligned_beats, beat_features, r_peaks, rr_features
+from classifier.core.rhythm import beat_features, beat_windows, r_peaks, rr_features
 from classifier.core.signal import load_wfdb_record
 from classifier.training.annotations import Annotations
 from tests.classifier.test_annotations import MITDB
@@ -22,7 +22,7 @@ RATE, WINDOW = 128.0, 1024
 def record_context(record: str) -> np.ndarray:
     """Context features of the record's first lead."""
     samples = load_wfdb_record(MITDB / f"{record}.hea").samples[0]
-    return context_features(len(samples), RATE, WINDOW, aligned_beats(samples, RATE))
+    return context_features(beat_windows(samples, RATE, WINDOW))
 
 
 def windows_holding(record: str, symbols: str, n_windows: int) -> np.ndarray:
@@ -65,7 +65,7 @@ def test_a_ventricular_beat_is_unlike_the_beats_of_its_own_window_and_wider():
 
 def test_flat_signal_and_too_few_beats_give_finite_neutral_features():
     flat = np.zeros(3 * WINDOW, dtype=np.float32)
-    features = context_features(len(flat), RATE, WINDOW, aligned_beats(flat, RATE))
+    features = context_features(beat_windows(flat, RATE, WINDOW))
     assert features.shape == (3, len(CONTEXT_FEATURES))
     assert (column(features, "premature_min") == 1).all()
     assert (column(features, "premature_fraction") == 0).all()
@@ -78,11 +78,12 @@ def test_the_rhythm_context_input_is_each_window_s_features_then_its_neighbours(
     samples = load_wfdb_record(MITDB / "209.hea").samples[0][: 40 * WINDOW]
     table = lead_model_inputs(samples, ScalogramSpec(), (RHYTHM_CONTEXT,))[RHYTHM_CONTEXT]
     peaks = r_peaks(samples, RATE)
+    windows = beat_windows(samples, RATE, WINDOW, peaks)
     own = np.hstack(
         [
             rr_features(samples, RATE, WINDOW, peaks),
-            beat_features(samples, RATE, WINDOW, peaks),
-            context_features(len(samples), RATE, WINDOW, aligned_beats(samples, RATE, peaks)),
+            beat_features(windows),
+            context_features(windows),
         ]
     )
     np.testing.assert_array_equal(table, with_neighbours(own))

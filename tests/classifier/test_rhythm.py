@@ -1,9 +1,23 @@
 """R-peak detection, R-R interval and beat-shape features on real annotated records."""
 
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from classifier.core.rhythm import BEAT_FEATURES, RR_FEATURES, beat_features, r_peaks, rr_features
+from classifier.core.rhythm import (
+    BEAT_FEATURES,
+    RR_FEATURES,
+    beat_features,
+    beat_windows,
+    nan_median,
+    r_peaks,
+    r_peaks_of_rows,
+    rr_features,
+)
 from classifier.core.signal import load_wfdb_record
 from classifier.training.annotations import Annotations
 from tests.classifier.test_annotations import MITDB
@@ -54,7 +68,7 @@ def test_too_few_beats_give_neutral_features():
 
 def beat_feature(record: str, name: str) -> np.ndarray:
     signal = load_wfdb_record(MITDB / f"{record}.hea")
-    return beat_features(signal.samples[0], RATE, 1024)[:, BEAT_FEATURES.index(name)]
+    return beat_features(beat_windows(signal.samples[0], RATE, 1024))[:, BEAT_FEATURES.index(name)]
 
 
 def test_a_bundle_branch_block_has_wider_qrs_complexes_than_normal_conduction():
@@ -80,7 +94,34 @@ def test_premature_ventricular_beats_depart_from_the_dominant_beat():
 
 def test_windows_without_beats_get_the_neutral_beat():
     flat = np.zeros(3 * 1024, dtype=np.float32)
-    features = beat_features(flat, RATE, 1024)
+    features = beat_features(beat_windows(flat, RATE, 1024))
     assert features.shape == (3, len(BEAT_FEATURES))
     assert np.isfinite(features).all()
     assert (features[:, BEAT_FEATURES.index("odd_fraction")] == 0).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 6), st.integers(1, 12), st.integers(1, 3)),
+        elements=st.one_of(st.just(np.nan), st.floats(-1e3, 1e3)),
+    )
+)
+def test_the_fast_median_is_numpy_s_nanmedian_exactly(values):
+    """Rows with finite values get np.nanmedian's numbers bit for bit; empty rows NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy warns on all-NaN rows
+        expected = np.nanmedian(values, axis=1)
+    np.testing.assert_array_equal(nan_median(values), expected)
+    np.testing.assert_array_equal(nan_median(values[..., 0]), expected[..., 0])
+
+
+def test_excerpts_detected_together_find_the_beats_each_finds_alone():
+    samples = load_wfdb_record(MITDB / "201.hea").samples[0]
+    excerpts = np.stack([samples[start : start + 7680] for start in (0, 50_000, 120_000)])
+    together = r_peaks_of_rows(excerpts, RATE)
+    for excerpt, peaks in zip(excerpts, together, strict=True):
+        np.testing.assert_array_equal(peaks, r_peaks(excerpt, RATE))
+    assert all(len(peaks) > 5 for peaks in together)
+    assert [len(p) for p in r_peaks_of_rows(excerpts[:, :100], RATE)] == [0, 0, 0]
