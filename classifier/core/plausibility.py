@@ -9,7 +9,8 @@ Pure NumPy/SciPy (R-peaks from ``classifier.core.rhythm``); no Django.
 Measured on 407 real recordings (all of ``shared/data/ecg`` and every 12th of
 ``multi-recorder``), read at a wrong rate: flagged at their true rate 0 %; read at a
 quarter of it 87 %, at 1/2.8 of it (a 360-Hz recording read as 128 Hz) 42 %; at four
-times 77 %, three times 27 %, twice 3 %. About 10 ms a recording.
+times 77 %, three times 27 %, twice 3 %. About 2 ms a lead, however long (the excerpts
+of all leads are filtered together).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def median_heart_rate_bpm(samples: np.ndarray, sampling_rate_hz: float) -> float
     """float[n_leads, n] (mV) -> the median heart rate (bpm) over the leads' R-R intervals,
     or None where fewer than three intervals are found (a flat or very short recording).
 
-    Measured with the model's own R-peak detector (``rhythm.r_peaks``, a few ms a minute)
+    Measured with the model's own R-peak detector (``rhythm.r_peaks_of_rows``)
     on up to five 60-s excerpts spread over the recording, so a 24-h Holter costs the same
     as a 5-min one. The detector's 250-ms refractory period stops it at 240 bpm; to see a
     rate above ``MAX_PLAUSIBLE_BPM`` the excerpts are also read as if recorded at half the
