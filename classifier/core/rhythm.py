@@ -230,8 +230,8 @@ class BeatWindows:
     (:mod:`classifier.core.context`): the lead's dominant (median) beat, each beat's likeness
     to it and QRS width, each window's own median beat.
 
-    Windows holding at least two beats (``enough``, ``counts`` beats from ``starts``) get one
-    row each, padded to the longest (``valid``; ``index`` into the lead's beats).
+    Windows holding at least two beats (``enough``, with ``counts`` beats each) get one row
+    each, padded to the longest (``valid``; ``index`` into the lead's beats).
     """
 
     peaks: np.ndarray  # int64[k] R-peak sample indices
