@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.core.cwt import ScalogramSpec
-from classifier.core.features import INPUT_KINDS, SCALOGRAM
+from classifier.core.features import EACH_LEAD, INPUT_KINDS, R_PEAK_SOURCES, SCALOGRAM
 
 UNCERTAIN = "uncertain"
 # Cards written before model v5 carry no input list: they read the scalogram only.
@@ -115,6 +115,7 @@ class ModelCard:
     weights_sha256: str
     label_rule: str = ""
     stage: RhythmStage | None = None
+    r_peaks: str = EACH_LEAD  # where each lead's R-peaks come from (features.R_PEAK_SOURCES)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -160,6 +161,11 @@ class ModelCard:
             raise CardSchemaError(f"preprocessing.scalogram: {exc}") from exc
         inputs = tuple(preprocessing.get("inputs") or LEGACY_INPUTS)
         _check_kinds(inputs, "preprocessing.inputs")
+        r_peaks = preprocessing.get("r_peaks", EACH_LEAD)  # cards before v8: each lead's own
+        if r_peaks not in R_PEAK_SOURCES:
+            raise CardSchemaError(
+                f"preprocessing.r_peaks must be one of {list(R_PEAK_SOURCES)}, got {r_peaks!r}"
+            )
         decision = raw.get("decision", {})
         if not isinstance(decision, dict):
             raise CardSchemaError("decision must be an object")
@@ -173,6 +179,7 @@ class ModelCard:
             weights_sha256=_string(raw, "weights_sha256"),
             label_rule=str(raw.get("label_rule", "")),
             stage=RhythmStage.from_dict(raw["rhythm_stage"]) if "rhythm_stage" in raw else None,
+            r_peaks=r_peaks,
             raw=raw,
         )
 

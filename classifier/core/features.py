@@ -29,6 +29,7 @@ from classifier.core.rhythm import (
     band_passed,
     beat_features,
     beat_windows,
+    fused_r_peaks,
     r_peaks,
     rr_features,
 )
@@ -38,6 +39,10 @@ RHYTHM_CONTEXT = "rhythm_context"
 # What the networks of v5 and v6 read (the rhythm stage's network too).
 NETWORK_INPUT_KINDS: tuple[str, ...] = (SCALOGRAM, WAVEFORM, RR_INTERVALS, BEATS)
 INPUT_KINDS: tuple[str, ...] = (*NETWORK_INPUT_KINDS, RHYTHM_CONTEXT)
+# Where a lead's R-peaks come from (a card's ``preprocessing.r_peaks``): its own detection
+# (v5-v7), or one detection over every lead of the recording (:func:`fused_r_peaks`, v8 on).
+EACH_LEAD, FUSED_LEADS = "each_lead", "fused_leads"
+R_PEAK_SOURCES: tuple[str, ...] = (EACH_LEAD, FUSED_LEADS)
 _LOG_FLOOR = 1e-3  # relative envelope floor: keeps log() finite on flat stretches
 
 
@@ -79,15 +84,19 @@ def waveform_windows(
 
 
 def lead_model_inputs(
-    samples: np.ndarray, spec: ScalogramSpec, kinds: tuple[str, ...] = (SCALOGRAM,)
+    samples: np.ndarray,
+    spec: ScalogramSpec,
+    kinds: tuple[str, ...] = (SCALOGRAM,),
+    peaks: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """One lead -> {input kind: float32[n_windows, ...]} for the kinds a model reads."""
+    """One lead -> {input kind: float32[n_windows, ...]} for the kinds a model reads
+    (``peaks``: the lead's R-peaks, detected on the lead itself when not given)."""
     rate, window = spec.sampling_rate_hz, spec.window_samples
     # Each part is computed once, however many kinds read it.
-    peaks = functools.cache(lambda: r_peaks(samples, rate))
+    peaks_of = functools.cache(lambda: r_peaks(samples, rate) if peaks is None else peaks)
     band = functools.cache(lambda: band_passed(samples, rate))
-    grouped = functools.cache(lambda: beat_windows(samples, rate, window, peaks(), band()))
-    rr = functools.cache(lambda: rr_features(samples, rate, window, peaks()))
+    grouped = functools.cache(lambda: beat_windows(samples, rate, window, peaks_of(), band()))
+    rr = functools.cache(lambda: rr_features(samples, rate, window, peaks_of()))
     beats = functools.cache(lambda: beat_features(grouped()))
     builders: dict[str, Callable[[], np.ndarray]] = {
         SCALOGRAM: lambda: model_inputs(samples, spec),
@@ -102,6 +111,20 @@ def lead_model_inputs(
     if unknown:
         raise ValueError(f"unknown model input(s) {sorted(unknown)}; known: {INPUT_KINDS}")
     return {kind: builders[kind]() for kind in kinds}
+
+
+def recording_model_inputs(
+    leads: np.ndarray,
+    spec: ScalogramSpec,
+    kinds: tuple[str, ...],
+    r_peak_source: str = EACH_LEAD,
+) -> list[dict[str, np.ndarray]]:
+    """float[m, n] simultaneous leads -> :func:`lead_model_inputs` of each, their R-peaks
+    detected per lead or once over all of them (``r_peak_source``, from the card)."""
+    if r_peak_source not in R_PEAK_SOURCES:
+        raise ValueError(f"unknown R-peak source {r_peak_source!r}; known: {R_PEAK_SOURCES}")
+    peaks = fused_r_peaks(leads, spec.sampling_rate_hz) if r_peak_source == FUSED_LEADS else None
+    return [lead_model_inputs(lead, spec, kinds, peaks) for lead in leads]
 
 
 def concatenate_inputs(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

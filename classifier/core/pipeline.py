@@ -17,8 +17,8 @@ from classifier.core import window_table
 from classifier.core.cwt import ScalogramSpec
 from classifier.core.features import (  # noqa: F401  (model_inputs, robust_amplitude: re-exported)
     concatenate_inputs,
-    lead_model_inputs,
     model_inputs,
+    recording_model_inputs,
     robust_amplitude,
 )
 from classifier.core.model import UNCERTAIN, DecisionRule, LoadedModel
@@ -279,7 +279,8 @@ def classify_many(
 ) -> list[ClassificationResult]:
     """:func:`classify` for several recordings, batching their windows into shared model calls.
 
-    Each lead is read in chunks of :data:`CHUNK_WINDOWS` windows (inputs built per chunk,
+    A recording is read in chunks of :data:`CHUNK_WINDOWS` windows, all its leads together
+    (inputs built per chunk, R-peaks as the card says,
     sent to the model in batches of about :data:`MODEL_BATCH_WINDOWS`; the pages of a
     memory-mapped signal released once read), so peak memory does not grow with the
     recording's length. ``progress`` hears how far it got after each model call. Each
@@ -293,7 +294,7 @@ def classify_many(
     if any(sum(per_lead) == 0 for per_lead in counts):
         raise ValueError("recording is shorter than one analysis window")
     probs = [np.zeros((sum(per_lead), len(card.classes)), np.float32) for per_lead in counts]
-    quality: list[list[str]] = [[] for _ in signals]
+    quality = [[QUALITY_OK] * sum(per_lead) for per_lead in counts]
     doubts = [
         sampling_rate_doubt(median_heart_rate_bpm(signal.samples, REFERENCE_RATE_HZ))
         for signal in signals
@@ -321,19 +322,19 @@ def classify_many(
             progress(done / total)
 
     for index, signal in enumerate(signals):
-        row = 0
-        for lead, n_windows in zip(signal.samples, counts[index], strict=True):
-            for first, end in chunk_bounds(n_windows):
-                chunk = lead[first * size : end * size]
-                quality[index] += window_quality(chunk, spec)
-                started = time.perf_counter()
-                inputs = lead_model_inputs(chunk, spec, card.all_inputs)
-                cwt_ms[index] += (time.perf_counter() - started) * 1e3
+        n_windows = counts[index][0]  # every lead has as many
+        for first, end in chunk_bounds(n_windows):
+            chunk = signal.samples[:, first * size : end * size]
+            started = time.perf_counter()
+            per_lead = recording_model_inputs(chunk, spec, card.all_inputs, card.r_peaks)
+            cwt_ms[index] += (time.perf_counter() - started) * 1e3
+            for lead, inputs in enumerate(per_lead):
+                row = lead * n_windows + first  # rows go lead by lead, windows in time order
+                quality[index][row : row + end - first] = window_quality(chunk[lead], spec)
                 pending.append((index, row, inputs))
-                row += end - first
-                release_pages(lead)  # a memory-mapped 48-h signal is 265 MB: read, let go
-                if sum(len(next(iter(x.values()))) for _, _, x in pending) >= MODEL_BATCH_WINDOWS:
-                    flush()
+            release_pages(signal.samples)  # a memory-mapped 48-h signal is 265 MB: read, let go
+            if sum(len(next(iter(x.values()))) for _, _, x in pending) >= MODEL_BATCH_WINDOWS:
+                flush()
     flush()
     results = []
     for index in range(len(signals)):

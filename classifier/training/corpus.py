@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier.core.cwt import ScalogramSpec
-from classifier.core.features import concatenate_inputs, lead_model_inputs
+from classifier.core.features import EACH_LEAD, concatenate_inputs, recording_model_inputs
 from classifier.core.signal import REFERENCE_RATE_HZ, to_reference_rate
 from classifier.training.annotations import Annotations
 from classifier.training.sources import DataSourceError, Lead, read_manifest_dir
@@ -89,6 +89,7 @@ def read_annotated_records(folder: Path, window_s: float) -> list[CorpusLead]:
                         database="mitdb",
                         lead=lead_name,
                         samples=samples,
+                        recording=f"mitdb-{record.record_name}-annotated",
                     ),
                     window_labels=labels[:n_windows],
                     annotated=True,
@@ -204,12 +205,23 @@ class WindowTable:
 
 
 def window_table(
-    leads: Sequence[CorpusLead], spec: ScalogramSpec, kinds: tuple[str, ...]
+    leads: Sequence[CorpusLead],
+    spec: ScalogramSpec,
+    kinds: tuple[str, ...],
+    r_peak_source: str = EACH_LEAD,
 ) -> WindowTable:
-    """Model inputs of every served window of every lead, exactly as serving computes them."""
+    """Model inputs of every served window of every lead, exactly as serving computes them
+    (each recording's leads together, for R-peaks fused over its leads)."""
+    computed: dict[int, dict[str, np.ndarray]] = {}
+    for members in simultaneous_leads(leads):
+        together = np.stack([leads[index].lead.samples for index in members])
+        for index, inputs in zip(
+            members, recording_model_inputs(together, spec, kinds, r_peak_source), strict=True
+        ):
+            computed[index] = inputs
     parts, labels, lead_index, position = [], [], [], []
     for index, item in enumerate(leads):
-        inputs = lead_model_inputs(item.lead.samples, spec, kinds)
+        inputs = computed[index]
         n = len(next(iter(inputs.values())))
         if n == 0:
             continue
@@ -224,3 +236,20 @@ def window_table(
         position=np.concatenate(position).astype(np.int64),
         leads=tuple(leads),
     )
+
+
+def simultaneous_leads(leads: Sequence[CorpusLead]) -> list[list[int]]:
+    """Indices of ``leads`` grouped by recording: leads sharing a ``recording`` key, of one
+    length and distinct lead names; any other lead alone."""
+    keyed: dict[str, list[int]] = {}
+    for index, item in enumerate(leads):
+        keyed.setdefault(item.lead.recording or f"#{index}", []).append(index)
+    groups = []
+    for members in keyed.values():
+        names = {leads[index].lead.lead for index in members}
+        lengths = {len(leads[index].lead.samples) for index in members}
+        if len(names) == len(members) and len(lengths) == 1:
+            groups.append(members)
+        else:
+            groups.extend([index] for index in members)
+    return groups

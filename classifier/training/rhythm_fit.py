@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from classifier.core.cwt import ScalogramSpec
-from classifier.core.features import NETWORK_INPUT_KINDS
+from classifier.core.features import FUSED_LEADS, NETWORK_INPUT_KINDS
 from classifier.training.corpus import CorpusLead, WindowTable
 from classifier.training.fit import make_deterministic
 from classifier.training.sources import CLASSES
@@ -36,6 +36,8 @@ class RhythmRecipe:
 
     spec: ScalogramSpec = field(default_factory=ScalogramSpec)
     inputs: tuple[str, ...] = NETWORK_INPUT_KINDS
+    # R-peaks detected once over a recording's leads (v8 on; v5-v7: "each_lead").
+    r_peaks: str = FUSED_LEADS
     width: int = 8
     dropout: float = 0.3
     epochs: int = 10

@@ -70,7 +70,7 @@ from classifier.training.sources import DataSourceError, shared_data_root
 
 logger = logging.getLogger(PROGRESS_LOGGER)
 
-DEFAULT_VERSION = "wavecardio-cnn-v7"
+DEFAULT_VERSION = "wavecardio-cnn-v8"
 N_FOLDS = 5
 # Databases holding both classes: each is held out whole in turn (leave-one-database-out).
 BOTH_CLASS_DATABASES = ("mitdb", "cinc2017", "cpsc2021")
@@ -137,7 +137,7 @@ class Study:
         self.leads: list[CorpusLead] = read_corpus(root, recipe.spec.window_s)
         started = time.perf_counter()
         kinds = recipe.inputs + (stage.inputs if stage else ())
-        self.table: WindowTable = window_table(self.leads, recipe.spec, kinds)
+        self.table: WindowTable = window_table(self.leads, recipe.spec, kinds, recipe.r_peaks)
         logger.info(
             "model inputs of %d windows in %.0f s", len(self.table), time.perf_counter() - started
         )
@@ -556,7 +556,8 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
             "rr_features": list(RR_FEATURES),
             **({"beat_features": list(BEAT_FEATURES)} if BEATS in recipe.inputs else {}),
             **({"context_features": list(CONTEXT_FEATURES)} if study.stage else {}),
-            "functions": "classifier.core.features.lead_model_inputs",
+            "r_peaks": recipe.r_peaks,
+            "functions": "classifier.core.features.recording_model_inputs",
             "input": "each lead, mV, resampled to 128 Hz by classifier.core.signal",
             "code_sha256": preprocessing_code,
         },

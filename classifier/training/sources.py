@@ -44,6 +44,9 @@ class Lead:
     database: str
     lead: str
     samples: np.ndarray = field(repr=False, compare=False)
+    # Leads recorded together share this key (their R-peaks may be detected together);
+    # empty: the lead stands alone.
+    recording: str = ""
 
     @property
     def seconds(self) -> float:
@@ -101,9 +104,21 @@ def read_manifest_dir(root: Path) -> list[Lead]:
                     database=row["database"],
                     lead=row["lead"],
                     samples=samples,
+                    recording=_recording_key(row),
                 )
             )
     return leads
+
+
+def _recording_key(row: dict[str, str]) -> str:
+    """The manifests name no recording: leads of one record, from one source, of one length
+    are taken as recorded together (the MIT-BIH excerpts of ``ecg/`` are not: their lead
+    names repeat, which :func:`classifier.training.corpus.simultaneous_leads` checks)."""
+    if not row.get("record"):
+        return ""
+    return "|".join(
+        (row["database"], row["record"], row.get("source_repository", ""), row["n_samples"])
+    )
 
 
 def read_ecgdata_mat(

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from classifier.core.card import LEGACY_INPUTS, CardSchemaError, ModelCard, ModelLoadError
-from classifier.core.features import INPUT_KINDS
+from classifier.core.features import EACH_LEAD, INPUT_KINDS
 from tests.conftest import REPO
 
 STAGE = {"file": "v.trees.npz", "sha256": "0" * 64, "inputs": ["rhythm_context"]}
@@ -36,6 +36,14 @@ def test_a_card_before_v5_reads_the_scalogram_only():
     assert card.decision.window_threshold == card.decision.uncertain_below
 
 
+def test_cards_before_v8_detect_each_lead_s_own_r_peaks():
+    """v5-v7 were trained on each lead's own R-peaks: serving them so keeps their inputs."""
+    for version in ("v5", "v6", "v7"):
+        card = ModelCard.read(REPO / "models" / f"wavecardio-cnn-{version}.json")
+        assert "r_peaks" not in card.raw["preprocessing"]
+        assert card.r_peaks == EACH_LEAD
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -45,6 +53,7 @@ def test_a_card_before_v5_reads_the_scalogram_only():
         (lambda c: c["preprocessing"].update(inputs=["scalogram", "x"]), "preprocessing.inputs"),
         (lambda c: c["preprocessing"].pop("scalogram"), "preprocessing.scalogram"),
         (lambda c: c["preprocessing"]["scalogram"].update(f_max_hz=500.0), "Nyquist"),
+        (lambda c: c["preprocessing"].update(r_peaks="best"), "preprocessing.r_peaks"),
         (lambda c: c["decision"].update(uncertain_below=1.5), "decision.uncertain_below"),
         (lambda c: c["decision"].update(temperature="hot"), "decision.temperature"),
         (lambda c: c.update(weights_sha256=""), "weights_sha256"),

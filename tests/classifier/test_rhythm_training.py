@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from classifier.training.corpus import read_corpus
+from classifier.training.corpus import CorpusLead, read_corpus, simultaneous_leads
 from classifier.training.rhythm_fit import deal_folds, source_weights
-from classifier.training.sources import shared_data_root
+from classifier.training.sources import Lead, shared_data_root
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +45,34 @@ def test_a_patient_lands_in_one_fold_across_folders(corpus):
     for database in ("mitdb", "cinc2017", "nsrdb"):
         in_database = {folds[i.patient] for i in corpus if i.database == database}
         assert in_database == set(range(5)), database
+
+
+def corpus_lead(name: str, recording: str, n_samples: int = 2048) -> CorpusLead:
+    lead = Lead(name, "NSR", "p", "db", name.split("-")[0], np.zeros(n_samples), recording)
+    return CorpusLead(lead, np.full(2, "NSR"), annotated=False, original_label="NSR")
+
+
+def test_leads_recorded_together_are_grouped_by_recording():
+    """Leads of one recording go together; repeated lead names (excerpts of one record at
+    different times), different lengths or no recording key stand alone."""
+    leads = [
+        corpus_lead("I-a", "r1"),
+        corpus_lead("II-a", "r1"),
+        corpus_lead("II-b", "r2"),
+        corpus_lead("II-c", "r2"),
+        corpus_lead("I-d", "r3"),
+        corpus_lead("II-d", "r3", 1024),
+        corpus_lead("I-e", ""),
+        corpus_lead("II-e", ""),
+    ]
+    assert simultaneous_leads(leads) == [[0, 1], [2], [3], [4], [5], [6], [7]]
+
+
+def test_the_corpus_groups_every_annotated_record_s_two_leads(corpus):
+    groups = [g for g in simultaneous_leads(corpus) if corpus[g[0]].annotated]
+    assert len(groups) == 38 and all(len(g) == 2 for g in groups)
+    twelve_lead = [g for g in simultaneous_leads(corpus) if corpus[g[0]].database == "ptbxl"]
+    assert twelve_lead and all(len(g) > 1 for g in twelve_lead)
 
 
 def test_folds_depend_on_the_seed_only(corpus):
