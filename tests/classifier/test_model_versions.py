@@ -89,6 +89,19 @@ def test_the_card_page_shows_the_rhythm_stage_and_what_it_adds(client, clinician
     assert page.count("<tr><td>cross-validation, network alone</td>") == len(alone)
 
 
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("wavecardio-cnn-v8", "detected once over all of a recording's leads"),
+        ("wavecardio-cnn-v7", "detected on each lead on its own"),
+    ],
+)
+def test_the_card_page_says_where_the_r_peaks_come_from(client, clinician, name, says):
+    client.force_login(clinician)
+    page = client.get(reverse("classifier:model_card", args=[name])).content.decode()
+    assert f'id="r-peaks"><strong>R-peaks</strong>: {says}' in page
+
+
 def test_admin_shadows_then_activates(client, admin_user, candidate):
     client.force_login(admin_user)
     url = reverse("classifier:model_version_change", args=["candidate-v2", "shadow"])
