@@ -117,7 +117,7 @@ def _recording_key(row: dict[str, str]) -> str:
     if not row.get("record"):
         return ""
     return "|".join(
-        (row["database"], row["record"], row.get("source_repository", ""), row["n_samples"])
+        (row["database"], row["record"], row.get("source_repository", ""), row.get("n_samples", ""))
     )
 
 
