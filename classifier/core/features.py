@@ -17,7 +17,8 @@ Pure NumPy/SciPy: no Django, no TensorFlow.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -44,6 +45,11 @@ INPUT_KINDS: tuple[str, ...] = (*NETWORK_INPUT_KINDS, RHYTHM_CONTEXT)
 EACH_LEAD, FUSED_LEADS = "each_lead", "fused_leads"
 R_PEAK_SOURCES: tuple[str, ...] = (EACH_LEAD, FUSED_LEADS)
 _LOG_FLOOR = 1e-3  # relative envelope floor: keeps log() finite on flat stretches
+# Lead context (amplitude, dominant beat, median R-R) is measured over at most this many
+# windows: 30 minutes, the length of the annotated records the model learns it from. Long
+# recordings are read in such chunks, so memory stays flat however long the recording is;
+# training reads its recordings in the same chunks, so it sees the inputs serving computes.
+CHUNK_WINDOWS = 225
 
 
 def robust_amplitude(samples: np.ndarray) -> float:
@@ -125,6 +131,31 @@ def recording_model_inputs(
         raise ValueError(f"unknown R-peak source {r_peak_source!r}; known: {R_PEAK_SOURCES}")
     peaks = fused_r_peaks(leads, spec.sampling_rate_hz) if r_peak_source == FUSED_LEADS else None
     return [lead_model_inputs(lead, spec, kinds, peaks) for lead in leads]
+
+
+def chunk_bounds(n_windows: int, chunk_windows: int = CHUNK_WINDOWS) -> list[tuple[int, int]]:
+    """[(first, end)) window ranges of near-equal chunks of at most ``chunk_windows``: a 31-min
+    lead is two 15.5-min chunks, never 30 min plus a 1-min stub with no context."""
+    n_chunks = max(1, -(-n_windows // chunk_windows))
+    edges = np.linspace(0, n_windows, n_chunks + 1).round().astype(np.int64)
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
+
+
+def served_model_inputs(
+    leads: np.ndarray,
+    spec: ScalogramSpec,
+    kinds: tuple[str, ...],
+    r_peak_source: str = EACH_LEAD,
+    chunk_windows: int = CHUNK_WINDOWS,
+) -> Iterator[tuple[int, int, list[dict[str, np.ndarray]]]]:
+    """float[m, n] simultaneous leads -> (first, end, :func:`recording_model_inputs` of
+    windows [first, end)) chunk by chunk (:func:`chunk_bounds`): the inputs of every whole
+    window, as serving computes them and training reads them. Lazy: a memory-mapped
+    recording is read one chunk at a time."""
+    size = spec.window_samples
+    for first, end in chunk_bounds(np.shape(leads)[1] // size, chunk_windows):
+        chunk = leads[:, first * size : end * size]
+        yield first, end, recording_model_inputs(chunk, spec, kinds, r_peak_source)
 
 
 def concatenate_inputs(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -6,7 +6,6 @@ so every path feeds the model exactly the same inputs. No Django here.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,8 +17,8 @@ from classifier.core.cwt import ScalogramSpec
 from classifier.core.features import (  # noqa: F401  (model_inputs, robust_amplitude: re-exported)
     concatenate_inputs,
     model_inputs,
-    recording_model_inputs,
     robust_amplitude,
+    served_model_inputs,
 )
 from classifier.core.model import UNCERTAIN, DecisionRule, LoadedModel
 from classifier.core.plausibility import median_heart_rate_bpm, sampling_rate_doubt
@@ -258,20 +257,8 @@ def classify(
     return classify_many([signal], model, progress=progress)[0]
 
 
-# Lead context (amplitude, dominant beat, median R-R) is measured over at most this many
-# windows: 30 minutes, the length of the annotated records the model learnt it from. Long
-# recordings are read in such chunks, so memory stays flat however long the recording is.
-CHUNK_WINDOWS = 225
 # Windows are sent to the model in batches of about this many (short recordings together).
 MODEL_BATCH_WINDOWS = 256
-
-
-def chunk_bounds(n_windows: int, chunk_windows: int = CHUNK_WINDOWS) -> list[tuple[int, int]]:
-    """[(first, end)) window ranges of near-equal chunks of at most ``chunk_windows``: a 31-min
-    lead is two 15.5-min chunks, never 30 min plus a 1-min stub with no context."""
-    n_chunks = max(1, -(-n_windows // chunk_windows))
-    edges = np.linspace(0, n_windows, n_chunks + 1).round().astype(np.int64)
-    return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def classify_many(
@@ -279,14 +266,13 @@ def classify_many(
 ) -> list[ClassificationResult]:
     """:func:`classify` for several recordings, batching their windows into shared model calls.
 
-    A recording is read in chunks of :data:`CHUNK_WINDOWS` windows, all its leads together
-    (inputs built per chunk, R-peaks as the card says,
-    sent to the model in batches of about :data:`MODEL_BATCH_WINDOWS`; the pages of a
-    memory-mapped signal released once read), so peak memory does not grow with the
-    recording's length. ``progress`` hears how far it got after each model call. Each
-    result equals ``classify(signal, model)``;
-    ``timings_ms["model"]`` is the recording's share of the model calls. Raises ValueError if
-    any recording is shorter than one analysis window.
+    A recording is read chunk by chunk, all its leads together, as training reads it
+    (:func:`classifier.core.features.served_model_inputs`). Each chunk's inputs go to the
+    model in batches of about :data:`MODEL_BATCH_WINDOWS`, and a memory-mapped signal's
+    pages are released once read, so peak memory does not grow with the recording's length.
+    ``progress`` hears how far it got after each model call. Each result equals
+    ``classify(signal, model)``; ``timings_ms["model"]`` is the recording's share of the
+    model calls. Raises ValueError if any recording is shorter than one analysis window.
     """
     card = model.card
     spec, size = card.spec, card.spec.window_samples
@@ -323,11 +309,11 @@ def classify_many(
 
     for index, signal in enumerate(signals):
         n_windows = counts[index][0]  # every lead has as many
-        for first, end in chunk_bounds(n_windows):
-            chunk = signal.samples[:, first * size : end * size]
-            started = time.perf_counter()
-            per_lead = recording_model_inputs(chunk, spec, card.all_inputs, card.r_peaks)
+        chunks = served_model_inputs(signal.samples, spec, card.all_inputs, card.r_peaks)
+        started = time.perf_counter()
+        for first, end, per_lead in chunks:
             cwt_ms[index] += (time.perf_counter() - started) * 1e3
+            chunk = signal.samples[:, first * size : end * size]
             for lead, inputs in enumerate(per_lead):
                 row = lead * n_windows + first  # rows go lead by lead, windows in time order
                 quality[index][row : row + end - first] = window_quality(chunk[lead], spec)
@@ -335,6 +321,7 @@ def classify_many(
             release_pages(signal.samples)  # a memory-mapped 48-h signal is 265 MB: read, let go
             if sum(len(next(iter(x.values()))) for _, _, x in pending) >= MODEL_BATCH_WINDOWS:
                 flush()
+            started = time.perf_counter()
     flush()
     results = []
     for index in range(len(signals)):

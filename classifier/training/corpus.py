@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier.core.cwt import ScalogramSpec
-from classifier.core.features import EACH_LEAD, concatenate_inputs, recording_model_inputs
+from classifier.core.features import EACH_LEAD, concatenate_inputs, served_model_inputs
 from classifier.core.signal import REFERENCE_RATE_HZ, to_reference_rate
 from classifier.training.annotations import Annotations
 from classifier.training.sources import DataSourceError, Lead, read_manifest_dir
@@ -211,20 +211,19 @@ def window_table(
     r_peak_source: str = EACH_LEAD,
 ) -> WindowTable:
     """Model inputs of every served window of every lead, exactly as serving computes them
-    (each recording's leads together, for R-peaks fused over its leads)."""
-    computed: dict[int, dict[str, np.ndarray]] = {}
+    (each recording's leads together, chunk by chunk: :func:`served_model_inputs`)."""
+    computed: dict[int, list[dict[str, np.ndarray]]] = {}
     for members in simultaneous_leads(leads):
         together = np.stack([leads[index].lead.samples for index in members])
-        for index, inputs in zip(
-            members, recording_model_inputs(together, spec, kinds, r_peak_source), strict=True
-        ):
-            computed[index] = inputs
+        for _, _, per_lead in served_model_inputs(together, spec, kinds, r_peak_source):
+            for index, inputs in zip(members, per_lead, strict=True):
+                computed.setdefault(index, []).append(inputs)
     parts, labels, lead_index, position = [], [], [], []
     for index, item in enumerate(leads):
-        inputs = computed[index]
-        n = len(next(iter(inputs.values())))
-        if n == 0:
+        if index not in computed:  # shorter than one window
             continue
+        inputs = concatenate_inputs(computed[index])
+        n = len(next(iter(inputs.values())))
         parts.append(inputs)
         labels.append(item.window_labels[:n])
         lead_index.append(np.full(n, index))

@@ -3,7 +3,7 @@
 Cross-validation, leave-one-database-out and the final fit all go through
 :func:`fit_logits`, so every figure in the card comes from networks trained exactly like the
 shipped one. Out-of-fold logits are cached under ``var/cache`` (keyed by the recipe, the
-corpus hash and the folds) so ``make evaluate`` reuses what ``make train`` computed.
+windows' labels and inputs, and the folds) so ``make evaluate`` reuses what ``make train`` computed.
 """
 
 from __future__ import annotations
@@ -220,10 +220,14 @@ def _held_out(
 
 
 def _groups_key(table: WindowTable, groups: list[np.ndarray]) -> str:
-    """What the held-out logits depend on besides the recipe: the windows and the groups."""
+    """What the held-out logits depend on besides the recipe: the windows (their inputs
+    too, so a change to the preprocessing code is never served from the cache) and the
+    groups."""
     digest = hashlib.sha256()
     for item in table.leads:
         digest.update(f"{item.lead.id}|{item.patient}|{'.'.join(item.window_labels)}".encode())
+    for kind in sorted(table.inputs):
+        digest.update(np.ascontiguousarray(table.inputs[kind]).tobytes())
     for mask in groups:
         digest.update(np.packbits(mask).tobytes())
     return digest.hexdigest()[:12]

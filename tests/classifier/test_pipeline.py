@@ -1,7 +1,6 @@
 """Recording -> windows -> scalograms -> probabilities -> recording-level answer."""
 
 import dataclasses
-import itertools
 import json
 import shutil
 
@@ -131,15 +130,6 @@ def test_every_shipped_recording_window_passes_quality(ecg_dir, model):
     for path in sorted((ecg_dir / "recordings").glob("*.npy")):
         verdicts = pipeline.window_quality(np.load(path), model.card.spec)
         assert set(verdicts) == {"ok"}, path.name
-
-
-def test_chunks_are_near_equal_and_cover_every_window():
-    assert pipeline.chunk_bounds(64) == [(0, 64)]
-    assert pipeline.chunk_bounds(225) == [(0, 225)]
-    assert pipeline.chunk_bounds(232) == [(0, 116), (116, 232)]  # no 7-window stub
-    bounds = pipeline.chunk_bounds(10_800)
-    assert len(bounds) == 48 and {end - first for first, end in bounds} == {225}
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
 
 
 def test_a_long_recording_is_read_in_chunks_with_their_own_context(model, ecg_dir):
