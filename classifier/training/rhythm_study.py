@@ -70,7 +70,7 @@ from classifier.training.sources import DataSourceError, shared_data_root
 
 logger = logging.getLogger(PROGRESS_LOGGER)
 
-DEFAULT_VERSION = "wavecardio-cnn-v8"
+DEFAULT_VERSION = "wavecardio-cnn-v9"
 N_FOLDS = 5
 # Databases holding both classes: each is held out whole in turn (leave-one-database-out).
 BOTH_CLASS_DATABASES = ("mitdb", "cinc2017", "cpsc2021")
@@ -557,7 +557,7 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
             **({"beat_features": list(BEAT_FEATURES)} if BEATS in recipe.inputs else {}),
             **({"context_features": list(CONTEXT_FEATURES)} if study.stage else {}),
             "r_peaks": recipe.r_peaks,
-            "functions": "classifier.core.features.recording_model_inputs",
+            "functions": "classifier.core.features.served_model_inputs",
             "input": "each lead, mV, resampled to 128 Hz by classifier.core.signal",
             "code_sha256": preprocessing_code,
         },
