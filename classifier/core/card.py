@@ -84,12 +84,16 @@ class DecisionRule:
 @dataclass(frozen=True)
 class RhythmStage:
     """Trees after the network (cards from v7 on): they read the network's logits, then the
-    ``inputs`` kinds, and give the model's logits. ``file`` (an ``.npz`` beside the card,
-    :class:`classifier.core.trees.BoostedTrees`) must have the ``sha256``."""
+    ``inputs`` kinds, then with ``cross_lead`` (v10 on) the mean and spread of the logits
+    over the recording's leads at the same time
+    (:func:`classifier.core.context.across_leads`), and give the model's logits. ``file`` (an
+    ``.npz`` beside the card, :class:`classifier.core.trees.BoostedTrees`) must have the
+    ``sha256``."""
 
     file: str
     sha256: str
     inputs: tuple[str, ...]
+    cross_lead: bool = False
 
     @classmethod
     def from_dict(cls, data: Any) -> RhythmStage:
@@ -99,7 +103,17 @@ class RhythmStage:
         _check_kinds(inputs, "rhythm_stage.inputs")
         if not str(data.get("file", "")).endswith(".npz"):
             raise CardSchemaError(f"rhythm_stage.file must name an .npz, got {data.get('file')!r}")
-        return cls(file=_string(data, "file"), sha256=_string(data, "sha256"), inputs=inputs)
+        cross_lead = data.get("cross_lead", False)
+        if not isinstance(cross_lead, bool):
+            raise CardSchemaError(
+                f"rhythm_stage.cross_lead must be true or false, got {cross_lead!r}"
+            )
+        return cls(
+            file=_string(data, "file"),
+            sha256=_string(data, "sha256"),
+            inputs=inputs,
+            cross_lead=cross_lead,
+        )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ features here measure each beat against its local context, then summarise per wi
 :func:`with_neighbours` stacks every per-window feature with those of the window before and
 after it (rhythms last; one window's evidence is clearer with its neighbours'):
 :func:`classifier.core.features.lead_model_inputs` builds the ``rhythm_context`` input so.
-Pure NumPy/SciPy, no Django; the same code serves and trains.
+:func:`across_leads` gives a window the network's view of the recording's other leads at the
+same time (v10 on). Pure NumPy/SciPy, no Django; the same code serves and trains.
 """
 
 from __future__ import annotations
@@ -109,3 +110,20 @@ def with_neighbours(features: np.ndarray) -> np.ndarray:
     previous = np.concatenate([features[:1], features[:-1]])
     following = np.concatenate([features[1:], features[-1:]])
     return np.hstack([features, previous, following]).astype(np.float32)
+
+
+def across_leads(logits: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """float[n, c] the network's logits of n windows, int[n] ``slots`` (the windows of one
+    recording at one time share a slot) -> float64[n, 2c]: the mean and the spread (max -
+    min) of the logits over the slot's leads, so one lead's window is read beside what the
+    others saw at that time. A lead alone: its own logits and zero spread."""
+    logits = np.asarray(logits, dtype=np.float64)
+    _, slot = np.unique(np.asarray(slots), return_inverse=True)
+    n_slots, width = int(slot.max(initial=-1)) + 1, logits.shape[1]
+    sums = np.zeros((n_slots, width))
+    highest, lowest = np.full((n_slots, width), -np.inf), np.full((n_slots, width), np.inf)
+    np.add.at(sums, slot, logits)
+    np.maximum.at(highest, slot, logits)
+    np.minimum.at(lowest, slot, logits)
+    mean = sums / np.bincount(slot, minlength=n_slots)[:, np.newaxis]
+    return np.hstack([mean[slot], (highest - lowest)[slot]])

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from classifier.core.card import UNCERTAIN, DecisionRule, ModelCard, ModelLoadError
+from classifier.core.context import across_leads
 from classifier.core.features import input_shape
 from classifier.core.trees import BoostedTrees
 
@@ -147,22 +148,28 @@ class LoadedModel:
     def runtime(self) -> str:
         return self.backend.runtime
 
-    def logits(self, inputs: Inputs | np.ndarray) -> np.ndarray:
+    def logits(self, inputs: Inputs | np.ndarray, slots: np.ndarray | None = None) -> np.ndarray:
         """{kind: float32[b, ...]} (or a bare scalogram array) -> float32[b, n_classes]
-        logits (before temperature)."""
+        logits (before temperature). ``slots``: int[b], the rows of one recording at one
+        time share a slot (a cross-lead rhythm stage reads them together); default: every
+        row its own, as for a single lead."""
         if isinstance(inputs, np.ndarray):
             inputs = {self.card.inputs[0]: inputs}
-        if len(next(iter(inputs.values()))) == 0:
+        n = len(next(iter(inputs.values())))
+        if n == 0:
             return np.zeros((0, len(self.card.classes)), dtype=np.float32)
         logits = self.backend({kind: inputs[kind] for kind in self.card.inputs})
         if self.trees is None or self.card.stage is None:
             return logits
         stage = [inputs[kind] for kind in self.card.stage.inputs]
+        if self.card.stage.cross_lead:
+            stage.append(across_leads(logits, np.arange(n) if slots is None else slots))
         return self.trees.logits(np.hstack([logits, *stage]))
 
-    def predict(self, inputs: Inputs | np.ndarray) -> np.ndarray:
-        """Model inputs -> float32[b, n_classes] temperature-scaled probabilities."""
-        return softmax(self.logits(inputs) / self.card.decision.temperature)
+    def predict(self, inputs: Inputs | np.ndarray, slots: np.ndarray | None = None) -> np.ndarray:
+        """Model inputs -> float32[b, n_classes] temperature-scaled probabilities (``slots``:
+        as for :meth:`logits`)."""
+        return softmax(self.logits(inputs, slots) / self.card.decision.temperature)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

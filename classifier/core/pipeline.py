@@ -288,13 +288,22 @@ def classify_many(
     cwt_ms, model_ms = [0.0] * len(signals), [0.0] * len(signals)
     pending: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (recording, row, inputs)
     total, done = sum(map(sum, counts)), 0
+    # A window's slot (its time in its recording): recording * stride + window number.
+    stride = max((per_lead[0] for per_lead in counts), default=0)
 
     def flush() -> None:
         nonlocal done
         if not pending:
             return
+        # A chunk's leads are flushed together, so each window's slot holds all its leads.
+        slots = np.concatenate(
+            [
+                index * stride + row % counts[index][0] + np.arange(len(next(iter(x.values()))))
+                for index, row, x in pending
+            ]
+        )
         started = time.perf_counter()
-        out = model.predict(concatenate_inputs([inputs for _, _, inputs in pending]))
+        out = model.predict(concatenate_inputs([inputs for _, _, inputs in pending]), slots)
         elapsed = (time.perf_counter() - started) * 1e3
         offset = 0
         for index, row, inputs in pending:

@@ -17,6 +17,7 @@ Patients are shared across folders (``mitdb-201-202`` is one man in ``ecg/`` and
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -184,6 +185,15 @@ class WindowTable:
             for item in self.leads
         ]
         return np.asarray(values)[self.lead_index]
+
+    @functools.cached_property
+    def time_slots(self) -> np.ndarray:
+        """int64[n]: the windows of one recording (:func:`simultaneous_leads`) at one
+        position share a slot, as serving's rows of one recording at one time do."""
+        recording = np.empty(len(self.leads), dtype=np.int64)
+        for number, members in enumerate(simultaneous_leads(self.leads)):
+            recording[members] = number
+        return recording[self.lead_index] * (int(self.position.max(initial=0)) + 1) + self.position
 
     def by_lead(self, rows: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         """``rows`` grouped by lead, in row order: (int[k] the leads, their rows each)."""

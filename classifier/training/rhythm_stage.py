@@ -3,7 +3,8 @@ window's beat-by-beat context, fitted on out-of-fold logits.
 
 The network (scalogram, waveform, R-R and beat branches) stays the core; the trees read its
 three logits beside :data:`classifier.core.context.RHYTHM_CONTEXT_FEATURES` (the window's
-R-R, beat-shape and local-context features and its neighbours'). They are fitted on logits
+R-R, beat-shape and local-context features and its neighbours') and, from v10, the logits'
+mean and spread over the recording's leads at that time. They are fitted on logits
 of networks that never saw the window's patient (cross-validation), so they learn how far to
 trust the network, not to echo a network that memorised its training windows. Shipped as
 arrays (:class:`classifier.core.trees.BoostedTrees`), served with NumPy.
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from classifier.core.context import across_leads
 from classifier.core.features import RHYTHM_CONTEXT
 from classifier.core.trees import BoostedTrees
 from classifier.training.corpus import WindowTable
@@ -49,6 +51,9 @@ class StageRecipe:
     max_train_windows_per_lead: int = 400
     source_exponent: float = 0.5
     chf_weight: float = 0.5
+    # The mean and spread of the network's logits over the recording's leads at the same
+    # time (v10 on): one lead's window is read beside what the other leads saw.
+    cross_lead: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -57,8 +62,12 @@ class StageRecipe:
 
 
 def stage_rows(table: WindowTable, logits: np.ndarray, rows: np.ndarray, recipe: StageRecipe):
-    """float64[len(rows), 3 + features]: the network's logits then the stage's inputs."""
+    """float64[len(rows), 3 + features]: the network's logits, the stage's inputs, then
+    (``recipe.cross_lead``) the logits across the recording's leads, as serving assembles
+    them (:meth:`classifier.core.model.LoadedModel.logits`). ``logits``: every window's."""
     parts = [logits[rows]] + [table.inputs[kind][rows] for kind in recipe.inputs]
+    if recipe.cross_lead:
+        parts.append(across_leads(logits, table.time_slots)[rows])
     return np.hstack(parts).astype(np.float64)
 
 

@@ -70,7 +70,7 @@ from classifier.training.sources import DataSourceError, shared_data_root
 
 logger = logging.getLogger(PROGRESS_LOGGER)
 
-DEFAULT_VERSION = "wavecardio-cnn-v9"
+DEFAULT_VERSION = "wavecardio-cnn-v10"
 N_FOLDS = 5
 # Databases holding both classes: each is held out whole in turn (leave-one-database-out).
 BOTH_CLASS_DATABASES = ("mitdb", "cinc2017", "cpsc2021")
@@ -603,7 +603,8 @@ def _ship_stage(study: Study, path: Path) -> dict[str, Any]:
         "sha256": sha256_of(path),
         "size_bytes": path.stat().st_size,
         "inputs": list(study.stage.inputs),
-        "reads": ["logit_" + name for name in CLASSES] + list(RHYTHM_CONTEXT_FEATURES),
+        "reads": stage_reads(study.stage),
+        "cross_lead": study.stage.cross_lead,
         "trees": len(trees.tree_class),
         "max_depth": trees.max_depth,
         "recipe": study.stage.to_dict(),
@@ -613,6 +614,13 @@ def _ship_stage(study: Study, path: Path) -> dict[str, Any]:
         ),
         "seconds": round(time.perf_counter() - started),
     }
+
+
+def stage_reads(stage: StageRecipe) -> list[str]:
+    """The names of the columns the trees read, in order (:func:`rhythm_stage.stage_rows`)."""
+    logits = ["logit_" + name for name in CLASSES]
+    across = [f"leads_{what}_{logit}" for what in ("mean", "spread") for logit in logits]
+    return logits + list(RHYTHM_CONTEXT_FEATURES) + (across if stage.cross_lead else [])
 
 
 def evaluate(study: Study, card_path: Path, n_resamples: int) -> dict[str, Any]:

@@ -44,6 +44,14 @@ def test_cards_before_v8_detect_each_lead_s_own_r_peaks():
         assert card.r_peaks == EACH_LEAD
 
 
+def test_cards_before_v10_read_no_other_lead():
+    """v7-v9's trees read one lead's window: serving them so keeps their inputs."""
+    for version in ("v7", "v8", "v9"):
+        card = ModelCard.read(REPO / "models" / f"wavecardio-cnn-{version}.json")
+        assert "cross_lead" not in card.raw["rhythm_stage"]
+        assert card.stage is not None and not card.stage.cross_lead
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -61,6 +69,7 @@ def test_cards_before_v8_detect_each_lead_s_own_r_peaks():
         (lambda c: c.update(rhythm_stage=STAGE | {"inputs": ["x"]}), "rhythm_stage.inputs"),
         (lambda c: c.update(rhythm_stage=STAGE | {"file": "trees.pkl"}), "must name an .npz"),
         (lambda c: c.update(rhythm_stage=STAGE | {"sha256": None}), "sha256"),
+        (lambda c: c.update(rhythm_stage=STAGE | {"cross_lead": "yes"}), "true or false"),
     ],
 )
 def test_a_broken_card_is_refused_with_the_field_named(tmp_path, card_dict, change, message):

@@ -6,6 +6,7 @@ from classifier.core.context import (
     CONTEXT_FEATURES,
     RHYTHM_CONTEXT_FEATURES,
     WINDOW_FEATURES,
+    across_leads,
     context_features,
     with_neighbours,
 )
@@ -98,3 +99,14 @@ def test_every_window_reads_its_neighbours_and_the_ends_repeat_their_own():
     np.testing.assert_array_equal(table[-1, 6:], features[-1])
     assert with_neighbours(np.zeros((0, 3), np.float32)).shape == (0, 9)
     assert len(RHYTHM_CONTEXT_FEATURES) == 3 * len(WINDOW_FEATURES)
+
+
+def test_a_window_reads_the_mean_and_spread_of_its_recording_s_leads_at_that_time():
+    logits = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [5.0, 5.0, 5.0], [0.0, -1.0, 4.0]])
+    slots = np.array([7, 7, 2, 9])  # two leads at one time; two windows alone
+    across = across_leads(logits, slots)
+    np.testing.assert_array_equal(across[0], [2, 2, 2, 2, 0, 2])
+    np.testing.assert_array_equal(across[1], across[0])
+    np.testing.assert_array_equal(across[2], [5, 5, 5, 0, 0, 0])  # alone: itself, no spread
+    np.testing.assert_array_equal(across[3], [0, -1, 4, 0, 0, 0])
+    assert across_leads(np.zeros((0, 3)), np.zeros(0, np.int64)).shape == (0, 6)

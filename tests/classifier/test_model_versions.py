@@ -102,6 +102,18 @@ def test_the_card_page_says_where_the_r_peaks_come_from(client, clinician, name,
     assert f'id="r-peaks"><strong>R-peaks</strong>: {says}' in page
 
 
+def test_the_card_page_says_which_models_read_the_other_leads(client, clinician):
+    client.force_login(clinician)
+    pages = {
+        name: client.get(reverse("classifier:model_card", args=[name])).content.decode()
+        for name in ("wavecardio-cnn-v10", "wavecardio-cnn-v9")
+    }
+    assert "read its logits and 81 rhythm features per window" in pages["wavecardio-cnn-v10"]
+    assert 'id="cross-lead">, and what the recording\'s other leads saw' in pages["wavecardio-cnn-v10"]
+    assert "read its logits and 81 rhythm features per window" in pages["wavecardio-cnn-v9"]
+    assert 'id="cross-lead"' not in pages["wavecardio-cnn-v9"]
+
+
 def test_admin_shadows_then_activates(client, admin_user, candidate):
     client.force_login(admin_user)
     url = reverse("classifier:model_version_change", args=["candidate-v2", "shadow"])

@@ -142,30 +142,39 @@ def test_the_rhythm_stage_scores_each_group_with_trees_that_never_saw_it(small_t
 
 def test_serving_reads_the_inputs_training_learnt_from(card_path, tmp_path, monkeypatch):
     """Record 201 (atrial fibrillation, ectopy; R-peaks fused over its two leads) uploaded as
-    WFDB and classified: every input of every window the model is sent equals, bit for bit,
-    the training table's for that record (once, training read the tail past the last whole
+    WFDB and classified: every input of every window the model is sent, and every row its
+    rhythm stage reads (the leads' logits at that time too, v10 on), equals, bit for bit,
+    what training builds for that record (once, training read the tail past the last whole
     window and serving did not)."""
     from classifier.core import pipeline
     from classifier.core.model import load_model
     from classifier.core.signal import load_wfdb_record
     from classifier.training.corpus import read_annotated_records, window_table
+    from classifier.training.rhythm_stage import StageRecipe, stage_rows
     from tests.classifier.test_annotations import MITDB
 
     for suffix in (".hea", ".dat", ".atr"):
         (tmp_path / f"201{suffix}").symlink_to(MITDB / f"201{suffix}")
     model = load_model(card_path)
     card = model.card
-    table = window_table(
-        read_annotated_records(tmp_path, card.spec.window_s),
-        card.spec,
-        card.all_inputs,
-        card.r_peaks,
-    )
-    sent = []
-    predict = model.predict
-    monkeypatch.setattr(model, "predict", lambda inputs: sent.append(inputs) or predict(inputs))
+    records = read_annotated_records(tmp_path, card.spec.window_s)
+    table = window_table(records, card.spec, card.all_inputs, card.r_peaks)
+    sent, read = [], []
+    predict, trees = model.predict, model.trees
+
+    class Reading:
+        def logits(self, rows):
+            read.append(rows)
+            return trees.logits(rows)
+
+    monkeypatch.setattr(model, "predict", lambda *args: sent.append(args[0]) or predict(*args))
+    monkeypatch.setattr(model, "trees", Reading())
     pipeline.classify(load_wfdb_record(MITDB / "201.hea"), model)
     assert card.r_peaks == "fused_leads" and len(table) == 2 * 225
     for kind in card.all_inputs:
         served = np.concatenate([inputs[kind] for inputs in sent])
         np.testing.assert_array_equal(served, table.inputs[kind], err_msg=kind)
+    rows = np.concatenate(read)
+    network = rows[:, :3].astype(np.float32)  # the served network's logits
+    recipe = StageRecipe(inputs=card.stage.inputs, cross_lead=card.stage.cross_lead)
+    np.testing.assert_array_equal(rows, stage_rows(table, network, np.arange(len(table)), recipe))
