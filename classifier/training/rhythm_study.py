@@ -103,8 +103,9 @@ LIMITS = (
     "much.",
 )
 STAGE_LIMIT = (
-    "The rhythm stage (v7 on) was designed looking at these folds (its context features were "
-    "compared on them), and its trees read out-of-fold network logits that came from "
+    "The rhythm stage (v7 on) was designed looking at these folds (its context features, and "
+    "from v10 its inputs across leads, were compared on them), and its trees read out-of-fold "
+    "network logits that came from "
     "networks which had seen the other folds' patients: a second, smaller source of "
     "optimism. The network-alone row shows what the stage adds under the same folds."
 )

@@ -108,10 +108,11 @@ def test_the_card_page_says_which_models_read_the_other_leads(client, clinician)
         name: client.get(reverse("classifier:model_card", args=[name])).content.decode()
         for name in ("wavecardio-cnn-v10", "wavecardio-cnn-v9")
     }
-    assert "read its logits and 81 rhythm features per window" in pages["wavecardio-cnn-v10"]
-    assert 'id="cross-lead">, and what the recording\'s other leads saw' in pages["wavecardio-cnn-v10"]
-    assert "read its logits and 81 rhythm features per window" in pages["wavecardio-cnn-v9"]
-    assert 'id="cross-lead"' not in pages["wavecardio-cnn-v9"]
+    v10, v9 = pages["wavecardio-cnn-v10"], pages["wavecardio-cnn-v9"]
+    assert "read its logits and 81 rhythm features per window" in v10
+    assert 'id="cross-lead">, and what the recording\'s other leads saw' in v10
+    assert "read its logits and 81 rhythm features per window" in v9
+    assert 'id="cross-lead"' not in v9
 
 
 def test_admin_shadows_then_activates(client, admin_user, candidate):

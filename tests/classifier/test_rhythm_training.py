@@ -156,18 +156,23 @@ def test_serving_reads_the_inputs_training_learnt_from(card_path, tmp_path, monk
     for suffix in (".hea", ".dat", ".atr"):
         (tmp_path / f"201{suffix}").symlink_to(MITDB / f"201{suffix}")
     model = load_model(card_path)
-    card = model.card
+    card, trees = model.card, model.trees
+    assert card.stage is not None and trees is not None
     records = read_annotated_records(tmp_path, card.spec.window_s)
     table = window_table(records, card.spec, card.all_inputs, card.r_peaks)
     sent, read = [], []
-    predict, trees = model.predict, model.trees
+    predict, walk = model.predict, trees.logits
+
+    def sending(inputs, slots=None):
+        sent.append(inputs)
+        return predict(inputs, slots)
 
     class Reading:
         def logits(self, rows):
             read.append(rows)
-            return trees.logits(rows)
+            return walk(rows)
 
-    monkeypatch.setattr(model, "predict", lambda *args: sent.append(args[0]) or predict(*args))
+    monkeypatch.setattr(model, "predict", sending)
     monkeypatch.setattr(model, "trees", Reading())
     pipeline.classify(load_wfdb_record(MITDB / "201.hea"), model)
     assert card.r_peaks == "fused_leads" and len(table) == 2 * 225
