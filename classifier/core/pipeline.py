@@ -286,9 +286,10 @@ def classify_many(
         for signal in signals
     ]
     cwt_ms, model_ms = [0.0] * len(signals), [0.0] * len(signals)
-    pending: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (recording, row, inputs)
+    # (recording, row, inputs, slots): a window's slot is its time in its recording, shared
+    # by its leads (recording * stride + window number) for a cross-lead rhythm stage.
+    pending: list[tuple[int, int, dict[str, np.ndarray], np.ndarray]] = []
     total, done = sum(map(sum, counts)), 0
-    # A window's slot (its time in its recording): recording * stride + window number.
     stride = max((per_lead[0] for per_lead in counts), default=0)
 
     def flush() -> None:
@@ -296,17 +297,12 @@ def classify_many(
         if not pending:
             return
         # A chunk's leads are flushed together, so each window's slot holds all its leads.
-        slots = np.concatenate(
-            [
-                index * stride + row % counts[index][0] + np.arange(len(next(iter(x.values()))))
-                for index, row, x in pending
-            ]
-        )
+        slots = np.concatenate([slot for *_, slot in pending])
         started = time.perf_counter()
-        out = model.predict(concatenate_inputs([inputs for _, _, inputs in pending]), slots)
+        out = model.predict(concatenate_inputs([inputs for _, _, inputs, _ in pending]), slots)
         elapsed = (time.perf_counter() - started) * 1e3
         offset = 0
-        for index, row, inputs in pending:
+        for index, row, inputs, _ in pending:
             n = len(next(iter(inputs.values())))
             probs[index][row : row + n] = out[offset : offset + n]
             model_ms[index] += elapsed * n / len(out)
@@ -326,9 +322,9 @@ def classify_many(
             for lead, inputs in enumerate(per_lead):
                 row = lead * n_windows + first  # rows go lead by lead, windows in time order
                 quality[index][row : row + end - first] = window_quality(chunk[lead], spec)
-                pending.append((index, row, inputs))
+                pending.append((index, row, inputs, index * stride + np.arange(first, end)))
             release_pages(signal.samples)  # a memory-mapped 48-h signal is 265 MB: read, let go
-            if sum(len(next(iter(x.values()))) for _, _, x in pending) >= MODEL_BATCH_WINDOWS:
+            if sum(len(slot) for *_, slot in pending) >= MODEL_BATCH_WINDOWS:
                 flush()
             started = time.perf_counter()
     flush()
