@@ -44,6 +44,20 @@ def test_media_root(tmp_path_factory) -> Iterator[Path]:
         shutil.rmtree(media, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a database file, as the embedded mode does, not Django's in-memory
+    one: that shares one cache between threads, where the page a browser test polls and the
+    background classification writing its progress fail at once ("database table is
+    locked") instead of waiting their turn."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits (allauth per IP, axes) live in the cache: no test inherits another's."""
