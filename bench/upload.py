@@ -76,10 +76,10 @@ def run(*, uploads: list[dict], warm_up: list[dict]) -> dict:
         port,
         database_url=f"sqlite:///{work / 'db.sqlite3'}",
         broker_url="memory://",
+        cache_url="locmemcache://",
         web_workers=1,
     ) | {
         "CELERY_TASK_ALWAYS_EAGER": "False",  # queued, never run: the upload alone
-        "CACHE_URL": "locmemcache://",
         "GUNICORN_TIMEOUT": str(UPLOAD_TIMEOUT_S),
         "WAVECARDIO_MAX_UPLOAD_MB": "1024",
         "TMPDIR": str(work),

@@ -144,6 +144,7 @@ def run(
     celery_concurrency: int = 2,
     pg_url: str = "postgresql://postgres@127.0.0.1:5432",
     redis_url: str = "redis://127.0.0.1:6379/12",
+    cache_url: str = "redis://127.0.0.1:6379/13",
 ) -> dict:
     python = sys.executable
     bin_dir = Path(python).parent
@@ -156,6 +157,7 @@ def run(
         port,
         database_url=f"{pg_url}/{database}",
         broker_url=redis_url,
+        cache_url=cache_url,
         web_workers=web_workers,
     )
     usernames = [f"bench-clinician-{i}" for i in range(clients)]
@@ -207,7 +209,7 @@ def run(
 
 
 def server_env(
-    work: Path, port: int, *, database_url: str, broker_url: str, web_workers: int
+    work: Path, port: int, *, database_url: str, broker_url: str, cache_url: str, web_workers: int
 ) -> dict[str, str]:
     """The environment of a throw-away production-mode site on 127.0.0.1:``port``, its
     media, static files and metrics under ``work``."""
@@ -218,6 +220,7 @@ def server_env(
         "SECRET_KEY": secrets.token_urlsafe(40),
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": broker_url,
+        "CACHE_URL": cache_url,  # production requires one (rate limits shared by the workers)
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "False",
         "ACCOUNT_EMAIL_VERIFICATION": "none",
@@ -240,7 +243,7 @@ def prepare_site(env: dict[str, str], usernames: list[str]) -> None:
         ["collectstatic", "--noinput"],
         ["model_versions", "--sync"],
     ):
-        subprocess.run([*manage, *command], cwd=REPO, env=env, check=True, capture_output=True)
+        _run_or_explain([*manage, *command], env)
     create_users = (
         "from django.contrib.auth import get_user_model\n"
         "from accounts.roles import Role\n"
@@ -250,9 +253,16 @@ def prepare_site(env: dict[str, str], usernames: list[str]) -> None:
         f"{PASSWORD!r})\n"
         "    role_grant_bootstrap(user, Role.CLINICIAN)\n"
     )
-    subprocess.run(
-        [*manage, "shell", "-c", create_users], cwd=REPO, env=env, check=True, capture_output=True
-    )
+    _run_or_explain([*manage, "shell", "-c", create_users], env)
+
+
+def _run_or_explain(command: list[str], env: dict[str, str]) -> None:
+    """Run a set-up command; if it fails, raise with its last lines of output, not just the
+    exit status (a missing setting is then named)."""
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    if done.returncode:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-5:])
+        raise RuntimeError(f"{' '.join(command[1:3])} exited with {done.returncode}:\n{tail}")
 
 
 def start_gunicorn(env: dict[str, str], log) -> subprocess.Popen:

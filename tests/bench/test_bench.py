@@ -1,9 +1,11 @@
 """Smoke tests of the benchmark code with tiny sizes (no timing assertions)."""
 
+import sys
+
 import numpy as np
 import pytest
 
-from bench import reference_pipeline, stages
+from bench import reference_pipeline, stages, web
 from bench.__main__ import long_recordings, newest_card, parse_args, report
 
 
@@ -184,3 +186,21 @@ def test_report_says_whether_a_48_hour_holter_and_its_upload_met_their_targets()
     assert any("48 h x 3 leads at 360 Hz" in row and row.endswith("| met |") for row in rows)
     assert any("a.zip" in row and row.endswith("| met |") for row in rows)
     assert any("b.npy" in row and row.endswith("| **missed** |") for row in rows)
+
+
+def test_web_stage_configures_a_complete_production_site(tmp_path):
+    """The web and upload stages start production-mode servers from ``server_env`` alone:
+    every setting production requires is there, and a missing one is named, not hidden."""
+    env = web.server_env(
+        tmp_path,
+        8000,
+        database_url="postgres://postgres@127.0.0.1:5432/bench",
+        broker_url="redis://127.0.0.1:6379/12",
+        cache_url="redis://127.0.0.1:6379/13",
+        web_workers=1,
+    )
+    check = [sys.executable, "manage.py", "check"]
+    web._run_or_explain(check, env)  # raises if production refuses the environment
+    without_cache = {name: value for name, value in env.items() if name != "CACHE_URL"}
+    with pytest.raises(RuntimeError, match="CACHE_URL"):
+        web._run_or_explain(check, without_cache)
