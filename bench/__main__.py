@@ -301,6 +301,12 @@ def _met(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "**missed**")
 
 
+def _first_error(web: dict) -> str:
+    """What the first failed upload said, short enough for a table cell."""
+    examples = web.get("error_examples") or []
+    return f" (first: {examples[0][:60].replace('|', '/')})" if examples else ""
+
+
 def table(figures: dict) -> list[str]:
     """Markdown rows: measure | reference | ours | ratio | target | met."""
     rows = ["| measure | reference | ours | ratio | target | status |", "|---|---|---|---|---|---|"]
@@ -407,7 +413,7 @@ def table(figures: dict) -> list[str]:
             "",
             f"p50 {web['p50_ms']:.0f} ms, p95 {web['p95_ms']:.0f} ms, "
             f"{web['throughput_per_s']:.1f} rec/s, {web['completed']} done, "
-            f"{web['errors']} errors",
+            f"{web['errors']} errors{_first_error(web)}",
             "",
             f"p95 < {TARGETS['web_p95_ms']:.0f} ms, 0 errors",
             ok,

@@ -1,5 +1,7 @@
 """Smoke tests of the benchmark code with tiny sizes (no timing assertions)."""
 
+import hashlib
+import io
 import sys
 
 import numpy as np
@@ -73,7 +75,8 @@ def test_report_is_a_dated_markdown_table_with_targets():
             "p95_ms": 1500.0,
             "throughput_per_s": 10.0,
             "completed": 600,
-            "errors": 0,
+            "errors": 2,
+            "error_examples": ['upload: HTTP 413 {"detail": "a|b"}'],
         },
     }
     info = {
@@ -87,6 +90,7 @@ def test_report_is_a_dated_markdown_table_with_targets():
     assert text.startswith("### 2026-11-25 17:00 UTC: CPU, 2 cores")
     assert "| 500x | ≥ 100x | met |" in text
     assert "p95 1500 ms" in text and "**missed**" in text
+    assert '2 errors (first: upload: HTTP 413 {"detail": "a/b"})' in text  # a cell, not two
 
 
 def test_holter_stages_classify_a_long_file_and_measure_the_reference_reach(ecg_dir, tmp_path):
@@ -199,8 +203,23 @@ def test_web_stage_configures_a_complete_production_site(tmp_path):
         cache_url="redis://127.0.0.1:6379/13",
         web_workers=1,
     )
+    assert env["WAVECARDIO_RATE_UPLOADS"] == "100000/min"  # clients upload back to back
     check = [sys.executable, "manage.py", "check"]
     web._run_or_explain(check, env)  # raises if production refuses the environment
     without_cache = {name: value for name, value in env.items() if name != "CACHE_URL"}
     with pytest.raises(RuntimeError, match="CACHE_URL"):
         web._run_or_explain(check, without_cache)
+
+
+def test_every_web_upload_is_a_new_file():
+    """The web stage nudges each upload's last sample, so none is answered as a duplicate
+    (HTTP 200, nothing classified) and every one measures upload -> result."""
+    signal = np.linspace(-1.0, 1.0, 2048, dtype=np.float32)
+    npy = stages._npy_bytes(signal)
+    uploads = [web.distinct(npy, k) for k in range(3)]
+    assert uploads[0] == npy
+    assert len({hashlib.sha256(upload).digest() for upload in uploads}) == 3
+    for upload in uploads:
+        loaded = np.load(io.BytesIO(upload), allow_pickle=False)
+        np.testing.assert_array_equal(loaded[:-1], signal[:-1])
+        assert abs(loaded[-1] - signal[-1]) < 1e-6
