@@ -302,8 +302,8 @@ def classify_many(
         out = model.predict(concatenate_inputs([inputs for _, _, inputs, _ in pending]), slots)
         elapsed = (time.perf_counter() - started) * 1e3
         offset = 0
-        for index, row, inputs, _ in pending:
-            n = len(next(iter(inputs.values())))
+        for index, row, _, slot in pending:
+            n = len(slot)  # one slot per window
             probs[index][row : row + n] = out[offset : offset + n]
             model_ms[index] += elapsed * n / len(out)
             offset += n
