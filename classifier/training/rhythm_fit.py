@@ -45,8 +45,9 @@ class RhythmRecipe:
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
     # Training reads at most this many evenly spaced windows of one lead: a 2-hour nsrdb
-    # lead would otherwise weigh as much as 100 CinC patients.
-    max_train_windows_per_lead: int = 100
+    # lead would otherwise weigh as much as 100 CinC patients. v12: 225, every window of a
+    # 30-min annotated record (v5-v10: 100).
+    max_train_windows_per_lead: int = 225
     # A database's total loss weight grows as (its windows) ** source_exponent: 0.5 keeps
     # CinC's 3,600 recordings from drowning MIT-BIH's annotated windows, and the 18 PTB-XL
     # windows from counting as much as either. Within a database, each class present weighs
@@ -54,9 +55,15 @@ class RhythmRecipe:
     # patients cannot support more).
     source_exponent: float = 0.5
     chf_weight: float = 0.5
+    # Database weights count at most this many windows of one lead (None: as many as
+    # training reads), so reading more windows of the long records adds their detail
+    # without tilting the balance between databases towards them.
+    balance_windows_per_lead: int | None = 100
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        if self.balance_windows_per_lead is None:
+            del data["balance_windows_per_lead"]  # cards and caches from before the field
         data["spec"] = self.spec.to_dict()
         data["inputs"] = list(self.inputs)
         return data
@@ -82,21 +89,41 @@ def training_rows(table: WindowTable, leads_allowed: np.ndarray, cap: int) -> np
 
 
 def source_weights(
-    databases: np.ndarray, labels: np.ndarray, exponent: float, chf_weight: float
+    databases: np.ndarray,
+    labels: np.ndarray,
+    exponent: float,
+    chf_weight: float,
+    sizes: dict[str, float] | None = None,
 ) -> np.ndarray:
-    """float64[n] loss weights averaging 1 (see RhythmRecipe.source_exponent)."""
+    """float64[n] loss weights averaging 1 (see RhythmRecipe.source_exponent). ``sizes``:
+    the window count each database's weight grows with (default: its windows here)."""
     weights = np.zeros(len(labels))
     for database in np.unique(databases):
         in_db = databases == database
+        size = in_db.sum() if sizes is None else sizes[str(database)]
         classes = np.unique(labels[in_db])
         for label in classes:
             members = in_db & (labels == label)
-            weights[members] = in_db.sum() ** exponent / len(classes) / members.sum()
+            weights[members] = size**exponent / len(classes) / members.sum()
     for label in np.unique(labels):
         members = labels == label
         share = chf_weight if label == "CHF" else 1.0
         weights[members] *= share / weights[members].sum()
     return weights * len(weights) / weights.sum()
+
+
+def training_weights(table: WindowTable, rows: np.ndarray, recipe: RhythmRecipe) -> np.ndarray:
+    """Loss weights of the training ``rows`` (see RhythmRecipe.balance_windows_per_lead)."""
+    databases = table.lead_values("database")[rows]
+    sizes = None
+    if recipe.balance_windows_per_lead is not None:
+        leads, counts = np.unique(table.lead_index[rows], return_counts=True)
+        counted = np.minimum(counts, recipe.balance_windows_per_lead)
+        lead_db = np.array([table.leads[index].database for index in leads])
+        sizes = {str(name): float(counted[lead_db == name].sum()) for name in np.unique(lead_db)}
+    return source_weights(
+        databases, table.labels[rows], recipe.source_exponent, recipe.chf_weight, sizes
+    )
 
 
 def fit_network(table: WindowTable, rows: np.ndarray, recipe: RhythmRecipe, seed: int) -> Any:
@@ -109,9 +136,7 @@ def fit_network(table: WindowTable, rows: np.ndarray, recipe: RhythmRecipe, seed
     shapes = {kind: table.inputs[kind].shape[1:] for kind in recipe.inputs}
     model = rhythm_branches(shapes, len(CLASSES), width=recipe.width, dropout=recipe.dropout)
     labels = table.labels[rows]
-    weights = source_weights(
-        table.lead_values("database")[rows], labels, recipe.source_exponent, recipe.chf_weight
-    )
+    weights = training_weights(table, rows, recipe)
     steps = recipe.epochs * int(np.ceil(len(rows) / recipe.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, steps)
     model.compile(

@@ -60,8 +60,8 @@ from classifier.training.rhythm_fit import (
     fit_network,
     fold_groups,
     leave_database_out_logits,
-    source_weights,
     training_rows,
+    training_weights,
 )
 from classifier.training.rhythm_stage import StageRecipe, fit_trees, stage_logits
 from classifier.training.shortcut import FEATURES as SHORTCUT_FEATURES
@@ -70,7 +70,7 @@ from classifier.training.sources import DataSourceError, shared_data_root
 
 logger = logging.getLogger(PROGRESS_LOGGER)
 
-DEFAULT_VERSION = "wavecardio-cnn-v10"
+DEFAULT_VERSION = "wavecardio-cnn-v12"
 N_FOLDS = 5
 # Databases holding both classes: each is held out whole in turn (leave-one-database-out).
 BOTH_CLASS_DATABASES = ("mitdb", "cinc2017", "cpsc2021")
@@ -377,12 +377,7 @@ def shortcut_logits(study: Study, databases: Sequence[str]) -> tuple[HeldOutLogi
             model = HistGradientBoostingClassifier(  # no early stopping: CHF has few windows
                 max_iter=200, learning_rate=0.05, early_stopping=False, random_state=study.seed
             )
-            weights = source_weights(
-                table.lead_values("database")[rows],
-                table.labels[rows],
-                recipe.source_exponent,
-                recipe.chf_weight,
-            )
+            weights = training_weights(table, rows, recipe)
             model.fit(features[rows], class_indices(table.labels[rows]), sample_weight=weights)
             scored = np.flatnonzero(held[table.lead_index])
             probs = np.full((len(scored), len(CLASSES)), 1e-6)
@@ -571,7 +566,13 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
             "seconds": round(time.perf_counter() - started),
             "source_weighting": (
                 "a database's total loss weight grows as its windows ** "
-                f"{recipe.source_exponent}; within a database each class weighs the same; "
+                f"{recipe.source_exponent}"
+                + (
+                    f" (counting at most {recipe.balance_windows_per_lead} windows a lead)"
+                    if recipe.balance_windows_per_lead is not None
+                    else ""
+                )
+                + "; within a database each class weighs the same; "
                 f"overall ARR and NSR weigh the same, CHF {recipe.chf_weight} of that"
             ),
             "trained_on": "every patient of the corpus (after cross-validation)",

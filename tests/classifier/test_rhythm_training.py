@@ -111,6 +111,28 @@ def small_table(corpus):
     return window_table(mitdb + cinc, ScalogramSpec(), (RHYTHM_CONTEXT,))
 
 
+def test_reading_more_windows_of_long_records_keeps_the_balance_between_databases(small_table):
+    from classifier.training.rhythm_fit import RhythmRecipe, training_rows, training_weights
+
+    table = small_table
+    everyone = np.ones(len(table.leads), dtype=bool)
+    databases = table.lead_values("database")
+
+    def shares(recipe):
+        rows = training_rows(table, everyone, recipe.max_train_windows_per_lead)
+        weights = training_weights(table, rows, recipe)
+        in_db = {db: databases[rows] == db for db in ("mitdb", "cinc2017")}
+        return {db: weights[mask].sum() / len(rows) for db, mask in in_db.items()}
+
+    capped = shares(RhythmRecipe(max_train_windows_per_lead=20, balance_windows_per_lead=None))
+    more = shares(RhythmRecipe(max_train_windows_per_lead=200, balance_windows_per_lead=None))
+    balanced = shares(RhythmRecipe(max_train_windows_per_lead=200, balance_windows_per_lead=20))
+    assert more["mitdb"] / more["cinc2017"] > 1.5 * capped["mitdb"] / capped["cinc2017"]
+    assert balanced["mitdb"] / balanced["cinc2017"] == pytest.approx(
+        capped["mitdb"] / capped["cinc2017"]
+    )
+
+
 def test_the_rhythm_stage_scores_each_group_with_trees_that_never_saw_it(small_table, monkeypatch):
     from classifier.training import rhythm_stage
     from classifier.training.rhythm_fit import HeldOutLogits
