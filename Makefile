@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA ?= ../shared/data
 SEED ?= 0
-MODEL_VERSION ?= wavecardio-cnn-v12
+MODEL_VERSION ?= wavecardio-cnn-v10
 LEGACY_DATA ?= ../shared/data/ecg
 LEGACY_VERSION ?= wavecardio-cnn-v4
 CHROMIUM ?= /usr/bin/chromium
@@ -95,7 +95,7 @@ client: install-dev  ## regenerate the Python client in clients/python/ from doc
 bench: install-dev
 	$(PY) -m bench
 
-train: install  ## model v12, reproducible: CV on wfdb/mitdb + ecg + multi-recorder (network, then the rhythm stage), then all patients
+train: install  ## model v10, reproducible: CV on wfdb/mitdb + ecg + multi-recorder (network, then the rhythm stage), then all patients
 	$(PY) -m classifier.training.rhythm_study train --data $(DATA) --out models --seed $(SEED) \
 	  --version $(MODEL_VERSION)
 	$(PY) -m classifier.training.export models/$(MODEL_VERSION).json

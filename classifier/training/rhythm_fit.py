@@ -45,9 +45,9 @@ class RhythmRecipe:
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
     # Training reads at most this many evenly spaced windows of one lead: a 2-hour nsrdb
-    # lead would otherwise weigh as much as 100 CinC patients. v12: 225, every window of a
-    # 30-min annotated record (v5-v10: 100).
-    max_train_windows_per_lead: int = 225
+    # lead would otherwise weigh as much as 100 CinC patients. (225, every window of a 30-min
+    # annotated record, was tried as v11 and v12 and not kept: see README.)
+    max_train_windows_per_lead: int = 100
     # A database's total loss weight grows as (its windows) ** source_exponent: 0.5 keeps
     # CinC's 3,600 recordings from drowning MIT-BIH's annotated windows, and the 18 PTB-XL
     # windows from counting as much as either. Within a database, each class present weighs
@@ -56,9 +56,9 @@ class RhythmRecipe:
     source_exponent: float = 0.5
     chf_weight: float = 0.5
     # Database weights count at most this many windows of one lead (None: as many as
-    # training reads), so reading more windows of the long records adds their detail
-    # without tilting the balance between databases towards them.
-    balance_windows_per_lead: int | None = 100
+    # training reads), so reading more windows of the long records can add their detail
+    # without tilting the balance between databases towards them (v12's 100).
+    balance_windows_per_lead: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
