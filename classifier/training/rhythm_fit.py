@@ -117,9 +117,8 @@ def training_weights(table: WindowTable, rows: np.ndarray, recipe: RhythmRecipe)
     databases = table.lead_values("database")[rows]
     sizes = None
     if recipe.balance_windows_per_lead is not None:
-        leads, counts = np.unique(table.lead_index[rows], return_counts=True)
-        counted = np.minimum(counts, recipe.balance_windows_per_lead)
-        lead_db = np.array([table.leads[index].database for index in leads])
+        _, first, counts = np.unique(table.lead_index[rows], return_index=True, return_counts=True)
+        counted, lead_db = np.minimum(counts, recipe.balance_windows_per_lead), databases[first]
         sizes = {str(name): float(counted[lead_db == name].sum()) for name in np.unique(lead_db)}
     return source_weights(
         databases, table.labels[rows], recipe.source_exponent, recipe.chf_weight, sizes

@@ -532,6 +532,8 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
         table, np.ones(len(table.leads), dtype=bool), recipe.max_train_windows_per_lead
     )
     logger.info("training the shipped network on %d windows of every patient", len(rows))
+    cap = recipe.balance_windows_per_lead
+    counting = "" if cap is None else f" (counting at most {cap} windows a lead)"
     started = time.perf_counter()
     model = fit_network(table, rows, recipe, study.seed)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -566,14 +568,8 @@ def train(study: Study, out_dir: Path, version: str, n_resamples: int) -> Path:
             "seconds": round(time.perf_counter() - started),
             "source_weighting": (
                 "a database's total loss weight grows as its windows ** "
-                f"{recipe.source_exponent}"
-                + (
-                    f" (counting at most {recipe.balance_windows_per_lead} windows a lead)"
-                    if recipe.balance_windows_per_lead is not None
-                    else ""
-                )
-                + "; within a database each class weighs the same; "
-                f"overall ARR and NSR weigh the same, CHF {recipe.chf_weight} of that"
+                f"{recipe.source_exponent}{counting}; within a database each class weighs "
+                f"the same; overall ARR and NSR weigh the same, CHF {recipe.chf_weight} of that"
             ),
             "trained_on": "every patient of the corpus (after cross-validation)",
         },
