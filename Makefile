@@ -100,7 +100,7 @@ train: install  ## model v10, reproducible: CV on wfdb/mitdb + ecg + multi-recor
 	  --version $(MODEL_VERSION)
 	$(PY) -m classifier.training.export models/$(MODEL_VERSION).json
 
-evaluate: install  ## + leave-one-database-out and the shortcut control, written into the card
+evaluate: install  ## + leave-one-database-out, the shortcut control and a second deal of the folds, into the card
 	$(PY) -m classifier.training.rhythm_study evaluate --data $(DATA) \
 	  --card models/$(MODEL_VERSION).json --seed $(SEED)
 
