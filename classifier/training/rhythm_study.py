@@ -157,6 +157,13 @@ class Study:
         other.seed, other.folds = seed, deal_folds(self.leads, N_FOLDS, seed)
         return other
 
+    def headline_figures(self, n_resamples: int) -> dict[str, Any]:
+        """The cross-validation's headline evaluations (MIT-BIH per window, per lead MLII,
+        two leads fused; CinC 2017 per recording), thresholds cross-fitted."""
+        held = self.cross_validation()
+        scored = cross_fitted(held.logits, held.group, self.table, self.window_s)
+        return self._evaluations(scored, n_resamples, brief=True)
+
     def network_cross_validation(self) -> HeldOutLogits:
         return cross_validated_logits(self.table, self.recipe, self.folds, self.seed, "cv")
 
@@ -698,12 +705,10 @@ def evaluate(study: Study, card_path: Path, n_resamples: int, deals: int = DEALS
     lodo = study.leave_database_out()
     control = shortcut_logits(study, BOTH_CLASS_DATABASES)
     report = study.report(cv, n_resamples, lodo=lodo, shortcut=control)
-    others = []
-    for seed in range(study.seed + 1, study.seed + deals):
-        other = study.dealt_again(seed)
-        held = other.cross_validation()
-        scored = cross_fitted(held.logits, held.group, other.table, other.window_s)
-        others.append((seed, other._evaluations(scored, n_resamples, brief=True)))
+    others = [
+        (seed, study.dealt_again(seed).headline_figures(n_resamples))
+        for seed in range(study.seed + 1, study.seed + deals)
+    ]
     if others:
         report["fold_deals"] = fold_deals([(study.seed, report), *others])
     card["evaluation"] = report
