@@ -736,6 +736,17 @@ def preprocessing_code_sha256() -> dict[str, str]:
     )
 
 
+def _at_least_one(text: str) -> int:
+    """argparse type: a whole number >= 1, else a usage error naming the option."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m classifier.training.rhythm_study")
     parser.add_argument("command", choices=("train", "evaluate"))
@@ -747,9 +758,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument(
         "--deals",
-        type=int,
+        type=_at_least_one,
         default=DEALS,
-        help="evaluate: cross-validate on this many deals of the patients into folds",
+        help="evaluate: cross-validate on this many deals of the patients into folds (>= 1)",
     )
     parser.add_argument(
         "--network-only", action="store_true", help="no rhythm stage (how v5 and v6 were made)"
@@ -766,7 +777,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             card = args.card or args.out / f"{args.version}.json"
             if not card.is_file():
                 raise DataSourceError(f"no model card at {card}: run train first")
-            summary = evaluate(study, card, args.bootstrap, max(1, args.deals))["targets"]
+            summary = evaluate(study, card, args.bootstrap, args.deals)["targets"]
     except DataSourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

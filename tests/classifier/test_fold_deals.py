@@ -4,13 +4,16 @@ and on the card page."""
 
 import json
 
+import numpy as np
 import pytest
 from django.urls import reverse
 
 from classifier.models import ModelVersion
 from classifier.training import rhythm_study
+from classifier.training.corpus import CorpusLead
 from classifier.training.rhythm_fit import deal_folds
-from classifier.training.rhythm_study import Study, fold_deals, measured_limits
+from classifier.training.rhythm_study import Study, fold_deals, main, measured_limits
+from classifier.training.sources import Lead
 
 
 def evaluations(mitdb: float, nsr: float, cinc: float, af: float | None) -> dict:
@@ -68,9 +71,18 @@ def test_the_card_s_limits_say_how_far_the_draw_of_the_folds_moves_the_figures()
     ]
 
 
+def patient_lead(patient: str, database: str, label: str) -> CorpusLead:
+    lead = Lead(f"{patient}-I", label, patient, database, "I", np.zeros(1024))
+    return CorpusLead(lead, np.full(1, label), annotated=False, original_label=label)
+
+
 def test_a_study_dealt_again_shares_its_windows_and_deals_the_patients_anew():
     study = object.__new__(Study)  # no window table needed to deal folds
-    study.leads = [lead for lead in _corpus() if lead.database in ("mitdb", "nsrdb", "cinc2017")]
+    study.leads = [
+        patient_lead(f"{database}-{k}", database, label)
+        for database, label in (("mitdb", "ARR"), ("nsrdb", "NSR"), ("cinc2017", "NSR"))
+        for k in range(12)
+    ]
     study.seed, study.folds = 0, deal_folds(study.leads, rhythm_study.N_FOLDS, 0)
     other = study.dealt_again(1)
     assert other.seed == 1 and other.folds == deal_folds(study.leads, rhythm_study.N_FOLDS, 1)
@@ -78,11 +90,12 @@ def test_a_study_dealt_again_shares_its_windows_and_deals_the_patients_anew():
     assert study.seed == 0  # the first deal is left as it was
 
 
-def _corpus():
-    from classifier.training.corpus import read_corpus
-    from classifier.training.sources import shared_data_root
-
-    return read_corpus(shared_data_root(), 8.0)
+@pytest.mark.parametrize("deals", ["0", "-1", "two"])
+def test_evaluate_refuses_a_number_of_deals_below_one(deals, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["evaluate", "--deals", deals])
+    assert exit_.value.code == 2
+    assert "--deals" in capsys.readouterr().err
 
 
 @pytest.mark.django_db
